@@ -1,0 +1,10 @@
+// Migrations are registered here in code, never discovered by scanning a folder: a bundled
+// executable has no folder to scan. Append new migrations; never edit a released one.
+import { gateway0001Init } from './gateway/0001-init.js';
+import { local0001Init } from './local/0001-init.js';
+import type { Migration } from './types.js';
+
+export type { Migration } from './types.js';
+
+export const LOCAL_MIGRATIONS: readonly Migration[] = [local0001Init];
+export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init];

@@ -1,0 +1,110 @@
+// Row types of local.db (see migrations/local). Timestamps are ISO-8601 UTC text; JSON columns are text.
+import type { Generated } from 'kysely';
+
+export interface LocalDatabase {
+  audit_events: {
+    id: Generated<number>;
+    event_type: string;
+    actor: string;
+    subject: string | null;
+    details: string;
+    created_at: string;
+    prev_hash: string | null;
+    hash: string | null;
+  };
+  users: {
+    id: string;
+    email: string;
+    password_hash: string;
+    role: string;
+    created_at: string;
+    updated_at: string;
+  };
+  sessions: { id: string; user_id: string; csrf_token: string; created_at: string; expires_at: string };
+  api_tokens: {
+    id: string;
+    name: string;
+    token_hash: string;
+    role: string;
+    user_id: string | null;
+    created_at: string;
+    expires_at: string | null;
+    revoked_at: string | null;
+    last_used_at: string | null;
+  };
+  gateways: {
+    id: string;
+    name: string;
+    url: string | null;
+    config_version: number;
+    created_at: string;
+    last_seen_at: string | null;
+  };
+  agents: {
+    id: string;
+    gateway_id: string;
+    name: string;
+    port: number | null;
+    mode: string;
+    labels: string;
+    proxy_auth: number;
+    status: string;
+    key_hash: string;
+    created_at: string;
+    updated_at: string;
+  };
+  agent_session_keys: {
+    id: string;
+    agent_id: string;
+    key_hash: string;
+    created_by: string;
+    created_at: string;
+    expires_at: string;
+    revoked_at: string | null;
+  };
+  connectors: {
+    id: string;
+    gateway_id: string;
+    name: string;
+    type: string;
+    domains: string;
+    auth: string;
+    base_url: string | null;
+    intercept: number;
+    options: string;
+    credential_set: number;
+    credential_last4: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  permissions: {
+    id: Generated<number>;
+    gateway_id: string;
+    agent: string;
+    connector: string;
+    action_pattern: string;
+    decision: string;
+    created_at: string;
+  };
+  policies: { name: string; version: number; enabled: number; document: string; updated_at: string };
+  policy_versions: {
+    name: string;
+    version: number;
+    document: string;
+    change: string;
+    actor: string;
+    created_at: string;
+  };
+  rate_limits: {
+    id: string;
+    agent: string;
+    connector: string | null;
+    action: string | null;
+    rate: number;
+    burst: number;
+    created_at: string;
+  };
+  kill_switch: { scope: string; reason: string | null; activated_by: string; activated_at: string };
+  used_nonces: { nonce: string; used_at: string };
+  settings: { key: string; value: string };
+}
