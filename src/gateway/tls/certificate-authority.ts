@@ -165,7 +165,7 @@ class LoadedCertificateAuthority implements CertificateAuthority {
     const hosts = params.hosts.map(parseCertificateHost);
     const first = hosts[0];
     if (!first) throw new Error('a server certificate needs at least one host');
-    const notAfter = params.notAfter > this.notAfter ? this.notAfter : params.notAfter;
+    const notAfter = new Date(Math.min(params.notAfter.getTime(), this.notAfter.getTime()));
     const cert = await x509.X509CertificateGenerator.create({
       serialNumber: randomSerial(),
       subject: [{ CN: [first.name] }],
