@@ -13,9 +13,10 @@ const DNS_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
 export function parseCertificateHost(host: string): CertificateHost {
   let name = host.trim().toLowerCase();
   if (name.startsWith('[') && name.endsWith(']')) name = name.slice(1, -1);
+  // net.isIP accepts `fe80::1%eth0`; a zone id names a local interface and has no place in a certificate.
+  if (name.includes('%')) throw new Error(`invalid host ${quote(host)}: IPv6 zone ids are not allowed`);
   const family = isIP(name);
   if (family === 4 || family === 6) return { kind: 'ip', name, family };
-  if (name.includes('%')) throw new Error(`invalid host ${quote(host)}: IPv6 zone ids are not allowed`);
   if (name.endsWith('.')) name = name.slice(0, -1);
   if (name.length === 0 || name.length > 253) {
     throw new Error(`invalid host ${quote(host)}: a DNS name has 1 to 253 characters`);
