@@ -37,6 +37,8 @@ export interface LocalDatabase {
     name: string;
     url: string | null;
     config_version: number;
+    last_event_id: number;
+    version: string | null;
     created_at: string;
     last_seen_at: string | null;
   };

@@ -1,0 +1,82 @@
+// How CLI commands talk to the running daemon: --url / TAMEFLARE_URL, a token from --token,
+// TAMEFLARE_TOKEN or the data dir's cli.token. "Not running" is said plainly, in one line.
+import { readFileSync } from 'node:fs';
+import { dataDirPaths } from '../daemon/data-dir.js';
+import type { CliContext } from './cli-context.js';
+import { CliError } from './cli-error.js';
+
+export interface ApiTarget {
+  url: string;
+  token: string | undefined;
+}
+
+export interface ApiFlags {
+  url?: string | undefined;
+  token?: string | undefined;
+  dataDir?: string | undefined;
+}
+
+export function resolveApiTarget(ctx: CliContext, flags: ApiFlags): ApiTarget {
+  const url = (flags.url ?? ctx.env.TAMEFLARE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  let token = flags.token ?? ctx.env.TAMEFLARE_TOKEN;
+  if (!token) {
+    const file = dataDirPaths(flags.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare').cliToken;
+    try {
+      token = readFileSync(file, 'utf8').trim() || undefined;
+    } catch {
+      token = undefined;
+    }
+  }
+  return { url, token };
+}
+
+export class ApiClient {
+  constructor(private readonly target: ApiTarget) {}
+
+  get url(): string {
+    return this.target.url;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.target.url}${path}`, {
+        method,
+        headers: {
+          ...(this.target.token ? { authorization: `Bearer ${this.target.token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (err) {
+      throw new CliError(
+        `cannot reach the TameFlare control plane at ${this.target.url} (${causeOf(err)}); is \`tameflare serve\` running?`,
+      );
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    if (!res.ok) {
+      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      if (res.status === 401 && !this.target.token) {
+        throw new CliError(
+          'no API token: pass --token, set TAMEFLARE_TOKEN, or run on the host with the data dir',
+        );
+      }
+      throw new CliError(
+        e?.message ? `${e.message} (${e.code ?? res.status})` : `HTTP ${res.status} from ${path}`,
+      );
+    }
+    return json as T;
+  }
+}
+
+export function causeOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}

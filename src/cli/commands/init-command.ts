@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS } from '../../../migrations/index.js';
+import { type BootstrapResult, bootstrapControlPlane } from '../../daemon/bootstrap.js';
+import {
+  dataDirPaths,
+  ensureControlFiles,
+  ensureDataDir,
+  ensureGatewayFiles,
+} from '../../daemon/data-dir.js';
+import type { GatewayDatabase } from '../../storage/gateway-schema.js';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { openDatabase } from '../../storage/open-database.js';
+import { type CliContext, print, printJson } from '../cli-context.js';
+import { addExamples } from '../program.js';
+
+export function printBootstrap(ctx: CliContext, b: BootstrapResult, stream = ctx.stderr): void {
+  if (!b.owner) return;
+  const lines = [`Owner account created: ${b.owner.email}`];
+  if (b.owner.generatedPassword) {
+    lines.push(`Password (shown once, store it now): ${b.owner.generatedPassword}`);
+  }
+  if (b.cliTokenCreated) lines.push('CLI token written to cli.token in the data directory.');
+  stream.write(`\n${lines.map((l) => `  ${l}`).join('\n')}\n\n`);
+}
+
+export function registerInitCommand(program: Command, ctx: CliContext): void {
+  const cmd = program
+    .command('init')
+    .description('create the data directory: databases, interception CA, keys, first owner, CLI token')
+    .option('--data-dir <dir>', 'data directory (env TAMEFLARE_DATA_DIR, default ./.tameflare)')
+    .option('--admin-email <email>', 'email of the first owner (default admin@localhost)')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { dataDir?: string; adminEmail?: string; json?: boolean }) => {
+      const paths = dataDirPaths(opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare');
+      const created: string[] = [];
+      const existing: string[] = [];
+      let bootstrap: BootstrapResult | undefined;
+      if (ensureDataDir(paths)) created.push(paths.dir);
+      for (const r of [
+        await ensureGatewayFiles(paths, { masterKeyFromEnv: Boolean(ctx.env.TAMEFLARE_MASTER_KEY) }),
+        await ensureControlFiles(paths),
+      ]) {
+        created.push(...r.created);
+        existing.push(...r.existing);
+      }
+      for (const [file, migrations] of [
+        [paths.gatewayDb, GATEWAY_MIGRATIONS],
+        [paths.localDb, LOCAL_MIGRATIONS],
+      ] as const) {
+        const isNew = !existsSync(file);
+        const db = await openDatabase<GatewayDatabase | LocalDatabase>(file, migrations);
+        if (file === paths.localDb) {
+          bootstrap = await bootstrapControlPlane(db.db as never, paths, {
+            adminEmail: opts.adminEmail,
+            adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
+          });
+          if (bootstrap.owner) created.push(`owner ${bootstrap.owner.email}`);
+          (bootstrap.cliTokenCreated ? created : existing).push('cli.token');
+        }
+        await db.close();
+        (isNew ? created : existing).push(file === paths.localDb ? 'local.db' : 'gateway.db');
+      }
+      if (opts.json) {
+        printJson(ctx, { data_dir: paths.dir, created, existing, owner: bootstrap?.owner ?? null });
+        return;
+      }
+      if (created.length === 0) {
+        print(ctx, `Nothing to do: ${paths.dir} is already initialised.`);
+        return;
+      }
+      if (bootstrap) printBootstrap(ctx, { ...bootstrap, cliTokenCreated: false }, ctx.stdout);
+      print(ctx, `Initialised ${paths.dir}`);
+      print(ctx, `  created: ${created.join(', ')}`);
+      if (existing.length) print(ctx, `  kept:    ${existing.join(', ')}`);
+      print(ctx, `Next: tameflare serve --data-dir ${paths.dir}`);
+    });
+  addExamples(cmd, [
+    'tameflare init',
+    'TAMEFLARE_ADMIN_PASSWORD=… tameflare init --admin-email ops@example.com',
+  ]);
+}

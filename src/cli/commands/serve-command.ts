@@ -1,0 +1,104 @@
+import type { Command } from 'commander';
+import { StartupError, startDaemon } from '../../daemon/start-daemon.js';
+import { createLogger } from '../../logging/create-logger.js';
+import { type CliContext, loadConfig } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { addExamples } from '../program.js';
+import { printBootstrap } from './init-command.js';
+
+interface ServeFlags {
+  dataDir?: string;
+  role?: string;
+  host?: string;
+  port?: string;
+  gatewayPort?: string;
+  agentPortStart?: string;
+  upstreamCa?: string[];
+  connectTo?: string[];
+  unsafeAllowPrivateEgress?: string;
+  logLevel?: string;
+  gatewayName?: string;
+  adminEmail?: string;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function registerServeCommand(
+  program: Command,
+  ctx: CliContext,
+  setResult: (code: number) => void,
+): void {
+  const cmd = program
+    .command('serve')
+    .description('run the control plane, the gateway, or both (default)')
+    .option('--data-dir <dir>', 'data directory (env TAMEFLARE_DATA_DIR, default ./.tameflare)')
+    .option('--role <role>', 'control | gateway | all (default all)')
+    .option('--host <host>', 'bind address (default 127.0.0.1)')
+    .option('--port <port>', 'control plane port (default 3000)')
+    .option('--gateway-port <port>', 'gateway proxy port (default 9443)')
+    .option('--agent-port-start <port>', 'first dedicated agent port (default 9444)')
+    .option('--upstream-ca <file>', 'extra CA certificates to trust upstream (repeatable)', collect)
+    .option('--connect-to <H:P:H2:P2>', 'dial H2:P2 for requests to H:P (repeatable, as curl)', collect)
+    .option(
+      '--unsafe-allow-private-egress <cidrs>',
+      'let the gateway dial these private ranges (comma-separated)',
+    )
+    .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
+    .option('--gateway-name <name>', 'name this gateway registers under (default "default")')
+    .option('--admin-email <email>', 'email of the owner created on first start (default admin@localhost)')
+    .action(async (flags: ServeFlags) => {
+      const { config, sources } = loadConfig(ctx, flags);
+      const logger = createLogger({
+        level: config.logLevel,
+        pretty: Boolean(ctx.stderr.isTTY) && ctx.env.CI !== 'true',
+      });
+      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      try {
+        daemon = await startDaemon({
+          config,
+          sources,
+          logger,
+          version: ctx.version,
+          adminEmail: flags.adminEmail,
+          adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
+        });
+      } catch (err) {
+        if (err instanceof StartupError) throw new CliError(err.message, err.exitCode);
+        if ((err as Error).name === 'VaultError' || (err as Error).name === 'MigrationError') {
+          throw new CliError((err as Error).message, 1);
+        }
+        throw err;
+      }
+      if (daemon.bootstrap) printBootstrap(ctx, daemon.bootstrap);
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: NodeJS.Signals) => {
+          if (stopping) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            setResult(1);
+            process.exit(1);
+          }
+          stopping = true;
+          logger.info({ signal }, 'shutting down');
+          const force = setTimeout(() => {
+            logger.error('shutdown grace period over: exiting');
+            process.exit(1);
+          }, config.shutdownGraceMs + 5_000);
+          force.unref();
+          daemon.close().then(() => {
+            logger.info('stopped');
+            logger.flush?.();
+            resolve();
+          });
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+      setResult(0);
+    });
+  addExamples(cmd, [
+    'tameflare serve',
+    'tameflare serve --role=gateway --gateway-port 9443',
+    'CONTROL_PLANE_URL=https://cp.internal:3000 GATEWAY_SERVICE_TOKEN=… tameflare serve --role=gateway',
+  ]);
+}

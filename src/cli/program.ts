@@ -1,0 +1,74 @@
+// The commander program. One file per command group registers its commands; this file only wires
+// them together and turns usage errors into one line with exit code 2.
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './cli-context.js';
+import { CliError } from './cli-error.js';
+import { registerInitCommand } from './commands/init-command.js';
+import { registerPruneCommand } from './commands/prune-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
+import { registerStatusCommand } from './commands/status-command.js';
+import { registerSystemdUnitCommand } from './commands/systemd-unit-command.js';
+
+/** A command's action resolves to the process exit code (0 when it returns nothing). */
+export type CommandResult = number | undefined;
+
+export function buildProgram(ctx: CliContext, setResult: (code: number) => void): Command {
+  const program = new Command('tameflare')
+    .description('TameFlare: a self-hosted gateway that governs what AI agents do on the network')
+    .version(ctx.version, '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+    })
+    .exitOverride();
+  program
+    .command('version')
+    .description('print the version')
+    .option('--json', 'machine-readable output')
+    .action((opts: { json?: boolean }) => {
+      ctx.stdout.write(
+        opts.json
+          ? `${JSON.stringify({ version: ctx.version, node: process.version })}\n`
+          : `${ctx.version}\n`,
+      );
+    });
+  const register = [
+    registerInitCommand,
+    registerServeCommand,
+    registerStatusCommand,
+    registerSystemdUnitCommand,
+    registerPruneCommand,
+  ];
+  for (const r of register) r(program, ctx, setResult);
+  return program;
+}
+
+export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  let result = 0;
+  const program = buildProgram(ctx, (code) => {
+    result = code;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit 0; usage errors were already printed by commander.
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        err.code === 'commander.help'
+      ) {
+        return 0;
+      }
+      return 2;
+    }
+    if (err instanceof CliError) throw err;
+    throw err;
+  }
+  return result;
+}
+
+export function addExamples(cmd: Command, examples: string[]): Command {
+  return cmd.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
+}

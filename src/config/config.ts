@@ -1,0 +1,55 @@
+// The resolved configuration of a daemon. Built once by `resolveConfig`, then passed down: nothing
+// else reads process.env or config files.
+import type { Secret } from './secret.js';
+
+export type Role = 'control' | 'gateway' | 'all';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface ConnectToRule {
+  host: string;
+  port: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+export interface Config {
+  dataDir: string;
+  role: Role;
+  host: string;
+  port: number;
+  gatewayPort: number;
+  agentPortStart: number;
+  upstreamCaFiles: string[];
+  connectTo: ConnectToRule[];
+  allowPrivateEgress: string[];
+  logLevel: LogLevel;
+  gatewayName: string;
+  controlPlaneUrl: string | undefined;
+  gatewayUrl: string | undefined;
+  auditRetentionDays: number;
+  approvalTimeoutSeconds: number;
+  maxBodyBytes: number;
+  shutdownGraceMs: number;
+  gatewayServiceToken: Secret | undefined;
+  maintenanceSecret: Secret | undefined;
+  masterKey: Secret | undefined;
+}
+
+/** Where each value came from, for the start-up summary and error messages. */
+export type ConfigSource = 'flag' | 'env' | 'config.yaml' | 'default';
+export type ConfigSources = Record<keyof Config, ConfigSource>;
+
+export const DEFAULTS = {
+  dataDir: './.tameflare',
+  role: 'all',
+  host: '127.0.0.1',
+  port: 3000,
+  gatewayPort: 9443,
+  agentPortStart: 9444,
+  logLevel: 'info',
+  gatewayName: 'default',
+  auditRetentionDays: 90,
+  approvalTimeoutSeconds: 120,
+  maxBodyBytes: 1024 * 1024,
+  shutdownGraceMs: 10_000,
+} as const;

@@ -1,0 +1,50 @@
+// Who is calling the /v1 API. API tokens (tf_pat_…) arrive as `Authorization: Bearer`; dashboard
+// sessions come later through a cookie. Roles are checked per route with `requireRole`.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { AppError } from '../../errors/codes.js';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { authenticateApiToken, type Principal } from '../accounts/accounts.js';
+import { type Role, roleAtLeast } from '../accounts/roles.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m?.[1];
+}
+
+export function authenticateHook(db: Kysely<LocalDatabase>, now: () => Date) {
+  return async (req: FastifyRequest): Promise<void> => {
+    const token = bearerToken(req);
+    const principal = token ? await authenticateApiToken(db, token, now()) : undefined;
+    if (!principal) {
+      throw new AppError('unauthenticated', 'a valid API token is required (Authorization: Bearer tf_pat_…)');
+    }
+    req.principal = principal;
+  };
+}
+
+export function requireRole(role: Role) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const p = req.principal;
+    if (!p) throw new AppError('unauthenticated', 'authentication required');
+    if (!roleAtLeast(p.role, role)) {
+      throw new AppError('insufficient_role', `this needs the ${role} role; you are ${p.role}`, {
+        required_role: role,
+        role: p.role,
+      });
+    }
+  };
+}
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new AppError('unauthenticated', 'authentication required');
+  return req.principal;
+}

@@ -1,0 +1,98 @@
+// The control plane's HTTP server: built without binding, started, closed. Routes are registered
+// from explicit functions; services are passed in, never hung on the Fastify instance.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config/config.js';
+import type { LocalDatabase } from '../storage/local-schema.js';
+import type { OpenedDatabase } from '../storage/open-database.js';
+import { authenticateHook } from './auth/authenticate.js';
+import { errorBody, handleError } from './http-errors.js';
+import { collectOpenApi } from './openapi.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerHealthRoutes } from './routes/health-routes.js';
+
+export interface ControlPlaneDeps {
+  config: Config;
+  logger: Logger;
+  db: OpenedDatabase<LocalDatabase>;
+  metrics: Registry;
+  version: string;
+  now?: (() => Date) | undefined;
+  /** Base URL of the gateway this control plane talks to, when known. */
+  gatewayUrl?: (() => string | undefined) | undefined;
+  /** Extra route registrations (other parts of the product add theirs through this). */
+  routes?: ((app: FastifyInstance, scope: 'v1' | 'root') => void)[] | undefined;
+}
+
+export interface ControlPlane {
+  readonly app: FastifyInstance;
+  start(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  readonly address: { port: number } | undefined;
+}
+
+export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    // Unknown fields are rejected, not silently dropped: a typo in a security setting must be loud.
+    ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.decorateRequest('principal', null);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request');
+  });
+  const openapi = collectOpenApi(app, { version: deps.version });
+
+  registerHealthRoutes(app, { ...deps, now, startedAt });
+  for (const r of deps.routes ?? []) r(app, 'root');
+
+  void app.register(
+    async (v1) => {
+      v1.get('/openapi.json', { config: { public: true } }, async () => openapi());
+      v1.addHook('onRequest', async (req, reply) => {
+        if ((req.routeOptions.config as { public?: boolean } | undefined)?.public) return;
+        await authenticateHook(deps.db.db, now)(req);
+        void reply;
+      });
+      registerAuthRoutes(v1, { db: deps.db.db });
+      for (const r of deps.routes ?? []) r(v1, 'v1');
+    },
+    { prefix: '/v1' },
+  );
+
+  let address: { port: number } | undefined;
+  return {
+    app,
+    get address() {
+      return address;
+    },
+    async start() {
+      await app.listen({ host: deps.config.host, port: deps.config.port });
+      const addr = app.server.address();
+      address = { port: typeof addr === 'object' && addr ? addr.port : deps.config.port };
+      return address;
+    },
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+declare module 'fastify' {
+  interface FastifySchema {
+    summary?: string;
+    description?: string;
+    tags?: string[];
+  }
+}
