@@ -1,0 +1,112 @@
+// Permissions: (agent, connector, action pattern) → verdict. The most specific pattern wins; on a
+// tie the stricter verdict wins, so adding a rule at the same specificity can only tighten. No match
+// means deny, which the caller decides (resolvePermission returns undefined).
+import { isValidActionPattern, matchesActionPattern, patternSpecificity } from './patterns.js';
+import type { PermissionRule, Verdict } from './types.js';
+
+const SEVERITY: Record<Verdict, number> = { allow: 0, require_approval: 1, deny: 2 };
+
+export function verdictSeverity(verdict: Verdict): number {
+  return SEVERITY[verdict] ?? SEVERITY.deny;
+}
+
+/**
+ * The rule that decides `action` for this agent on this connector (by name), or undefined when
+ * none matches (default deny). Ties beyond specificity and severity go to the smallest id so the
+ * answer never depends on list order.
+ */
+export function resolvePermission(
+  rules: readonly PermissionRule[],
+  agent: string,
+  connector: string,
+  action: string,
+): PermissionRule | undefined {
+  let best: PermissionRule | undefined;
+  let bestSpecificity = -1;
+  for (const rule of rules) {
+    if (rule.agent !== agent || rule.connector !== connector) continue;
+    if (!matchesActionPattern(rule.action, action)) continue;
+    const specificity = patternSpecificity(rule.action);
+    if (best === undefined || isBetter(rule, specificity, best, bestSpecificity)) {
+      best = rule;
+      bestSpecificity = specificity;
+    }
+  }
+  return best;
+}
+
+function isBetter(rule: PermissionRule, specificity: number, best: PermissionRule, bestSpecificity: number) {
+  if (specificity !== bestSpecificity) return specificity > bestSpecificity;
+  const severity = verdictSeverity(rule.decision);
+  const bestSeverity = verdictSeverity(best.decision);
+  if (severity !== bestSeverity) return severity > bestSeverity;
+  return String(rule.id) < String(best.id);
+}
+
+/** `permission #12 (agent pay-bot, connector stripe, stripe.refund.*) → allow` */
+export function describePermission(rule: PermissionRule): string {
+  return `permission #${rule.id} (agent ${rule.agent}, connector ${rule.connector}, ${rule.action}) → ${rule.decision}`;
+}
+
+export type PermissionPreset = 'allow-all' | 'read-only' | 'require-approval';
+
+export const PERMISSION_PRESETS: readonly PermissionPreset[] = ['allow-all', 'read-only', 'require-approval'];
+
+/** The part of a connector catalogue row the read-only preset needs (see ActionSpec). */
+export interface PresetCatalogueEntry {
+  action: string;
+  method: string;
+}
+
+/** Read verbs used when no catalogue is given: connectors name their GET actions with these. */
+const READ_VERBS = ['get', 'list', 'search'];
+
+/**
+ * The rules a preset stands for. Ids are `preset-<preset>-<n>`; the store may give them its own.
+ * `read-only` (GET/HEAD) has to be said in action names: with the connector's catalogue, every
+ * action whose method is GET or HEAD; without it, the read verbs (`<type>.*.get|list|search`).
+ * Either way plus `<type>.http.get|head` (unknown paths), `<type>.graphql.query` and
+ * `<type>.git.fetch` (reads carried by POST), and an explicit `deny *` so that `permissions list`
+ * shows the default.
+ */
+export function presetPermissions(
+  preset: PermissionPreset,
+  agent: string,
+  connector: string,
+  connectorType: string,
+  catalogue?: readonly PresetCatalogueEntry[],
+): PermissionRule[] {
+  const patterns: [string, Verdict][] = [];
+  if (preset === 'allow-all') patterns.push(['*', 'allow']);
+  else if (preset === 'require-approval') patterns.push(['*', 'require_approval']);
+  else {
+    for (const action of readOnlyPatterns(connectorType, catalogue)) patterns.push([action, 'allow']);
+    patterns.push(['*', 'deny']);
+  }
+  return patterns.map(([action, decision], i) => ({
+    id: `preset-${preset}-${i + 1}`,
+    agent,
+    connector,
+    action,
+    decision,
+  }));
+}
+
+function readOnlyPatterns(type: string, catalogue: readonly PresetCatalogueEntry[] | undefined): string[] {
+  const out: string[] = [];
+  if (catalogue !== undefined) {
+    for (const entry of catalogue) {
+      const method = entry.method.trim().toUpperCase();
+      if (method !== 'GET' && method !== 'HEAD') continue;
+      // Catalogue families such as `mcp.tools.{tool}` become `mcp.tools.*`.
+      const pattern = entry.action.replace(/\{[^}]*\}/g, '*');
+      if (isValidActionPattern(pattern)) out.push(pattern);
+    }
+  } else {
+    for (const verb of READ_VERBS) out.push(`${type}.*.${verb}`);
+  }
+  out.push(`${type}.http.get`, `${type}.http.head`, `${type}.graphql.query`, `${type}.git.fetch`);
+  // The generic connector's actions may be named `http.<method>` without a type prefix.
+  if (type === 'generic') out.push('http.get', 'http.head');
+  return [...new Set(out)].filter(isValidActionPattern);
+}
