@@ -1,4 +1,3 @@
-
 import type { Migration } from '../types.js';
 
 // local.db: the control plane's state. `audit_events` is the seed's table; the rest is the
@@ -58,6 +57,8 @@ export const local0001Init: Migration = {
       .addColumn('name', 'text', (c) => c.notNull().unique())
       .addColumn('url', 'text')
       .addColumn('config_version', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('last_event_id', 'integer', (c) => c.notNull().defaultTo(0)) // outbox id acknowledged
+      .addColumn('version', 'text')
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('last_seen_at', 'text')
       .execute();

@@ -58,15 +58,36 @@ describe('resolveConfig', () => {
   });
 
   it.each([
-    [{ flags: { port: 'abc' }, env: {} }, 'invalid port (from --port): must be an integer from 0 to 65535, got "abc"'],
+    [
+      { flags: { port: 'abc' }, env: {} },
+      'invalid port (from --port): must be an integer from 0 to 65535, got "abc"',
+    ],
     [{ flags: {}, env: { TAMEFLARE_PORT: '70000' } }, 'invalid port (from TAMEFLARE_PORT)'],
-    [{ flags: { role: 'both' }, env: {} }, 'invalid role (from --role): must be one of control, gateway, all'],
-    [{ flags: {}, env: { TAMEFLARE_APPROVAL_TIMEOUT: '300' } }, 'invalid approval_timeout_seconds (from TAMEFLARE_APPROVAL_TIMEOUT)'],
-    [{ flags: {}, env: { AUDIT_RETENTION_DAYS: '-1' } }, 'invalid audit_retention_days (from AUDIT_RETENTION_DAYS)'],
-    [{ flags: {}, env: { CONTROL_PLANE_URL: 'ftp://x' } }, 'invalid control_plane_url (from CONTROL_PLANE_URL)'],
-    [{ flags: {}, env: { GATEWAY_SERVICE_TOKEN: 'short' } }, 'invalid gateway_service_token (from GATEWAY_SERVICE_TOKEN)'],
+    [
+      { flags: { role: 'both' }, env: {} },
+      'invalid role (from --role): must be one of control, gateway, all',
+    ],
+    [
+      { flags: {}, env: { TAMEFLARE_APPROVAL_TIMEOUT: '300' } },
+      'invalid approval_timeout_seconds (from TAMEFLARE_APPROVAL_TIMEOUT)',
+    ],
+    [
+      { flags: {}, env: { AUDIT_RETENTION_DAYS: '-1' } },
+      'invalid audit_retention_days (from AUDIT_RETENTION_DAYS)',
+    ],
+    [
+      { flags: {}, env: { CONTROL_PLANE_URL: 'ftp://x' } },
+      'invalid control_plane_url (from CONTROL_PLANE_URL)',
+    ],
+    [
+      { flags: {}, env: { GATEWAY_SERVICE_TOKEN: 'short' } },
+      'invalid gateway_service_token (from GATEWAY_SERVICE_TOKEN)',
+    ],
     [{ flags: { connectTo: ['api.github.com:443'] }, env: {} }, 'invalid connect_to (from --connect-to)'],
-    [{ flags: { unsafeAllowPrivateEgress: '10.0.0.0/33' }, env: {} }, 'invalid allow_private_egress (from --unsafe-allow-private-egress)'],
+    [
+      { flags: { unsafeAllowPrivateEgress: '10.0.0.0/33' }, env: {} },
+      'invalid allow_private_egress (from --unsafe-allow-private-egress)',
+    ],
     [{ flags: {}, env: {}, file: { prot: 3000 } }, 'invalid prot (from config.yaml): unknown key'],
     [{ flags: {}, env: {}, file: { port: 'x' } }, 'invalid port (from config.yaml port)'],
     [{ flags: {}, env: {}, file: { maintenance_secret: 'x' } }, 'secrets belong in the environment'],
@@ -87,7 +108,10 @@ describe('resolveConfig', () => {
   });
 
   it('summarises without secrets', () => {
-    const { config, sources } = resolveConfig({ flags: {}, env: { MAINTENANCE_SECRET: 'maintenance-0123456789' } });
+    const { config, sources } = resolveConfig({
+      flags: {},
+      env: { MAINTENANCE_SECRET: 'maintenance-0123456789' },
+    });
     const summary = summarizeConfig(config, sources);
     expect(summary.maintenanceSecret).toBe('set (env)');
     expect(JSON.stringify(summary)).not.toContain('maintenance-0123456789');

@@ -1,16 +1,26 @@
 // The control plane's HTTP server: built without binding, started, closed. Routes are registered
 // from explicit functions; services are passed in, never hung on the Fastify instance.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
+import type { Secret } from '../config/secret.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
+import { registerControlSyncRoutes } from '../sync/control-sync-routes.js';
 import { authenticateHook } from './auth/authenticate.js';
+import { ConfigChanges } from './config/config-changes.js';
+import { createGatewayLink } from './gateway-link.js';
 import { errorBody, handleError } from './http-errors.js';
 import { collectOpenApi } from './openapi.js';
+import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
+import { registerKillSwitchRoutes } from './routes/kill-switch-routes.js';
+import { registerPermissionRoutes } from './routes/permission-routes.js';
+import type { ConfigRouteDeps } from './routes/route-deps.js';
+import { registerTrafficRoutes } from './routes/traffic-routes.js';
 
 export interface ControlPlaneDeps {
   config: Config;
@@ -21,12 +31,15 @@ export interface ControlPlaneDeps {
   now?: (() => Date) | undefined;
   /** Base URL of the gateway this control plane talks to, when known. */
   gatewayUrl?: (() => string | undefined) | undefined;
+  /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
+  serviceToken?: Secret | undefined;
   /** Extra route registrations (other parts of the product add theirs through this). */
   routes?: ((app: FastifyInstance, scope: 'v1' | 'root') => void)[] | undefined;
 }
 
 export interface ControlPlane {
   readonly app: FastifyInstance;
+  readonly changes: ConfigChanges;
   start(): Promise<{ port: number }>;
   close(): Promise<void>;
   readonly address: { port: number } | undefined;
@@ -37,7 +50,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const startedAt = now();
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // Unknown fields are rejected, not silently dropped: a typo in a security setting must be loud.
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
@@ -53,8 +66,18 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request');
   });
   const openapi = collectOpenApi(app, { version: deps.version });
+  const changes = new ConfigChanges();
+  const link = createGatewayLink({ url: () => deps.gatewayUrl?.(), serviceToken: deps.serviceToken });
+  const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now };
 
   registerHealthRoutes(app, { ...deps, now, startedAt });
+  registerControlSyncRoutes(app, {
+    db: deps.db.db,
+    changes,
+    serviceToken: deps.serviceToken,
+    logger: deps.logger.child({ component: 'sync' }),
+    now,
+  });
   for (const r of deps.routes ?? []) r(app, 'root');
 
   void app.register(
@@ -66,6 +89,11 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
         void reply;
       });
       registerAuthRoutes(v1, { db: deps.db.db });
+      registerAgentRoutes(v1, configDeps);
+      registerConnectorRoutes(v1, configDeps);
+      registerPermissionRoutes(v1, configDeps);
+      registerKillSwitchRoutes(v1, configDeps);
+      registerTrafficRoutes(v1, { db: deps.db.db });
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
     { prefix: '/v1' },
@@ -74,6 +102,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   let address: { port: number } | undefined;
   return {
     app,
+    changes,
     get address() {
       return address;
     },

@@ -14,6 +14,7 @@ import { loadCertificateAuthority } from '../gateway/tls/certificate-authority.j
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { openDatabase } from '../storage/open-database.js';
+import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
 import { parseMasterKey } from '../vault/vault-crypto.js';
 import { type BootstrapResult, bootstrapControlPlane } from './bootstrap.js';
 import { dataDirPaths, ensureControlFiles, ensureDataDir, ensureGatewayFiles } from './data-dir.js';
@@ -34,6 +35,7 @@ export interface Daemon {
   readonly controlUrl: string | undefined;
   readonly gatewayUrl: string | undefined;
   readonly bootstrap: BootstrapResult | undefined;
+  readonly sync: GatewaySync | undefined;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
   let gatewayUrl: string | undefined;
   let controlUrl: string | undefined;
   let bootstrap: BootstrapResult | undefined;
+  let sync: GatewaySync | undefined;
   try {
     ensureDataDir(paths);
     if (runsGateway) {
@@ -137,10 +140,33 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         version: opts.version,
         now: opts.now,
         gatewayUrl: () => linkedGatewayUrl,
+        serviceToken,
       });
       const { port } = await listenOrExplain(() => control!.start(), 'control plane', '--port', config.port);
       closers.push(() => control!.close());
       controlUrl = `http://${urlHost(config.host)}:${port}`;
+    }
+    // The gateway follows its control plane: the one in this process, or CONTROL_PLANE_URL.
+    const followUrl = config.controlPlaneUrl ?? (config.role === 'all' ? controlUrl : undefined);
+    if (gateway && followUrl && serviceToken) {
+      const gw = gateway;
+      sync = startGatewaySync({
+        controlPlaneUrl: followUrl,
+        serviceToken,
+        gatewayName: config.gatewayName,
+        version: opts.version,
+        applySnapshot: (s) => gw.applySnapshot(s),
+        outbox: gw.outbox,
+        logger: logger.child({ component: 'sync' }),
+      });
+      const s = sync;
+      // Closed before the control plane (reverse order): first stop following, then ship the rest.
+      closers.push(async () => {
+        await s.flush();
+        await s.close();
+      });
+    } else if (gateway && config.role === 'gateway') {
+      logger.warn('no CONTROL_PLANE_URL and GATEWAY_SERVICE_TOKEN: running on the cached configuration only');
     }
   } catch (err) {
     await closeAll();
@@ -154,6 +180,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
     controlUrl,
     gatewayUrl,
     bootstrap,
+    sync,
     close() {
       closing ??= closeAll();
       return closing;

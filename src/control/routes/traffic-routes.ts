@@ -1,0 +1,72 @@
+// Traffic as the control plane knows it: the `action.*` events gateways ship through their outbox.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+
+export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
+  app.get(
+    '/traffic',
+    {
+      schema: {
+        summary: 'Recent proxied requests (oldest first)',
+        tags: ['traffic'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            last: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            agent: { type: 'string', maxLength: 63 },
+            decision: { type: 'string', maxLength: 32 },
+            after_id: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as { last: number; agent?: string; decision?: string; after_id?: number };
+      let sel = deps.db
+        .selectFrom('audit_events')
+        .select(['id', 'event_type', 'details', 'created_at'])
+        .where('event_type', 'like', 'action.%');
+      if (q.after_id !== undefined) sel = sel.where('id', '>', q.after_id);
+      if (q.agent) sel = sel.where('actor', '=', `agent:${q.agent}`);
+      if (q.decision)
+        sel = sel.where(
+          (eb) => eb.fn('json_extract', [eb.ref('details'), eb.val('$.decision')]),
+          '=',
+          q.decision,
+        );
+      // after_id follows forward (for --follow); otherwise the newest N, returned oldest first.
+      const rows =
+        q.after_id !== undefined
+          ? await sel.orderBy('id', 'asc').limit(q.last).execute()
+          : (await sel.orderBy('id', 'desc').limit(q.last).execute()).reverse();
+      const entries = rows.map((r) => {
+        const d = JSON.parse(r.details) as Record<string, unknown>;
+        return {
+          id: r.id,
+          created_at: (d.created_at as string | undefined) ?? r.created_at,
+          event_type: r.event_type,
+          request_id: d.request_id ?? null,
+          gateway: d.gateway ?? null,
+          agent: d.agent ?? null,
+          connector: d.connector ?? null,
+          action: d.action ?? null,
+          method: d.method ?? null,
+          host: d.host ?? null,
+          path: d.path ?? null,
+          decision: d.decision ?? null,
+          reason: d.reason ?? (Array.isArray(d.reasons) ? (d.reasons as string[]).join('; ') : null),
+          status: d.status ?? null,
+          latency_ms: d.latency_ms ?? null,
+          bytes_in: d.bytes_in ?? null,
+          bytes_out: d.bytes_out ?? null,
+          error: d.error ?? null,
+          mode: d.mode ?? null,
+        };
+      });
+      const lastId = rows.length ? rows[rows.length - 1]!.id : (q.after_id ?? 0);
+      return { entries, last_id: lastId };
+    },
+  );
+}

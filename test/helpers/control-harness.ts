@@ -1,0 +1,84 @@
+// Builds a real control plane (SQLite file in a temp dir, Fastify on 127.0.0.1:0) for API tests.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { resolveConfig } from '../../src/config/resolve-config.js';
+import { Secret } from '../../src/config/secret.js';
+import { createApiToken } from '../../src/control/accounts/accounts.js';
+import type { Role } from '../../src/control/accounts/roles.js';
+import { buildControlPlane, type ControlPlane } from '../../src/control/build-control-plane.js';
+import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
+import { dataDirPaths, ensureDataDir } from '../../src/daemon/data-dir.js';
+import type { LocalDatabase } from '../../src/storage/local-schema.js';
+import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
+
+export interface ControlHarness {
+  url: string;
+  token: string;
+  serviceToken: string;
+  control: ControlPlane;
+  db: OpenedDatabase<LocalDatabase>;
+  dataDir: string;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string,
+  ): Promise<{ status: number; body: T }>;
+  tokenWithRole(role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startControlHarness(opts: { gatewayUrl?: string } = {}): Promise<ControlHarness> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tf-control-'));
+  const paths = dataDirPaths(dataDir);
+  ensureDataDir(paths);
+  const db = await openDatabase<LocalDatabase>(paths.localDb, LOCAL_MIGRATIONS);
+  await bootstrapControlPlane(db.db, paths, { adminPassword: 'correct horse battery staple' });
+  const token = readFileSync(paths.cliToken, 'utf8').trim();
+  const serviceToken = 'service-token-for-tests-0123456789';
+  const { config } = resolveConfig({ flags: { dataDir, port: '0', role: 'control' }, env: {} });
+  const control = buildControlPlane({
+    config,
+    logger: pino({ level: 'silent' }),
+    db,
+    metrics: new Registry(),
+    version: 'test',
+    gatewayUrl: () => opts.gatewayUrl,
+    serviceToken: new Secret(serviceToken),
+  });
+  const { port } = await control.start();
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    token,
+    serviceToken,
+    control,
+    db,
+    dataDir,
+    async api(method, path, body, tok = token) {
+      const res = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${tok}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : {}) as never };
+    },
+    async tokenWithRole(role) {
+      return (await createApiToken(db.db, { name: `t-${role}`, role, userId: null, expiresAt: null }, 'test'))
+        .token;
+    },
+    async close() {
+      await control.close();
+      await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
