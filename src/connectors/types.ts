@@ -30,7 +30,11 @@ export interface ActionMatch {
 
 export const ACTION_NAME_PATTERN = /^[a-z0-9_]+(\.[a-z0-9_]+)+$/;
 
-/** One row of a connector's catalogue (`tameflare connector actions TYPE`). */
+/**
+ * One row of a connector's catalogue (`tameflare connector actions TYPE`). `action` is a concrete
+ * action name, or a family with one `{placeholder}` segment (`mcp.tools.{tool}`) where the name is
+ * built from the request (tool names, Slack admin methods).
+ */
 export interface ActionSpec {
   action: string;
   method: string; // HTTP method, or e.g. 'POST (GraphQL)' / 'JSON-RPC'
@@ -58,8 +62,28 @@ export interface ConnectorType {
   readonly credentialHeaders: readonly string[];
   readonly maxBodyBytes: number;
   /** Whether this request's action depends on its body (GraphQL, JSON-RPC, Slack forms...). */
-  wantsBody(req: Pick<ConnectorRequest, 'method' | 'path' | 'query' | 'headers'>, options: ConnectorOptions): boolean;
+  wantsBody(
+    req: Pick<ConnectorRequest, 'method' | 'path' | 'query' | 'headers'>,
+    options: ConnectorOptions,
+  ): boolean;
+  /**
+   * Optional: true when this request's mapping needs only the first `maxBodyBytes` of a longer body
+   * (git push: the ref commands precede the pack data). The gateway may then pass that prefix with
+   * `bodyTruncated: true` and stream the rest instead of refusing the request as too large.
+   */
+  bodyPrefixSuffices?(
+    req: Pick<ConnectorRequest, 'method' | 'path' | 'query' | 'headers'>,
+    options: ConnectorOptions,
+  ): boolean;
   /** Never throws; unknown requests map to `<type>.http.<method>`. */
   map(req: ConnectorRequest, options: ConnectorOptions): ActionMatch;
   readonly catalogue: readonly ActionSpec[];
+  /** Prose for `docs/connectors.md` and the CLI: which parameters are extracted, and caveats. */
+  readonly docs?: ConnectorDocs | undefined;
+}
+
+export interface ConnectorDocs {
+  /** One line per extracted parameter: `name: where it comes from`. */
+  parameters: readonly string[];
+  notes: readonly string[];
 }

@@ -1,0 +1,122 @@
+// GitHub: REST (api.github.com, or a GitHub Enterprise Server base URL under /api/v3), GraphQL
+// (`/graphql`, `/api/graphql` on GHES) and git smart HTTP (github.com, or the GHES host). REST is
+// tried first, then git, so the connector works whatever domains the operator lists.
+import { unknownAction } from './action-name.js';
+import { baseUrlParts } from './base-url.js';
+import { GIT_TABLE, refinePush } from './github-git.js';
+import { graphqlCatalogue, mapGraphql } from './github-graphql.js';
+import { GITHUB_CODE_ROUTES } from './github-routes.js';
+import { GITHUB_ADMIN_ROUTES } from './github-routes-admin.js';
+import { pathSegments, stripPrefix } from './path-segments.js';
+import { guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
+import { type PathMatch, RouteTable } from './route-table.js';
+import type { ActionMatch, ConnectorOptions, ConnectorRequest, ConnectorType } from './types.js';
+
+const REST: RestMapping = {
+  table: new RouteTable([...GITHUB_CODE_ROUTES, ...GITHUB_ADMIN_ROUTES]),
+  bodyFormat: 'json',
+};
+const GIT: RestMapping = { table: GIT_TABLE, bodyFormat: 'json' };
+
+type Target =
+  | { kind: 'rest'; match: PathMatch }
+  | { kind: 'graphql' }
+  | { kind: 'git'; segs: string[] }
+  | { kind: 'none' };
+
+/** Where a path goes: the REST root is `/` (or the base URL's path), GraphQL sits beside it. */
+function target(method: string, path: string, options: ConnectorOptions): Target {
+  const segs = pathSegments(path);
+  if (!segs) return { kind: 'none' };
+  const base = baseUrlParts(options.baseUrl)?.segments ?? [];
+  const rest = stripPrefix(segs, base);
+  if (method === 'POST') {
+    // GHES serves GraphQL at /api/graphql next to /api/v3.
+    const gql =
+      base.length > 0 && base[base.length - 1] === 'v3'
+        ? [...base.slice(0, -1), 'graphql']
+        : [...base, 'graphql'];
+    if (segs.length === gql.length && segs.every((s, i) => s.toLowerCase() === gql[i]))
+      return { kind: 'graphql' };
+  }
+  const match = rest && REST.table.match(method, rest);
+  if (match) return { kind: 'rest', match };
+  return { kind: 'git', segs };
+}
+
+/** Params derived from others: a ref or PR base names the branch; `repo.git` is `repo`. */
+function finish(m: ActionMatch): ActionMatch {
+  const p = m.params;
+  if (typeof p['repo'] === 'string' && p['repo'].endsWith('.git')) p['repo'] = p['repo'].slice(0, -4);
+  if (p['branch'] === undefined) {
+    const ref = p['ref'];
+    if (typeof ref === 'string' && !ref.startsWith('refs/tags/'))
+      p['branch'] = ref.replace(/^refs\/heads\//, '');
+    else if (typeof p['base'] === 'string') p['branch'] = p['base'];
+  }
+  return m;
+}
+
+function map(req: ConnectorRequest, options: ConnectorOptions): ActionMatch {
+  const t = target(req.method, req.path, options);
+  if (t.kind === 'graphql') return mapGraphql(req);
+  if (t.kind === 'rest') {
+    const m = mapMatch(t.match, req, REST);
+    if (m) return finish(m);
+  }
+  if (t.kind === 'git') {
+    const match = GIT.table.match(req.method, t.segs);
+    const m = match && mapMatch(match, req, GIT);
+    if (m) {
+      const done = finish(m);
+      return done.action === 'github.git.push' && req.method === 'POST' ? refinePush(done, req.body) : done;
+    }
+  }
+  return unknownAction('github', req.method);
+}
+
+function isPushBody(req: Pick<ConnectorRequest, 'method' | 'path'>, options: ConnectorOptions): boolean {
+  if (req.method !== 'POST') return false;
+  const t = target(req.method, req.path, options);
+  return t.kind === 'git' && t.segs.length === 3 && t.segs[2]!.toLowerCase() === 'git-receive-pack';
+}
+
+export const githubConnector: ConnectorType = {
+  type: 'github',
+  title: 'GitHub',
+  defaultDomains(options) {
+    const base = baseUrlParts(options.baseUrl);
+    return base ? [base.host] : ['api.github.com', 'github.com'];
+  },
+  defaultAuth: 'bearer',
+  credentialHeaders: ['authorization'],
+  // Contents API writes carry whole files (base64); larger ones are refused by the gateway.
+  maxBodyBytes: 4 * 1024 * 1024,
+  wantsBody(req, options) {
+    const t = target(req.method, req.path, options);
+    if (t.kind === 'graphql') return true;
+    if (t.kind === 'rest') return needsBody(req.method, t.match);
+    return isPushBody(req, options);
+  },
+  bodyPrefixSuffices: isPushBody,
+  map: (req, options) => guardedMap('github.http', req, () => map(req, options)),
+  catalogue: [
+    ...REST.table.catalogue(''),
+    ...graphqlCatalogue(),
+    ...GIT.table.catalogue('').map((s) => ({ ...s, path: s.path.replace('{repo}', '{repo}[.git]') })),
+  ],
+  docs: {
+    parameters: [
+      'owner, repo, number (int), branch, ref, path, merge_method, sha, state, and the ids in the path',
+      'branch: from the path, a `ref` (refs/heads/ stripped), a PR `base`, or a GraphQL input',
+      'git push: refs, branches, tags, deletes (true when a ref is deleted), branch (the first one)',
+      'GraphQL: operation, operation_name, mutations (every top-level field), input fields in snake_case',
+    ],
+    notes: [
+      'GitHub Enterprise Server: give `--base-url https://HOST/api/v3`; REST paths are matched below it, GraphQL at `/api/graphql`, git at the host root.',
+      'Requests whose action or params depend on the body (PR/issue PATCH, contents PUT/DELETE, GraphQL, git push...) are read up to 4 MiB; git push needs only the ref commands at the start of the body.',
+      'GraphQL with several mutations maps to the riskiest one; unreadable GraphQL is `github.graphql.mutation` at high risk with `body_error`.',
+      '`git push origin :branch` deletes a branch through git: `github.git.push` with `deletes: true`, high risk.',
+    ],
+  },
+};
