@@ -41,7 +41,7 @@ describe('resolveConfig', () => {
         MAINTENANCE_SECRET: 'maintenance-0123456789',
         AUDIT_RETENTION_DAYS: '0',
         TAMEFLARE_DATA_DIR: '/var/lib/tameflare',
-        TAMEFLARE_MASTER_KEY: 'a2V5',
+        TAMEFLARE_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
         TAMEFLARE_LOG_LEVEL: 'error',
         TAMEFLARE_APPROVAL_TIMEOUT: '60',
       },
@@ -53,7 +53,7 @@ describe('resolveConfig', () => {
     expect(config.approvalTimeoutSeconds).toBe(60);
     expect(config.gatewayServiceToken?.reveal()).toBe('service-token-0123456789');
     expect(config.maintenanceSecret?.reveal()).toBe('maintenance-0123456789');
-    expect(config.masterKey?.reveal()).toBe('a2V5');
+    expect(config.masterKey?.reveal()).toBe(Buffer.alloc(32, 7).toString('base64'));
     expect(JSON.stringify(config)).not.toContain('service-token-0123456789');
   });
 
@@ -87,6 +87,10 @@ describe('resolveConfig', () => {
     [
       { flags: { unsafeAllowPrivateEgress: '10.0.0.0/33' }, env: {} },
       'invalid allow_private_egress (from --unsafe-allow-private-egress)',
+    ],
+    [
+      { flags: {}, env: { TAMEFLARE_MASTER_KEY: 'a2V5' } },
+      'invalid master_key (from TAMEFLARE_MASTER_KEY): must be base64 of 32 bytes',
     ],
     [{ flags: {}, env: {}, file: { prot: 3000 } }, 'invalid prot (from config.yaml): unknown key'],
     [{ flags: {}, env: {}, file: { port: 'x' } }, 'invalid port (from config.yaml port)'],

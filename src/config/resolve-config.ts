@@ -267,7 +267,7 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
   const masterKey = take(
     'masterKey',
     undefined as Secret | undefined,
-    (c) => secretValue(c.value, 1),
+    (c) => masterKeyValue(c.value),
     envValue('TAMEFLARE_MASTER_KEY'),
   );
 
@@ -401,6 +401,15 @@ function cidrValue(s: string): string {
     throw new Error(`not a CIDR range: ${JSON.stringify(s)} (e.g. 10.0.0.0/8 or fd00::/8)`);
   }
   return s;
+}
+
+function masterKeyValue(v: unknown): Secret {
+  // Checked here so a bad key stops start-up as a configuration error; never echo the value.
+  const s = typeof v === 'string' ? v.trim() : '';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(s) || Buffer.from(s, 'base64').length !== 32) {
+    throw new Error('must be base64 of 32 bytes (e.g. `openssl rand -base64 32`)');
+  }
+  return new Secret(s);
 }
 
 function secretValue(v: unknown, minLength: number): Secret {
