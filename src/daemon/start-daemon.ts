@@ -105,6 +105,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
           allowPrivateEgress: config.allowPrivateEgress,
           maxBodyBytes: config.maxBodyBytes,
           serviceToken,
+          shutdownGraceMs: config.shutdownGraceMs,
         },
         logger: logger.child({ component: 'gateway' }),
         db,
