@@ -54,6 +54,8 @@ export interface MatchedRule {
   reason: string;
   riskScore?: number | undefined;
   monitor: boolean; // the policy is in monitor mode: recorded, does not change the outcome
+  /** The rule's approval settings (used when the decision is require_approval). */
+  approval?: ApprovalSettings | undefined;
 }
 
 export interface ApprovalSettings {
