@@ -1,0 +1,76 @@
+// Every open tunnel, WebSocket and in-flight response, with what it was admitted for. When the
+// configuration changes (kill switch, suspension, removal, key revocation), the gateway re-checks
+// each one against the new configuration and cuts those it would no longer admit: a kill switch that
+// only stopped new requests would leave a running stream or an open tunnel untouched.
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { PresentedIdentity } from './identity.js';
+
+export type ActiveKind = 'tunnel' | 'raw' | 'stream' | 'websocket';
+
+export interface ActiveEntry {
+  kind: ActiveKind;
+  agent: string;
+  connector: string | null; // connector name, when known
+  connectorType: string | null;
+  /** What the agent presented (tunnels): re-checked after a configuration change. */
+  who: PresentedIdentity | undefined;
+  host: string;
+  port: number;
+  cut(): void;
+}
+
+export class ActiveConnections {
+  /** Each entry with the function that stops tracking it (so a sweep and a later close count once). */
+  readonly #entries = new Map<ActiveEntry, () => void>();
+  readonly #metrics: GatewayMetrics;
+
+  constructor(metrics: GatewayMetrics) {
+    this.#metrics = metrics;
+  }
+
+  /** Tracks an entry; the returned function (idempotent) stops tracking it. */
+  add(entry: ActiveEntry): () => void {
+    if (entry.kind !== 'stream') this.#metrics.activeTunnels.inc({ kind: entry.kind });
+    let removed = false;
+    const remove = () => {
+      if (removed) return;
+      removed = true;
+      this.#entries.delete(entry);
+      if (entry.kind !== 'stream') this.#metrics.activeTunnels.dec({ kind: entry.kind });
+    };
+    this.#entries.set(entry, remove);
+    return remove;
+  }
+
+  /** Cuts every entry for which `stillAllowed` is false; returns how many were cut. */
+  sweep(stillAllowed: (entry: ActiveEntry) => boolean): number {
+    let cut = 0;
+    for (const [entry, remove] of [...this.#entries]) {
+      if (stillAllowed(entry)) continue;
+      remove();
+      entry.cut();
+      cut++;
+    }
+    if (cut > 0) this.#metrics.killSwitchCuts.inc(cut);
+    return cut;
+  }
+
+  cutAll(): void {
+    this.sweep(() => false);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  byAgent(): { agent: string; tunnels: number; streams: number }[] {
+    const counts = new Map<string, { agent: string; tunnels: number; streams: number }>();
+    for (const e of this.#entries.keys()) {
+      const c = counts.get(e.agent) ?? { agent: e.agent, tunnels: 0, streams: 0 };
+      if (e.kind === 'stream' || e.kind === 'websocket') c.streams++;
+      else c.tunnels++;
+      counts.set(e.agent, c);
+    }
+    return [...counts.values()];
+  }
+}

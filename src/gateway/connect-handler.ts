@@ -1,0 +1,190 @@
+// CONNECT, as proxy-chain's prepareRequestFunction: decide whether a tunnel may open before proxy-chain
+// answers `200 Connection Established`. Refusals are problem+json thrown as proxy-chain RequestErrors
+// (it writes them and closes the socket). Intercepted tunnels need no decision here, each request
+// inside is decided; raw tunnels (intercept=false) are decided once, on `tunnel.connect`, and dialled
+// before the 200 so an egress refusal or an unreachable upstream is still a proper answer.
+import { randomUUID } from 'node:crypto';
+import type * as net from 'node:net';
+import type { SecureContext } from 'node:tls';
+import type { Logger } from 'pino';
+import {
+  type PrepareRequestFunctionOpts,
+  type PrepareRequestFunctionResult,
+  RequestError,
+} from 'proxy-chain';
+import type { ErrorCode } from '../errors/codes.js';
+import type { ActiveConnections } from './active-connections.js';
+import type { HoldForApproval } from './approval-hold.js';
+import { normaliseHost } from './connector-index.js';
+import type { RateLimits } from './decision-engine.js';
+import { identify, presentedIdentity } from './identity.js';
+import {
+  type InterceptionOptions,
+  interceptingConnectServer,
+  rawTunnelConnectServer,
+} from './interception.js';
+import { type ProblemInput, renderProblem } from './problem.js';
+import { type RecordDeps, RequestRecord } from './request-record.js';
+import type { RuntimeConfig } from './runtime-config.js';
+import { parseCertificateHost } from './tls/certificate-host.js';
+import { describeUpstreamError, type Upstream } from './upstream.js';
+
+export interface ConnectDeps {
+  config(): RuntimeConfig;
+  records: RecordDeps;
+  rateLimits: RateLimits;
+  hold: HoldForApproval;
+  upstream: Upstream;
+  secureContextFor(host: string): Promise<SecureContext>;
+  interception: InterceptionOptions;
+  active: ActiveConnections;
+  logger: Logger;
+  now(): Date;
+}
+
+export function createConnectHandler(deps: ConnectDeps) {
+  return async function onConnect(
+    opts: PrepareRequestFunctionOpts,
+    dedicatedPort: number | null,
+  ): Promise<PrepareRequestFunctionResult> {
+    const requestId = randomUUID();
+    const host = normaliseHost(opts.hostname);
+    const port = opts.port;
+    const who = presentedIdentity(opts.username, opts.password, dedicatedPort);
+    const cfg = deps.config();
+    const id = identify(cfg, who, deps.now());
+    const record = new RequestRecord(deps.records, {
+      requestId,
+      method: 'CONNECT',
+      host,
+      path: `${host}:${port}`,
+      agent: id.ok ? id.agent.name : (id.agent ?? null),
+    });
+    const fail = (problem: Omit<ProblemInput, 'requestId'>, error?: string): never => {
+      const rendered = renderProblem({ ...problem, requestId });
+      record.open();
+      record.finish({ status: rendered.status, error });
+      throw new RequestError(rendered.body, rendered.status, rendered.headers);
+    };
+    const refuse = (code: ErrorCode, detail: string, agent?: string): never => {
+      record.refused(code, detail);
+      return fail({ code, detail, agent });
+    };
+
+    if (!id.ok) return refuse(id.code, id.detail, id.agent);
+    const agent = id.agent;
+    const connector = cfg.connectors.lookup(host, port);
+    if (!connector) return refuse('connector_not_found', `no connector covers ${host}:${port}`, agent.name);
+
+    if (connector.intercept) {
+      try {
+        parseCertificateHost(host);
+      } catch {
+        return refuse('bad_request', 'the CONNECT target is not a valid host name or IP address', agent.name);
+      }
+      // Start minting now: the certificate is ready (or nearly) when the ClientHello arrives.
+      const secureContext = deps.secureContextFor(host);
+      secureContext.catch(() => {}); // reported when the tunnel awaits it
+      return {
+        customConnectServer: interceptingConnectServer(
+          deps.interception,
+          { host, port, who, agent: agent.name },
+          secureContext,
+        ),
+      };
+    }
+
+    // A raw tunnel: one decision for the whole tunnel.
+    record.open();
+    record.entry.connector = connector.name;
+    record.entry.action = 'tunnel.connect';
+    record.params = { host, port };
+    const decision = cfg.decisions.decide({
+      agent: { name: agent.name, mode: agent.mode, labels: agent.labels },
+      connector: { name: connector.name, type: connector.type },
+      action: 'tunnel.connect',
+      params: { host, port },
+      risk: 'medium',
+      method: 'CONNECT',
+      host,
+      path: '',
+      now: deps.now(),
+    });
+    const monitor = agent.mode === 'monitor';
+    const base = { agent: agent.name, action: 'tunnel.connect' };
+    const words = decision.reasons.join('; ') || decision.code;
+    if (decision.code === 'kill_switch_active') {
+      record.decided({ ...decision, verdict: 'deny' }, false);
+      return fail({ code: 'kill_switch_active', detail: words, ...base });
+    }
+    if (decision.verdict === 'allow') {
+      const limited = deps.rateLimits.check(agent.name, connector.name, 'tunnel.connect');
+      if (!limited.ok) {
+        const reason = `rate limit ${limited.rule} exceeded; retry in ${limited.retryAfterSeconds} s`;
+        record.decided(decision, monitor, { code: 'rate_limited', reason });
+        if (!monitor) {
+          fail({
+            code: 'rate_limited',
+            detail: reason,
+            ...base,
+            headers: { 'retry-after': String(limited.retryAfterSeconds) },
+          });
+        }
+      } else record.decided(decision, monitor);
+    } else record.decided(decision, monitor);
+    if (decision.verdict === 'deny') {
+      fail({
+        code: decision.code === 'policy_denied' ? 'policy_denied' : 'permission_denied',
+        detail: words,
+        ...base,
+      });
+    }
+    if (decision.verdict === 'require_approval') {
+      const outcome = await deps.hold(
+        {
+          requestId,
+          agent,
+          connector,
+          match: { action: 'tunnel.connect', params: { host, port }, risk: 'medium' },
+          decision,
+          method: 'CONNECT',
+          host,
+          path: '',
+        },
+        new AbortController().signal,
+      );
+      if (outcome.verdict === 'deny') {
+        fail({ code: outcome.code, detail: outcome.detail, ...base, approvalId: outcome.approvalId });
+      }
+    }
+    let upstreamSocket: net.Socket;
+    try {
+      upstreamSocket = await deps.upstream.connectRaw(host, port);
+    } catch (err) {
+      const failure = describeUpstreamError(err);
+      return fail({ code: failure.code, detail: failure.detail, ...base }, failure.detail);
+    }
+    let untrack = () => {};
+    return {
+      customConnectServer: rawTunnelConnectServer(
+        upstreamSocket,
+        (bytes) => {
+          untrack();
+          record.finish({ status: 200, bytesIn: bytes.fromAgent, bytesOut: bytes.toAgent });
+        },
+        (client) => {
+          untrack = deps.active.add({
+            kind: 'raw',
+            agent: agent.name,
+            connector: connector.name,
+            connectorType: connector.type,
+            who,
+            host,
+            port,
+            cut: () => client.destroy(),
+          });
+        },
+      ),
+    };
+  };
+}

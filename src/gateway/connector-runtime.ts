@@ -1,0 +1,82 @@
+// The gateway's side of the connector contract: the registry look-up, the query redaction used for
+// the traffic log, and credential injection adapted to raw header lists. `applyCredential` (pure,
+// in src/connectors) works on a header record; the forwarder keeps Node's flat raw list so the case,
+// order and repetition of the agent's other headers survive, so this file translates both ways.
+
+import type { Secret } from '../config/secret.js';
+import { applyCredential, redactQuery } from '../connectors/credential.js';
+import { getConnectorType } from '../connectors/registry.js';
+import type { ConnectorType } from '../connectors/types.js';
+import type { Admitted } from './admission.js';
+import { forwardRequestHeaders } from './forward-headers.js';
+
+export function connectorTypeOf(type: string): ConnectorType | undefined {
+  return getConnectorType(type);
+}
+
+/** The path as stored in the traffic log: parameter names only, never values. */
+export function loggablePath(path: string, query: URLSearchParams): string {
+  const names = redactQuery(query);
+  return names ? `${path}?${names}` : path;
+}
+
+export interface PreparedUpstreamRequest {
+  headers: string[];
+  path: string;
+}
+
+/** Headers and path to send upstream: hop-by-hop removed, the stored credential injected. */
+export function prepareUpstreamRequest(
+  admitted: Pick<Admitted, 'connector' | 'type'>,
+  rawHeaders: readonly string[],
+  target: string,
+  secret: Secret | undefined,
+  opts: { websocket?: boolean } = {},
+): PreparedUpstreamRequest {
+  const forwarded = forwardRequestHeaders(rawHeaders, { websocket: opts.websocket });
+  const scheme = admitted.connector.auth;
+  if (secret === undefined || scheme === 'none') return { headers: forwarded, path: target };
+
+  const queryAt = target.indexOf('?');
+  const path = queryAt < 0 ? target : target.slice(0, queryAt);
+  const query = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
+  const before: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < forwarded.length; i += 2) {
+    const name = forwarded[i]!.toLowerCase();
+    const value = forwarded[i + 1]!;
+    const prev = before[name];
+    before[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  const out = applyCredential(
+    { headers: before, path, query },
+    scheme,
+    secret.reveal(),
+    admitted.type.credentialHeaders,
+  );
+
+  // Keep every header the injection left alone in its original spelling and place; drop the ones
+  // it removed or replaced; append the replacements.
+  const changed = new Set<string>();
+  for (const name of Object.keys(before)) {
+    const after = out.headers[name];
+    if (after === undefined || !sameValue(after, before[name]!)) changed.add(name);
+  }
+  const headers: string[] = [];
+  for (let i = 0; i + 1 < forwarded.length; i += 2) {
+    if (!changed.has(forwarded[i]!.toLowerCase())) headers.push(forwarded[i]!, forwarded[i + 1]!);
+  }
+  for (const [name, value] of Object.entries(out.headers)) {
+    if (value === undefined) continue;
+    if (name in before && !changed.has(name)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
+  }
+  if (!scheme.startsWith('query:')) return { headers, path: target };
+  // Only a query credential rewrites the query (re-encoding it); otherwise it goes out as received.
+  const search = out.query.toString();
+  return { headers, path: search ? `${path}?${search}` : path };
+}
+
+function sameValue(a: string | string[], b: string | string[]): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,112 @@
+// Which headers cross the gateway. Works on Node's flat rawHeaders arrays ([name, value, ...]) so
+// case, order and repeated headers survive untouched, except for what a proxy must remove: hop-by-hop
+// headers (RFC 9110 7.6.1, including every name the Connection header lists), anything Proxy-*, and
+// the agent's own credential headers when the gateway injects the real one.
+
+/** Always hop-by-hop, whatever Connection says. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  // 100-continue was already answered (or not) by our own server: never ask the upstream again.
+  'expect',
+  // HTTP/2 cleartext upgrade settings only make sense on the hop they were sent on.
+  'http2-settings',
+]);
+
+export interface RequestHeaderOptions {
+  /** Lower-case names to drop as well (the agent's dummy credential when one is injected). */
+  drop?: ReadonlySet<string> | undefined;
+  /** Keep `Connection: Upgrade` and `Upgrade: websocket` (a WebSocket handshake being forwarded). */
+  websocket?: boolean | undefined;
+}
+
+/** Headers to send upstream for an agent's request. */
+export function forwardRequestHeaders(
+  rawHeaders: readonly string[],
+  opts: RequestHeaderOptions = {},
+): string[] {
+  const named = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  let chunked = false;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const value = rawHeaders[i + 1]!;
+    const lower = name.toLowerCase();
+    if (lower === 'transfer-encoding') {
+      chunked = true;
+      continue;
+    }
+    if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) continue; // re-added below
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower)) continue;
+    if (opts.drop?.has(lower)) continue;
+    out.push(name, value);
+  }
+  if (chunked) {
+    // Our own server de-chunked the body; ask Node to chunk again on the upstream hop. A
+    // Content-Length next to Transfer-Encoding is a smuggling vector: chunked wins (RFC 9112 6.3).
+    stripHeader(out, 'content-length');
+    out.push('Transfer-Encoding', 'chunked');
+  }
+  if (opts.websocket) out.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
+  return out;
+}
+
+/** Headers to send back to the agent for an upstream response. */
+export function forwardResponseHeaders(
+  rawHeaders: readonly string[],
+  opts: { websocket?: boolean } = {},
+): string[] {
+  const named = connectionTokens(rawHeaders);
+  const out: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    const lower = name.toLowerCase();
+    if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) {
+      out.push(name, rawHeaders[i + 1]!);
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower)) continue;
+    out.push(name, rawHeaders[i + 1]!);
+  }
+  return out;
+}
+
+/** Whether the request asks for a WebSocket upgrade (the only upgrade the gateway forwards). */
+export function isWebSocketUpgrade(headers: Record<string, string | string[] | undefined>): boolean {
+  const upgrade = headers['upgrade'];
+  return typeof upgrade === 'string' && upgrade.toLowerCase() === 'websocket';
+}
+
+/** Lower-case header map of a raw header list (last value wins, like the connectors expect). */
+export function rawHeaderValue(rawHeaders: readonly string[], name: string): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === name) found = rawHeaders[i + 1];
+  }
+  return found;
+}
+
+function connectionTokens(rawHeaders: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
+    for (const token of rawHeaders[i + 1]!.split(',')) {
+      const t = token.trim().toLowerCase();
+      if (t) names.add(t);
+    }
+  }
+  return names;
+}
+
+function stripHeader(list: string[], lower: string): void {
+  for (let i = list.length - 2; i >= 0; i -= 2) {
+    if (list[i]!.toLowerCase() === lower) list.splice(i, 2);
+  }
+}

@@ -1,0 +1,350 @@
+// The gateway's builder: wires listeners, interception, the pipeline, upstream pooling, the traffic
+// log, the vault and the configuration together. Building binds nothing; start() binds; close()
+// releases in reverse order. See docs/gateway.md for how the parts fit.
+import * as http from 'node:http';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Secret } from '../config/secret.js';
+import type { KillSwitchScope } from '../decide/types.js';
+import { AppError } from '../errors/codes.js';
+import type { GatewayDatabase } from '../storage/gateway-schema.js';
+import type { OpenedDatabase } from '../storage/open-database.js';
+import { emptySnapshot, type GatewayConfigSnapshot } from '../sync/snapshot.js';
+import { ActiveConnections } from './active-connections.js';
+import { AgentPorts } from './agent-ports.js';
+import { refuseApprovalRequired } from './approval-hold.js';
+import { ConfigStore } from './config-store.js';
+import { createConnectHandler } from './connect-handler.js';
+import { createRateLimits } from './decision-engine.js';
+import { createEgressGuard } from './egress/egress-guard.js';
+import { createGatewayApi } from './gateway-api.js';
+import { createGatewayMetrics } from './gateway-metrics.js';
+import type { InterceptionOptions, TunnelContext } from './interception.js';
+import { createInternalApi } from './internal-api.js';
+import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './proxy-listener.js';
+import { createRequestHandlers } from './request-handlers.js';
+import { compileRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
+import { parseSnapshot } from './snapshot-schema.js';
+import { stillAllowed } from './still-allowed.js';
+import type { CertificateAuthority } from './tls/certificate-authority.js';
+import { LeafCertificateCache } from './tls/leaf-certificates.js';
+import { type OutboxRow, TrafficLogWriter } from './traffic-log-writer.js';
+import { Upstream } from './upstream.js';
+import { VaultStore } from './vault-store.js';
+
+export interface GatewayOptions {
+  host: string;
+  port: number; // 9443 by default; 0 in tests (the real port is read back)
+  agentPortStart: number; // 9444
+  upstreamCaPems: string[]; // extra roots for upstream TLS verification (--upstream-ca)
+  connectTo: { host: string; port: number; targetHost: string; targetPort: number }[]; // --connect-to
+  allowPrivateEgress: string[]; // CIDRs (--unsafe-allow-private-egress)
+  maxBodyBytes: number; // cap for bodies a connector must read (413 beyond)
+  serviceToken: Secret | undefined; // guards /internal/* (GATEWAY_SERVICE_TOKEN); undefined: /internal is 404
+  upstreamTimeoutMs?: number; // dispatch to response headers; 504 upstream_timeout beyond (default 300 s)
+  upstreamConnectTimeoutMs?: number; // TCP connect; 504 beyond (default 10 s)
+  shutdownGraceMs?: number; // how long close() lets in-flight requests finish (default 5 s)
+}
+
+export interface GatewayDeps {
+  options: GatewayOptions;
+  logger: Logger;
+  db: OpenedDatabase<GatewayDatabase>;
+  ca: CertificateAuthority;
+  masterKey: Buffer;
+  metrics: Registry;
+  now?: () => Date;
+  version: string;
+}
+
+export interface Gateway {
+  start(): Promise<{ port: number }>;
+  close(): Promise<void>;
+  applySnapshot(s: GatewayConfigSnapshot): Promise<void>;
+  readonly vault: {
+    set(connector: string, secret: Secret): void;
+    delete(connector: string): void;
+    has(connector: string): boolean;
+    lastFour(connector: string): string | undefined;
+  };
+  health(): {
+    status: 'ok';
+    uptime_seconds: number;
+    agents: number;
+    connectors: number;
+    [k: string]: unknown;
+  };
+  readonly outbox: {
+    pending(limit: number): OutboxRow[];
+    acknowledge(uptoId: number): void;
+    onAppend(cb: () => void): void;
+  };
+  readonly address: { port: number } | undefined;
+  agentPort(name: string): number | undefined;
+  /** Local kill switch (control plane down); also reachable as POST/DELETE /internal/kill-switch. */
+  activateKillSwitch(scope: KillSwitchScope, reason?: string): void;
+  deactivateKillSwitch(scope: KillSwitchScope): boolean;
+}
+
+export function buildGateway(deps: GatewayDeps): Gateway {
+  const { options, db, ca, version } = deps;
+  const logger = deps.logger;
+  const now = deps.now ?? (() => new Date());
+  const startedAt = Date.now();
+  const graceMs = options.shutdownGraceMs ?? 5_000;
+
+  const writer = new TrafficLogWriter(db.raw, { logger });
+  const metrics = createGatewayMetrics(deps.metrics, () => writer.queued);
+  const vault = new VaultStore(db.raw, deps.masterKey, now);
+  const store = new ConfigStore(db.raw);
+  const active = new ActiveConnections(metrics);
+  const leaves = new LeafCertificateCache(ca);
+  const upstream = new Upstream({
+    caPems: options.upstreamCaPems,
+    connectTo: options.connectTo,
+    egress: createEgressGuard({ allowCidrs: options.allowPrivateEgress }),
+    headersTimeoutMs: options.upstreamTimeoutMs ?? 300_000,
+    connectTimeoutMs: options.upstreamConnectTimeoutMs ?? 10_000,
+  });
+  let minted = 0;
+  metrics.leafCertsMinted.reset();
+  const secureContextFor = async (host: string) => {
+    const context = await leaves.secureContextFor(host);
+    const count = leaves.stats().minted;
+    if (count > minted) metrics.leafCertsMinted.inc(count - minted);
+    minted = count;
+    return context;
+  };
+
+  let config: RuntimeConfig = compileRuntimeConfig(emptySnapshot(), []);
+  const rateLimits = createRateLimits([]);
+  const records = { writer, metrics, now };
+  const tunnels = new WeakMap<object, TunnelContext>();
+
+  const handlers = createRequestHandlers({
+    admission: {
+      config: () => config,
+      records,
+      rateLimits,
+      hold: refuseApprovalRequired,
+      maxBodyBytes: options.maxBodyBytes,
+      logger,
+      now,
+    },
+    forwarder: { upstream, vault, active, metrics, logger },
+    tunnelOf: (socket) => tunnels.get(socket as object),
+    logger,
+  });
+
+  // Every intercepted tunnel's sockets (TLS-wrapped or plain) land in this one server, which never
+  // listens: it only parses HTTP on sockets handed to it.
+  const inner = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS });
+  inner.on('request', handlers.tunnelRequest);
+  inner.on('upgrade', handlers.tunnelUpgrade);
+  inner.on('clientError', (_err, socket) => socket.destroy());
+
+  const interception: InterceptionOptions = {
+    inner,
+    onTunnelSocket(socket, ctx) {
+      tunnels.set(socket, ctx);
+      const connector = config.connectors.lookup(ctx.host, ctx.port);
+      const untrack = active.add({
+        kind: 'tunnel',
+        agent: ctx.agent,
+        connector: connector?.name ?? null,
+        connectorType: connector?.type ?? null,
+        who: ctx.who,
+        host: ctx.host,
+        port: ctx.port,
+        cut: () => socket.destroy(),
+      });
+      socket.once('close', untrack);
+    },
+    onTlsError(err, ctx) {
+      // Handshake failures are the agent's (untrusted CA, SNI mismatch): worth a debug line only.
+      logger.debug({ host: ctx.host, agent: ctx.agent, err: err.message }, 'TLS handshake with agent failed');
+    },
+  };
+
+  const internal = createInternalApi(
+    {
+      vault,
+      applySnapshot: (s) => applySnapshot(s),
+      activateKillSwitch: (scope, reason) => activateKillSwitch(scope, reason),
+      deactivateKillSwitch: (scope) => deactivateKillSwitch(scope),
+      killSwitch: () => ({ local: store.localKillSwitch(), snapshot: config.snapshot.killSwitch }),
+      reservedPorts: () =>
+        new Set([
+          ...config.snapshot.agents.flatMap((a) => (a.port === null ? [] : [a.port])),
+          ...agentPorts.ports(),
+          ...(main?.port ? [main.port] : []),
+        ]),
+      activeAgents: () => active.byAgent(),
+      bindHost: options.host,
+      agentPortStart: options.agentPortStart,
+    },
+    options.serviceToken,
+  );
+
+  const listenerHandlers: ListenerHandlers = {
+    originForm: createGatewayApi({ health: () => health(), registry: deps.metrics, internal, logger }),
+    proxyRequest: handlers.proxyRequest,
+    proxyUpgrade: handlers.proxyUpgrade,
+    connect: createConnectHandler({
+      config: () => config,
+      records,
+      rateLimits,
+      hold: refuseApprovalRequired,
+      upstream,
+      secureContextFor,
+      interception,
+      active,
+      logger,
+      now,
+    }),
+  };
+  const agentPorts = new AgentPorts(options.host, listenerHandlers, logger);
+  let main: ProxyListener | undefined;
+  let started = false;
+  let closing: Promise<void> | undefined;
+
+  function install(next: RuntimeConfig): void {
+    config = next;
+    rateLimits.update(next.snapshot.rateLimits, next.agentsByName.keys());
+    const cut = active.sweep((entry) => stillAllowed(next, entry, now()));
+    if (cut > 0) logger.info({ cut }, 'cut open tunnels and streams the new configuration no longer allows');
+  }
+
+  function wantedPorts(): Set<number> {
+    return new Set(config.snapshot.agents.flatMap((a) => (a.port === null ? [] : [a.port])));
+  }
+
+  async function applySnapshot(s: GatewayConfigSnapshot): Promise<void> {
+    const parsed = parseSnapshot(s);
+    if (!parsed.ok) throw new AppError('bad_request', `invalid snapshot: ${parsed.error}`);
+    const current = Math.max(config.snapshot.version, store.cachedVersion() ?? 0);
+    // Equal versions re-apply (idempotent re-sends); older ones are refused, so a delayed or replayed
+    // push can never roll the gateway back to a configuration that was already replaced.
+    if (s.version < current) {
+      throw new AppError(
+        'conflict',
+        `snapshot version ${s.version} is older than the applied version ${current}`,
+      );
+    }
+    let next: RuntimeConfig;
+    try {
+      next = compileRuntimeConfig(parsed.snapshot, store.localKillSwitch());
+    } catch (err) {
+      throw new AppError('bad_request', `snapshot cannot be compiled: ${(err as Error).message}`);
+    }
+    store.saveSnapshot(parsed.snapshot, now());
+    install(next);
+    if (started) await agentPorts.sync(wantedPorts());
+  }
+
+  function activateKillSwitch(scope: KillSwitchScope, reason?: string): void {
+    store.activateKillSwitch(scope, reason, now());
+    install(compileRuntimeConfig(config.snapshot, store.localKillSwitch()));
+    writer.appendEvent('kill_switch.activated', {
+      scope,
+      reason: reason ?? null,
+      source: 'gateway',
+      activated_at: now().toISOString(),
+    });
+    logger.warn({ scope }, 'kill switch activated on the gateway');
+  }
+
+  function deactivateKillSwitch(scope: KillSwitchScope): boolean {
+    const removed = store.deactivateKillSwitch(scope);
+    if (removed) {
+      install(compileRuntimeConfig(config.snapshot, store.localKillSwitch()));
+      writer.appendEvent('kill_switch.deactivated', { scope, source: 'gateway', at: now().toISOString() });
+      logger.warn({ scope }, 'kill switch deactivated on the gateway');
+    }
+    return removed;
+  }
+
+  function health() {
+    let dbOk = true;
+    try {
+      db.raw.prepare('SELECT 1').get();
+    } catch {
+      dbOk = false;
+    }
+    return {
+      status: 'ok' as const,
+      uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
+      agents: config.snapshot.agents.length,
+      connectors: config.snapshot.connectors.length,
+      version,
+      snapshot_version: config.snapshot.version,
+      db: dbOk ? 'ok' : 'error',
+      agent_ports: agentPorts.ports(),
+      agent_port_errors: agentPorts.failures(),
+      active_connections: active.size,
+      traffic_log_queued: writer.queued,
+    };
+  }
+
+  return {
+    async start() {
+      if (main) throw new Error('gateway already started');
+      vault.open(); // a wrong master key stops start-up here, before any request is accepted
+      const cached = store.loadSnapshot();
+      if (cached?.ok) {
+        install(compileRuntimeConfig(cached.snapshot, store.localKillSwitch()));
+        logger.info({ version: cached.snapshot.version }, 'loaded the cached configuration');
+      } else {
+        // No usable cache: run with no agents and no connectors (everything denied) until a snapshot arrives.
+        if (cached)
+          logger.error({ version: cached.version, error: cached.error }, 'cached configuration unusable');
+        install(compileRuntimeConfig(emptySnapshot(), store.localKillSwitch()));
+      }
+      const listener = new ProxyListener({
+        host: options.host,
+        port: options.port,
+        dedicatedPort: null,
+        handlers: listenerHandlers,
+      });
+      await listener.start();
+      main = listener;
+      started = true;
+      await agentPorts.sync(wantedPorts());
+      return { port: listener.port };
+    },
+
+    close() {
+      closing ??= (async () => {
+        const done = Promise.all([main?.close(graceMs), agentPorts.closeAll(graceMs)]);
+        // Keep-alive connections inside tunnels close as soon as they are idle, not after 30 s.
+        const sweeper = setInterval(() => inner.closeIdleConnections(), 50);
+        inner.closeIdleConnections();
+        await done;
+        clearInterval(sweeper);
+        active.cutAll();
+        writer.close();
+        upstream.close();
+      })();
+      return closing;
+    },
+
+    applySnapshot,
+    vault: {
+      set: (connector, secret) => vault.set(connector, secret),
+      delete: (connector) => vault.delete(connector),
+      has: (connector) => vault.has(connector),
+      lastFour: (connector) => vault.lastFour(connector),
+    },
+    health,
+    outbox: writer.outbox,
+    get address() {
+      return main ? { port: main.port } : undefined;
+    },
+    agentPort(name) {
+      const port = config.agentsByName.get(name)?.port ?? undefined;
+      return port !== undefined && agentPorts.isOpen(port) ? port : undefined;
+    },
+    activateKillSwitch,
+    deactivateKillSwitch,
+  };
+}

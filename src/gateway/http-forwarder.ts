@@ -1,0 +1,149 @@
+// Steps 6-8 for an admitted HTTP request: inject the credential, strip what must not cross, forward,
+// and stream the answer back without buffering. `stream.pipeline` carries backpressure both ways (a
+// slow agent slows the upstream read, memory stays flat) and tears both sides down on failure: an
+// agent that disconnects aborts the upstream request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ActiveConnections } from './active-connections.js';
+import type { Admitted } from './admission.js';
+import { prepareUpstreamRequest } from './connector-runtime.js';
+import { forwardResponseHeaders } from './forward-headers.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import { REQUEST_ID_HEADER, sendProblem } from './problem.js';
+import type { Upstream, UpstreamFailure } from './upstream.js';
+import type { VaultStore } from './vault-store.js';
+import { VaultRecordUnreadable } from './vault-store.js';
+
+export interface ForwarderDeps {
+  upstream: Upstream;
+  vault: VaultStore;
+  active: ActiveConnections;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}
+
+export function forwardHttp(
+  deps: ForwarderDeps,
+  admitted: Admitted,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: { secure: boolean; host: string; port: number; path: string },
+): void {
+  const { record } = admitted;
+  const requestId = record.requestId;
+  let bytesIn = admitted.body?.length ?? 0;
+  let bytesOut = 0;
+  const problem = (failure: UpstreamFailure) => {
+    deps.metrics.upstreamErrors.inc({ kind: failure.kind });
+    sendProblem(res, {
+      code: failure.code,
+      detail: failure.detail,
+      requestId,
+      agent: admitted.agent.name,
+      action: admitted.match.action,
+    });
+    record.finish({
+      status: res.headersSent ? res.statusCode : null,
+      error: failure.detail,
+      bytesIn,
+      bytesOut,
+    });
+  };
+
+  let prepared: ReturnType<typeof prepareUpstreamRequest>;
+  try {
+    prepared = prepareUpstreamRequest(
+      admitted,
+      req.rawHeaders,
+      target.path,
+      deps.vault.get(admitted.connector.name),
+    );
+  } catch (err) {
+    if (!(err instanceof VaultRecordUnreadable)) throw err;
+    sendProblem(res, { code: 'unavailable', detail: err.message, requestId, agent: admitted.agent.name });
+    record.finish({ status: 503, error: 'credential unreadable' });
+    return;
+  }
+
+  const blocked = deps.upstream.precheck(target);
+  if (blocked) {
+    problem(blocked);
+    return;
+  }
+  let failed = false;
+  const upstreamReq = deps.upstream.request(
+    target,
+    req.method ?? 'GET',
+    prepared.path,
+    prepared.headers,
+    (f) => {
+      failed = true;
+      if (!res.headersSent) problem(f);
+      else {
+        res.destroy();
+        record.finish({ status: res.statusCode, error: f.detail, bytesIn, bytesOut });
+      }
+    },
+  );
+  const untrack = deps.active.add({
+    kind: 'stream',
+    agent: admitted.agent.name,
+    connector: admitted.connector.name,
+    connectorType: admitted.connector.type,
+    who: undefined,
+    host: target.host,
+    port: target.port,
+    cut: () => {
+      upstreamReq.destroy();
+      res.destroy();
+    },
+  });
+
+  upstreamReq.on('response', (upRes) => {
+    const headers = forwardResponseHeaders(upRes.rawHeaders);
+    headers.push(REQUEST_ID_HEADER, requestId);
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+    // A response without a length (event streams, chunked) sends its head now: the first event may be
+    // minutes away. Others go out with the first body bytes, one write instead of two.
+    if (upRes.headers['content-length'] === undefined) res.flushHeaders();
+    upRes.on('data', (chunk: Buffer) => {
+      bytesOut += chunk.length;
+    });
+    pipeline(upRes, res, (err) => {
+      untrack();
+      record.finish({
+        status: upRes.statusCode ?? null,
+        error: err
+          ? res.destroyed && !upRes.destroyed
+            ? 'agent disconnected'
+            : 'upstream stream failed'
+          : undefined,
+        bytesIn,
+        bytesOut,
+      });
+    });
+  });
+
+  // The agent going away before the answer arrives aborts the upstream request.
+  res.once('close', () => {
+    if (!res.writableFinished) {
+      untrack();
+      upstreamReq.destroy();
+      if (!failed) record.finish({ status: null, error: 'agent disconnected', bytesIn, bytesOut });
+    }
+  });
+
+  if (req.readableEnded || admitted.body) {
+    // The body (if any) was read for mapping: re-send it byte for byte, then whatever is left.
+    if (admitted.body && admitted.body.length > 0) upstreamReq.write(admitted.body);
+    if (req.readableEnded) {
+      upstreamReq.end();
+      return;
+    }
+  }
+  req.on('data', (chunk: Buffer) => {
+    bytesIn += chunk.length;
+  });
+  req.pipe(upstreamReq);
+}

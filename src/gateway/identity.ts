@@ -1,0 +1,110 @@
+// Threat model: anyone who can reach a gateway port may try to act as an agent. An agent is named
+// by Proxy-Authorization (`NAME:KEY`) on the shared port, or by its dedicated port plus the key (unless
+// the operator created it with --no-proxy-auth, which trusts the port alone). Controls: keys are
+// stored only as SHA-256 hashes (they are 256-bit random, so a fast hash suffices); comparison is
+// timing-safe; expired session keys are skipped; a wrong key and an unknown name give the same 407, so
+// the answer does not reveal which agents exist; suspension is only revealed to a caller who proved
+// the key. Nothing is cached between requests: every request (and every request inside a tunnel) is
+// checked against the current configuration, so removal, suspension or key revocation applies at once.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { SnapshotAgent } from '../sync/snapshot.js';
+
+export interface AgentDirectory {
+  agentsByName: ReadonlyMap<string, SnapshotAgent>;
+  agentsByPort: ReadonlyMap<number, SnapshotAgent>;
+}
+
+/** What the agent presented, kept for re-checks inside a tunnel: the key's hash, never the key. */
+export interface PresentedIdentity {
+  name: string; // from Proxy-Authorization, '' when absent
+  keyHash: string | null; // hex SHA-256 of the presented key, null when no key was given
+  dedicatedPort: number | null; // the agent port the request arrived on
+}
+
+export type IdentityResult =
+  | { ok: true; agent: SnapshotAgent }
+  | { ok: false; code: 'agent_unknown' | 'agent_suspended'; detail: string; agent?: string | undefined };
+
+export function hashAgentKey(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** Parses `Basic base64(NAME:KEY)`; undefined when absent or not Basic. */
+export function parseProxyAuthorization(
+  header: string | undefined,
+): { username: string; password: string } | undefined {
+  if (!header) return undefined;
+  const match = /^\s*basic\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) return undefined;
+  const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return { username: decoded, password: '' };
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export function presentedIdentity(
+  username: string,
+  password: string,
+  dedicatedPort: number | null,
+): PresentedIdentity {
+  return {
+    name: decodeURIComponentSafe(username),
+    keyHash: password ? hashAgentKey(decodeURIComponentSafe(password)) : null,
+    dedicatedPort,
+  };
+}
+
+export function identify(dir: AgentDirectory, who: PresentedIdentity, now: Date): IdentityResult {
+  let agent: SnapshotAgent | undefined;
+  if (who.dedicatedPort !== null) {
+    agent = dir.agentsByPort.get(who.dedicatedPort);
+    if (!agent) return unknown('this port belongs to no agent');
+    if (who.name && who.name !== agent.name) return unknown('the proxy user name does not match this port');
+    if (agent.proxyAuth && !keyMatches(agent, who.keyHash, now)) return unknown(keyProblem(who));
+  } else {
+    if (!who.name) return unknown('proxy credentials are required: http://NAME:KEY@gateway:port');
+    agent = dir.agentsByName.get(who.name);
+    // Hash work is done either way, so an unknown name costs what a wrong key costs.
+    const ok = keyMatches(agent, who.keyHash, now);
+    if (!agent || !ok) return unknown(keyProblem(who));
+  }
+  if (agent.status !== 'active') {
+    return {
+      ok: false,
+      code: 'agent_suspended',
+      detail: `agent ${agent.name} is suspended`,
+      agent: agent.name,
+    };
+  }
+  return { ok: true, agent };
+}
+
+function keyMatches(agent: SnapshotAgent | undefined, keyHash: string | null, now: Date): boolean {
+  const presented = Buffer.from(keyHash ?? '0'.repeat(64), 'hex');
+  let ok = false;
+  for (const key of agent?.keys ?? []) {
+    if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) continue;
+    const stored = Buffer.from(key.hash, 'hex');
+    if (stored.length === presented.length && timingSafeEqual(stored, presented)) ok = true;
+  }
+  return ok && keyHash !== null;
+}
+
+function keyProblem(who: PresentedIdentity): string {
+  return who.keyHash === null
+    ? 'an agent key is required as the proxy password'
+    : 'unknown agent or invalid, expired or revoked key';
+}
+
+function unknown(detail: string): IdentityResult {
+  return { ok: false, code: 'agent_unknown', detail };
+}
+
+function decodeURIComponentSafe(text: string): string {
+  // Clients percent-encode user info from proxy URLs inconsistently; keys and names are URL-safe.
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

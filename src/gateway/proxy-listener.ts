@@ -1,0 +1,102 @@
+// One listening port driven by proxy-chain: the shared gateway port (9443) or an agent's dedicated
+// port. proxy-chain parses CONNECT, Proxy-Authorization, tracks connections and writes the
+// `200 Connection Established`; the gateway supplies the decisions. Plain requests are dispatched
+// here before proxy-chain's own forwarder sees them: origin-form (`GET /health`) is the gateway API
+// (proxy-chain would answer 400), absolute-form goes through the same pipeline as requests inside
+// tunnels (proxy-chain's forwarder cannot read a bounded body, inject, or stream with our answers).
+import type * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
+
+export interface ListenerHandlers {
+  /** Origin-form requests: the gateway API on the shared port, a refusal on agent ports. */
+  originForm(req: http.IncomingMessage, res: http.ServerResponse, dedicatedPort: number | null): void;
+  /** Absolute-form `GET http://host/path`. */
+  proxyRequest(req: http.IncomingMessage, res: http.ServerResponse, dedicatedPort: number | null): void;
+  /** Absolute-form WebSocket upgrade (`GET ws://...` sent as `http://`). */
+  proxyUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, dedicatedPort: number | null): void;
+  /** CONNECT: identify, decide coverage, and return the tunnel server (or throw RequestError). */
+  connect(
+    opts: PrepareRequestFunctionOpts,
+    dedicatedPort: number | null,
+  ): Promise<PrepareRequestFunctionResult>;
+}
+
+// Idle keep-alive connections from agents stay open this long: a new intercepted TLS connection
+// costs 1.3-1.6 ms of CPU, so reuse matters more than the few sockets kept.
+export const CLIENT_KEEP_ALIVE_MS = 30_000;
+
+class DispatchingProxyServer extends Server {
+  handlers!: ListenerHandlers;
+  dedicatedPort: number | null = null;
+
+  // proxy-chain binds `this.onRequest` in its constructor, so this override receives every plain request.
+  override async onRequest(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = request.url ?? '';
+    if (url.startsWith('/') || url === '*') this.handlers.originForm(request, response, this.dedicatedPort);
+    else this.handlers.proxyRequest(request, response, this.dedicatedPort);
+  }
+}
+
+export class ProxyListener {
+  readonly #server: DispatchingProxyServer;
+  readonly dedicatedPort: number | null;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: {
+    host: string;
+    port: number;
+    dedicatedPort: number | null;
+    handlers: ListenerHandlers;
+  }) {
+    this.dedicatedPort = opts.dedicatedPort;
+    const server = new DispatchingProxyServer({
+      host: opts.host,
+      port: opts.port,
+      authRealm: 'tameflare',
+      prepareRequestFunction: (prep) => opts.handlers.connect(prep, opts.dedicatedPort),
+    });
+    server.handlers = opts.handlers;
+    server.dedicatedPort = opts.dedicatedPort;
+    const inner = server.server as http.Server;
+    inner.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
+    inner.headersTimeout = CLIENT_KEEP_ALIVE_MS + 5_000;
+    inner.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      opts.handlers.proxyUpgrade(req, socket, head, opts.dedicatedPort);
+    });
+    this.#server = server;
+  }
+
+  /** Binds; rejects with the listen error (EADDRINUSE keeps its `code`). Resolves to the real port. */
+  async start(): Promise<number> {
+    await this.#server.listen();
+    return this.#server.port;
+  }
+
+  get port(): number {
+    return this.#server.port;
+  }
+
+  get connectionCount(): number {
+    return this.#server.connections.size;
+  }
+
+  /** Stops accepting, lets in-flight work finish for `graceMs`, then cuts what is left. */
+  close(graceMs: number): Promise<void> {
+    this.#closing ??= new Promise<void>((resolve) => {
+      const inner = this.#server.server as http.Server;
+      if (!inner.listening) {
+        this.#server.closeConnections();
+        resolve();
+        return;
+      }
+      const timer = setTimeout(() => this.#server.closeConnections(), graceMs);
+      inner.close(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      inner.closeIdleConnections();
+    });
+    return this.#closing;
+  }
+}

@@ -1,0 +1,193 @@
+// Entry points of the pipeline: absolute-form requests on a listening port, requests inside a
+// tunnel (intercepted TLS or plain HTTP after CONNECT), and WebSocket handshakes on either. Each
+// works out the target and the presented identity, runs admission, then forwards or answers.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { type AdmissionDeps, admit } from './admission.js';
+import { normaliseHost } from './connector-index.js';
+import { isWebSocketUpgrade } from './forward-headers.js';
+import { type ForwarderDeps, forwardHttp } from './http-forwarder.js';
+import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
+import type { TunnelContext } from './interception.js';
+import { type ProblemInput, sendProblem, writeProblemToSocket } from './problem.js';
+import { forwardWebSocket } from './websocket-forwarder.js';
+
+export interface HandlerDeps {
+  admission: AdmissionDeps;
+  forwarder: ForwarderDeps;
+  tunnelOf(socket: unknown): TunnelContext | undefined;
+  logger: Logger;
+}
+
+interface Resolved {
+  secure: boolean;
+  host: string;
+  port: number;
+  target: string;
+  who: PresentedIdentity;
+  tunnel: TunnelContext | undefined;
+}
+
+export function createRequestHandlers(deps: HandlerDeps) {
+  /** Works out where a request goes and who sent it; a string is a reason to refuse with 400. */
+  function resolve(
+    req: IncomingMessage,
+    dedicatedPort: number | null,
+    tunnel: TunnelContext | undefined,
+  ): Resolved | string {
+    const raw = req.url ?? '/';
+    if (tunnel) {
+      // Some clients send absolute-form even inside a tunnel; the tunnel still decides the host.
+      let target = raw;
+      if (!raw.startsWith('/')) {
+        try {
+          const u = new URL(raw);
+          target = u.pathname + u.search;
+        } catch {
+          return 'the request target could not be parsed';
+        }
+      }
+      return { secure: tunnel.secure, host: tunnel.host, port: tunnel.port, target, who: tunnel.who, tunnel };
+    }
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return 'the request target could not be parsed';
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'ws:') {
+      return `only http:// URLs are proxied in absolute form; use CONNECT for ${url.protocol}//`;
+    }
+    const auth = parseProxyAuthorization(req.headers['proxy-authorization']);
+    return {
+      secure: false,
+      host: normaliseHost(url.hostname),
+      port: url.port ? Number(url.port) : 80,
+      target: url.pathname + url.search,
+      who: presentedIdentity(auth?.username ?? '', auth?.password ?? '', dedicatedPort),
+      tunnel: undefined,
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
+    const requestId = randomUUID();
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    const admitted = await admit(deps.admission, {
+      requestId,
+      req,
+      secure: r.secure,
+      host: r.host,
+      port: r.port,
+      target: r.target,
+      who: r.who,
+      tunnel: r.tunnel,
+      upgrade: false,
+      signal: abort.signal,
+    });
+    if (!admitted.ok) {
+      answer(res, admitted.problem, admitted.close);
+      admitted.record.finish({ status: res.statusCode });
+      return;
+    }
+    forwardHttp(deps.forwarder, admitted, req, res, {
+      secure: r.secure,
+      host: r.host,
+      port: r.port,
+      path: r.target,
+    });
+  }
+
+  function run(req: IncomingMessage, res: ServerResponse, r: Resolved | string): void {
+    if (typeof r === 'string') {
+      answer(res, { code: 'bad_request', detail: r, requestId: randomUUID() });
+      return;
+    }
+    handle(req, res, r).catch((err: unknown) => {
+      deps.logger.error({ err }, 'proxy request failed');
+      if (!res.headersSent)
+        answer(res, { code: 'internal_error', detail: 'internal error', requestId: randomUUID() });
+      else res.destroy();
+    });
+  }
+
+  async function upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    r: Resolved | string,
+  ): Promise<void> {
+    socket.on('error', () => {}); // an agent resetting mid-handshake is not our error
+    if (typeof r === 'string' || !isWebSocketUpgrade(req.headers)) {
+      const detail = typeof r === 'string' ? r : 'only WebSocket upgrades are supported';
+      writeProblemToSocket(socket, { code: 'bad_request', detail, requestId: randomUUID() });
+      return;
+    }
+    const requestId = randomUUID();
+    const abort = new AbortController();
+    socket.once('close', () => abort.abort());
+    const admitted = await admit(deps.admission, {
+      requestId,
+      req,
+      secure: r.secure,
+      host: r.host,
+      port: r.port,
+      target: r.target,
+      who: r.who,
+      tunnel: r.tunnel,
+      upgrade: true,
+      signal: abort.signal,
+    });
+    if (!admitted.ok) {
+      const p = writeProblemToSocket(socket, admitted.problem);
+      admitted.record.finish({ status: p.status });
+      return;
+    }
+    forwardWebSocket(deps.forwarder, admitted, req, socket, head, {
+      secure: r.secure,
+      host: r.host,
+      port: r.port,
+      path: r.target,
+    });
+  }
+
+  function upgradeSafely(req: IncomingMessage, socket: Duplex, head: Buffer, r: Resolved | string): void {
+    upgrade(req, socket, head, r).catch((err: unknown) => {
+      deps.logger.error({ err }, 'WebSocket handshake failed');
+      socket.destroy();
+    });
+  }
+
+  return {
+    /** Absolute-form request on a listening port. */
+    proxyRequest(req: IncomingMessage, res: ServerResponse, dedicatedPort: number | null): void {
+      run(req, res, resolve(req, dedicatedPort, undefined));
+    },
+    /** A request inside a tunnel (the inner server's handler). */
+    tunnelRequest(req: IncomingMessage, res: ServerResponse): void {
+      const tunnel = deps.tunnelOf(req.socket);
+      if (!tunnel) {
+        res.destroy();
+        return;
+      }
+      run(req, res, resolve(req, null, tunnel));
+    },
+    proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, dedicatedPort: number | null): void {
+      upgradeSafely(req, socket, head, resolve(req, dedicatedPort, undefined));
+    },
+    tunnelUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+      const tunnel = deps.tunnelOf(req.socket);
+      if (!tunnel) {
+        socket.destroy();
+        return;
+      }
+      upgradeSafely(req, socket, head, resolve(req, null, tunnel));
+    },
+  };
+}
+
+function answer(res: ServerResponse, problem: ProblemInput, close = false): void {
+  sendProblem(res, close ? { ...problem, headers: { ...problem.headers, connection: 'close' } } : problem);
+}

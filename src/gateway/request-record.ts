@@ -1,0 +1,172 @@
+// One request's bookkeeping: its traffic_log row from receipt to completion, the outbox event that
+// describes it, and its metrics. Written once per request, whatever path it takes (refused, held,
+// forwarded, cut), so every row ends complete.
+import type { Decision } from '../decide/types.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import type { TrafficEntry, TrafficLogWriter } from './traffic-log-writer.js';
+
+export interface RecordDeps {
+  writer: TrafficLogWriter;
+  metrics: GatewayMetrics;
+  now: () => Date;
+}
+
+export interface Completion {
+  status: number | null;
+  error?: string | undefined;
+  bytesIn?: number | undefined;
+  bytesOut?: number | undefined;
+}
+
+const MAX_PARAM_JSON = 4096;
+const MAX_STRING = 256;
+
+export class RequestRecord {
+  readonly requestId: string;
+  readonly entry: TrafficEntry;
+  readonly #deps: RecordDeps;
+  readonly #started: number;
+  #open = false;
+  #done = false;
+  params: Record<string, unknown> = {};
+  reasons: string[] = [];
+  code: string | undefined;
+  eventType = 'action.denied';
+
+  constructor(
+    deps: RecordDeps,
+    fields: { requestId: string; method: string; host: string; path: string; agent?: string | null },
+  ) {
+    this.#deps = deps;
+    this.requestId = fields.requestId;
+    this.#started = performance.now();
+    this.entry = {
+      id: undefined,
+      requestId: fields.requestId,
+      agent: fields.agent ?? null,
+      connector: null,
+      action: null,
+      method: fields.method,
+      host: fields.host,
+      path: fields.path,
+      decision: null,
+      reason: null,
+      status: null,
+      latencyMs: null,
+      bytesIn: null,
+      bytesOut: null,
+      error: null,
+      mode: null,
+      createdAt: deps.now().toISOString(),
+      completedAt: null,
+    };
+  }
+
+  /** Writes the row with decision NULL (step 2 of the pipeline). */
+  open(): this {
+    if (!this.#open && !this.#done) {
+      this.#open = true;
+      this.#deps.writer.touch(this.entry);
+    }
+    return this;
+  }
+
+  get completed(): boolean {
+    return this.#done;
+  }
+
+  /** Records a refusal made before any decision (unknown agent, no connector, bad request...). */
+  refused(code: string, detail: string): void {
+    this.entry.decision = 'deny';
+    this.entry.reason = `${code}: ${detail}`;
+    this.code = code;
+    this.reasons = [detail];
+    this.eventType = 'action.denied';
+  }
+
+  /** Records the decision (step 6); touches the row so a long request shows it before completing. */
+  decided(decision: Decision, monitor: boolean, override?: { code: string; reason: string }): void {
+    const wouldDeny = monitor && decision.wouldHave !== undefined && decision.wouldHave !== 'allow';
+    this.entry.mode = monitor ? 'monitor' : 'enforce';
+    this.reasons = override ? [override.reason] : decision.reasons;
+    this.code = override?.code ?? decision.code;
+    if (override && !monitor) {
+      this.entry.decision = 'deny';
+      this.entry.reason = `${override.code}: ${override.reason}`;
+      this.eventType = 'action.denied';
+    } else if (override) {
+      this.entry.decision = 'allow';
+      this.entry.reason = `would deny: ${override.reason}`;
+      this.eventType = 'action.would_deny';
+    } else if (wouldDeny) {
+      this.entry.decision = 'allow';
+      this.entry.reason = `would ${decision.wouldHave === 'deny' ? 'deny' : 'require approval'}: ${decision.reasons.join('; ')}`;
+      this.eventType = 'action.would_deny';
+    } else {
+      this.entry.decision = decision.verdict;
+      this.entry.reason = decision.reasons.join('; ') || null;
+      this.eventType =
+        decision.verdict === 'allow'
+          ? 'action.allowed'
+          : decision.verdict === 'require_approval'
+            ? 'action.pending_approval'
+            : 'action.denied';
+    }
+    if (this.#open) this.#deps.writer.touch(this.entry);
+  }
+
+  /** Completes the row and queues its outbox event in the same batch. Idempotent. */
+  finish(c: Completion): void {
+    if (this.#done) return;
+    this.#done = true;
+    const latency = performance.now() - this.#started;
+    const e = this.entry;
+    e.status = c.status;
+    e.error = c.error ?? null;
+    e.bytesIn = c.bytesIn ?? null;
+    e.bytesOut = c.bytesOut ?? null;
+    e.latencyMs = Math.round(latency * 100) / 100;
+    e.completedAt = this.#deps.now().toISOString();
+    this.#deps.writer.touchWithEvent(e, this.eventType, {
+      request_id: e.requestId,
+      agent: e.agent,
+      connector: e.connector,
+      action: e.action,
+      params: boundParams(this.params),
+      decision: e.decision,
+      mode: e.mode,
+      code: this.code ?? null,
+      reasons: this.reasons.slice(0, 10),
+      method: e.method,
+      host: e.host,
+      path: e.path,
+      status: e.status,
+      error: e.error,
+      latency_ms: e.latencyMs,
+      bytes_in: e.bytesIn,
+      bytes_out: e.bytesOut,
+      created_at: e.createdAt,
+      completed_at: e.completedAt,
+    });
+    const decision = e.decision ?? 'none';
+    this.#deps.metrics.requests.inc({ decision, code: this.code ?? 'none' });
+    this.#deps.metrics.latency.observe({ decision }, latency / 1000);
+  }
+}
+
+/** Parameters for the outbox: bounded, flat enough for the audit ledger. */
+export function boundParams(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] =
+      typeof value === 'string' && value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(out);
+  } catch {
+    return { truncated: true, keys: Object.keys(params).slice(0, 50) };
+  }
+  if (json.length <= MAX_PARAM_JSON) return out;
+  return { truncated: true, keys: Object.keys(params).slice(0, 50) };
+}

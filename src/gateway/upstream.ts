@@ -1,0 +1,225 @@
+// Dialling upstreams. One pooled keep-alive agent per scheme for the whole gateway (node:http and
+// node:https rather than undici: the same stack then serves plain requests and WebSocket upgrades,
+// the egress guard plugs in as the agent's `lookup`, and raw header lists pass through untouched).
+// Upstream TLS is always verified, against the system roots plus --upstream-ca, and against the host
+// the agent asked for, even when --connect-to dials another address. The egress guard decides on the
+// resolved address and Node dials exactly the address the guard returned (no rebinding window); an
+// IP literal never goes through DNS, so it is checked here before dialling.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import type { ErrorCode } from '../errors/codes.js';
+import type { EgressGuard } from './egress/egress-guard.js';
+
+export interface ConnectToRule {
+  host: string;
+  port: number;
+  targetHost: string;
+  targetPort: number;
+}
+
+export interface UpstreamOptions {
+  caPems: readonly string[];
+  connectTo: readonly ConnectToRule[];
+  egress: EgressGuard;
+  /** From dispatch to response headers. */
+  headersTimeoutMs: number;
+  connectTimeoutMs: number;
+}
+
+export interface UpstreamTarget {
+  secure: boolean;
+  host: string; // as the agent asked for it, lower-case, no brackets
+  port: number;
+}
+
+export interface UpstreamFailure {
+  code: Extract<ErrorCode, 'egress_blocked' | 'upstream_unreachable' | 'upstream_timeout'>;
+  kind: 'egress_blocked' | 'unreachable' | 'timeout' | 'tls' | 'reset';
+  detail: string;
+}
+
+export class Upstream {
+  readonly #opts: UpstreamOptions;
+  readonly #http: http.Agent;
+  readonly #https: https.Agent;
+  readonly #connectTo: Map<string, { host: string; port: number }>;
+
+  constructor(opts: UpstreamOptions) {
+    this.#opts = opts;
+    const pool = {
+      keepAlive: true,
+      maxFreeSockets: 256,
+      scheduling: 'lifo' as const,
+      lookup: opts.egress.lookup,
+    };
+    this.#http = new http.Agent(pool);
+    // One secure context for every upstream connection: building one per connection re-parses the
+    // whole root store, and passing `ca` instead would make the pool key (which embeds `ca`) huge.
+    const secureContext = tls.createSecureContext(
+      opts.caPems.length > 0 ? { ca: [...tls.rootCertificates, ...opts.caPems] } : {},
+    );
+    this.#https = new https.Agent({ ...pool, secureContext });
+    this.#connectTo = new Map(
+      opts.connectTo.map((r) => [
+        `${r.host.toLowerCase()}:${r.port}`,
+        { host: r.targetHost, port: r.targetPort },
+      ]),
+    );
+  }
+
+  /** Where a host:port is really dialled (--connect-to). */
+  dialAddress(host: string, port: number): { host: string; port: number } {
+    return this.#connectTo.get(`${host}:${port}`) ?? { host, port };
+  }
+
+  /** A refusal for targets that are IP literals in a blocked range (Node skips `lookup` for those). */
+  precheck(target: UpstreamTarget): UpstreamFailure | undefined {
+    try {
+      this.#opts.egress.assertDialable(this.dialAddress(target.host, target.port).host);
+      return undefined;
+    } catch (err) {
+      return describeUpstreamError(err);
+    }
+  }
+
+  /**
+   * Starts an upstream request; call `precheck` first (this throws on a blocked IP literal, before
+   * anything is dialled). Failures before the response arrive as `onFailure` (once); the
+   * caller owns the returned request (writes the body, listens for 'response' / 'upgrade').
+   */
+  request(
+    target: UpstreamTarget,
+    method: string,
+    path: string,
+    headers: string[],
+    onFailure: (failure: UpstreamFailure) => void,
+  ): http.ClientRequest {
+    const dial = this.dialAddress(target.host, target.port);
+    this.#opts.egress.assertDialable(dial.host);
+    const base: https.RequestOptions = {
+      host: dial.host,
+      port: dial.port,
+      method,
+      path,
+      headers,
+      setHost: false,
+      lookup: this.#opts.egress.lookup,
+    };
+    let req: http.ClientRequest;
+    if (target.secure) {
+      req = https.request({
+        ...base,
+        agent: this.#https,
+        // The agent's pool is keyed by servername, so two hosts behind one --connect-to target never
+        // share a connection (and never a certificate check).
+        servername: net.isIP(target.host) ? undefined : target.host,
+        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(target.host, cert),
+      });
+    } else {
+      req = http.request({ ...base, agent: this.#http });
+    }
+    this.#watch(req, onFailure);
+    return req;
+  }
+
+  /** Opens a raw TCP connection (non-intercepted tunnels), egress-checked like any request. */
+  connectRaw(host: string, port: number): Promise<net.Socket> {
+    const dial = this.dialAddress(host, port);
+    return new Promise((resolve, reject) => {
+      try {
+        this.#opts.egress.assertDialable(dial.host);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const socket = net.connect({ host: dial.host, port: dial.port, lookup: this.#opts.egress.lookup });
+      const onError = (err: Error) => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const timer = setTimeout(() => {
+        socket.destroy(Object.assign(new Error('connect timed out'), { code: 'ETIMEDOUT' }));
+      }, this.#opts.connectTimeoutMs);
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        // Until the tunnel attaches its own handlers, an error must not crash the process; the
+        // tunnel learns of it through 'close'.
+        socket.on('error', () => {});
+        resolve(socket);
+      });
+    });
+  }
+
+  close(): void {
+    this.#http.destroy();
+    this.#https.destroy();
+  }
+
+  #watch(req: http.ClientRequest, onFailure: (f: UpstreamFailure) => void): void {
+    let settled = false;
+    const fail = (failure: UpstreamFailure) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(headersTimer);
+      onFailure(failure);
+    };
+    const headersTimer = setTimeout(() => {
+      fail({ code: 'upstream_timeout', kind: 'timeout', detail: 'the upstream did not answer in time' });
+      req.destroy();
+    }, this.#opts.headersTimeoutMs);
+    headersTimer.unref();
+    req.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const connectTimer = setTimeout(() => {
+        fail({ code: 'upstream_timeout', kind: 'timeout', detail: 'connecting to the upstream timed out' });
+        req.destroy();
+      }, this.#opts.connectTimeoutMs);
+      connectTimer.unref();
+      socket.once('connect', () => clearTimeout(connectTimer));
+      socket.once('close', () => clearTimeout(connectTimer));
+    });
+    const settle = () => {
+      settled = true;
+      clearTimeout(headersTimer);
+    };
+    req.once('response', settle);
+    req.once('upgrade', settle);
+    req.on('error', (err) => fail(describeUpstreamError(err)));
+  }
+}
+
+export function describeUpstreamError(err: unknown): UpstreamFailure {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (code === 'EGRESS_BLOCKED') {
+    return {
+      code: 'egress_blocked',
+      kind: 'egress_blocked',
+      detail:
+        'the upstream resolves to a private, loopback, link-local or metadata address, which this gateway does not dial',
+    };
+  }
+  if (code === 'ETIMEDOUT') {
+    return { code: 'upstream_timeout', kind: 'timeout', detail: 'connecting to the upstream timed out' };
+  }
+  if (/CERT|SSL|TLS|ALTNAME|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(code)) {
+    // The code names the verification failure; it carries no secret and helps the operator.
+    return {
+      code: 'upstream_unreachable',
+      kind: 'tls',
+      detail: `upstream TLS verification failed (${code})`,
+    };
+  }
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return { code: 'upstream_unreachable', kind: 'reset', detail: 'the upstream closed the connection' };
+  }
+  const known = /^E[A-Z_]+$/.test(code) ? ` (${code})` : '';
+  return {
+    code: 'upstream_unreachable',
+    kind: 'unreachable',
+    detail: `the upstream could not be reached${known}`,
+  };
+}
