@@ -1,6 +1,7 @@
 // Any HTTP API, named by its domains: every request is `http.<method>` (SPEC 4.5 names generic
 // actions without the type prefix). A `--no-intercept` generic connector is decided once per
-// tunnel on `tunnel.connect`; the gateway builds that action with `tunnelAction`.
+// tunnel on `tunnel.connect`: `map` of a CONNECT request (host and port set) gives that action, as
+// does `tunnelAction(host, port)`.
 import { methodRisk, methodSegment } from './action-name.js';
 import { guardedMap } from './rest-mapper.js';
 import type { ActionMatch, ActionSpec, ConnectorType } from './types.js';
@@ -48,11 +49,11 @@ export const genericConnector: ConnectorType = {
   maxBodyBytes: 0,
   wantsBody: () => false,
   map: (req) =>
-    guardedMap('http', req, () => ({
-      action: `http.${methodSegment(req.method)}`,
-      params: {},
-      risk: methodRisk(req.method),
-    })),
+    guardedMap('http', req, () =>
+      req.method === 'CONNECT'
+        ? tunnelAction(req.host, req.port)
+        : { action: `http.${methodSegment(req.method)}`, params: {}, risk: methodRisk(req.method) },
+    ),
   catalogue,
   docs: {
     parameters: ['none: policies use the request fields (method, host, path)'],

@@ -1,0 +1,3 @@
+import { describeFixtures } from '../../test/connectors/fixture-runner.js';
+
+describeFixtures('openai');
