@@ -15,7 +15,6 @@ import { buildGateway, type Gateway, type GatewayOptions } from '../../src/gatew
 import { hashAgentKey } from '../../src/gateway/identity.js';
 import { buildCaBundle } from '../../src/gateway/tls/ca-bundle.js';
 import {
-  type CertificateAuthority,
   createCertificateAuthority,
   loadCertificateAuthority,
 } from '../../src/gateway/tls/certificate-authority.js';
@@ -24,6 +23,7 @@ import type { GatewayDatabase } from '../../src/storage/gateway-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
 import type { GatewayConfigSnapshot, SnapshotAgent } from '../../src/sync/snapshot.js';
 import { createFakeUpstream, type FakeUpstream } from './fake-upstream.js';
+import { type GitServer, startGitServer } from './git-http-server.js';
 import {
   createTestCa,
   type RunningServer,
@@ -69,6 +69,8 @@ export interface GatewayHarness {
   github: FakeUpstream;
   githubServer: RunningServer<import('node:https').Server>;
   plain: FakeUpstream;
+  /** A smart-HTTP git server answering for https://github.com (only with `withGit`). */
+  git: GitServer | undefined;
   logs: string[];
   snapshot: GatewayConfigSnapshot;
   keys: Record<string, string>;
@@ -87,6 +89,7 @@ export interface HarnessOptions {
   extraConnectTo?: GatewayOptions['connectTo'];
   serviceToken?: string;
   mutate?: (s: GatewayConfigSnapshot) => void;
+  withGit?: boolean;
 }
 
 export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -109,6 +112,15 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
   const plainServer = await startHttpServer(plain.handler);
   plainServer.server.on('upgrade', plain.upgrade);
 
+  const git = opts.withGit
+    ? await startGitServer({
+        ca: upstreamCa,
+        hosts: ['github.com'],
+        owner: 'octo',
+        repo: 'hello',
+        content: 'hello from git\n',
+      })
+    : undefined;
   const [porty, open] = await freePorts(2);
   const keys: Record<string, string> = {};
   const agent = (name: string, extra: Partial<SnapshotAgent> = {}): SnapshotAgent => {
@@ -245,6 +257,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
       { host: 'localhost', port: 443, targetHost: 'localhost', targetPort: githubServer.port },
       { host: 'plain.test', port: 80, targetHost: '127.0.0.1', targetPort: plainServer.port },
       { host: 'metadata.test', port: 80, targetHost: '169.254.169.254', targetPort: 80 },
+      ...(git ? [{ host: 'github.com', port: 443, targetHost: '127.0.0.1', targetPort: git.port }] : []),
       ...(opts.extraConnectTo ?? []),
     ],
     allowPrivateEgress: opts.allowPrivateEgress ?? ['127.0.0.0/8'],
@@ -284,6 +297,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     github,
     githubServer,
     plain,
+    git,
     logs,
     snapshot,
     keys,
@@ -319,7 +333,8 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     },
     async close() {
       await gateway.close();
-      await Promise.all([githubServer.close(), plainServer.close()]);
+      await Promise.all([githubServer.close(), plainServer.close(), git?.close()]);
+      if (git) rmSync(git.root, { recursive: true, force: true });
       await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
