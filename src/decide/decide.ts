@@ -22,7 +22,9 @@ export interface DecisionState {
 }
 
 /** Never throws: an unexpected failure is a deny that says so. */
-export function decide(state: DecisionState, req: DecisionRequest): Decision {
+export function decide(state: DecisionState, input: DecisionRequest): Decision {
+  // A request that is not even an object decides like one with nothing in it: no permission.
+  const req = input !== null && typeof input === 'object' ? input : ({} as DecisionRequest);
   try {
     const decision = decideEnforced(state, req);
     return req.agent?.mode === 'monitor' ? asMonitor(decision, req) : decision;

@@ -123,8 +123,9 @@ function readCase(input: unknown, defaults: Record<string, unknown>, at: PathSeg
   const before = sink.count;
   sink.onlyKeys(input, CASE_KEYS, at);
   const c = { ...defaults, ...input };
+  // Errors point where the value came from: the case, or the defaults it inherited.
   const field = (key: string): PathSegment[] =>
-    Object.hasOwn(input, key) ? [...at, key] : ['defaults', key];
+    !Object.hasOwn(input, key) && Object.hasOwn(defaults, key) ? ['defaults', key] : [...at, key];
   const str = (key: string, fallback?: string): string => {
     const v = c[key] ?? fallback;
     if (typeof v !== 'string')
