@@ -37,9 +37,13 @@ describe('test CA helpers', () => {
     });
     try {
       const options = { host: '127.0.0.1', port: upstream.port, servername: 'api.github.com', path: '/' };
-      const ok = await collect(httpsRequest({ ...options, ca: ca.certPem, headers: { host: 'api.github.com' } }));
+      const ok = await collect(
+        httpsRequest({ ...options, ca: ca.certPem, headers: { host: 'api.github.com' } }),
+      );
       expect(ok).toEqual({ status: 200, body: 'hello api.github.com' });
-      await expect(collect(httpsRequest(options))).rejects.toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+      await expect(collect(httpsRequest(options))).rejects.toMatchObject({
+        code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+      });
     } finally {
       await upstream.close();
     }

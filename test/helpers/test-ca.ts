@@ -6,7 +6,10 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createCertificateAuthority, loadCertificateAuthority } from '../../src/gateway/tls/certificate-authority.js';
+import {
+  createCertificateAuthority,
+  loadCertificateAuthority,
+} from '../../src/gateway/tls/certificate-authority.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -41,7 +44,9 @@ export async function createTestCa(): Promise<TestCa> {
         notBefore: new Date(now - HOUR_MS),
         notAfter: new Date(now + 30 * 24 * HOUR_MS),
       });
-      const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+      const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString(
+        'base64',
+      );
       const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
       return { certPem: leafPem, keyPem };
     },
@@ -71,7 +76,9 @@ async function listen<S extends Server | HttpsServer>(server: S): Promise<Runnin
     async close() {
       // Keep-alive clients (the gateway's pooled agents) would otherwise hold close() open.
       server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
     },
   };
 }
