@@ -187,6 +187,50 @@ describe('refusals', () => {
   });
 });
 
+describe('raw tunnels (intercept=false)', () => {
+  it('are decided once on tunnel.connect and carry TLS end to end, nothing injected', async () => {
+    const t = await openTunnel(h.port, 'raw.test:443', basicAuth('bot', h.keys['bot']!));
+    expect(t.status).toBe(200);
+    // The agent talks TLS to the upstream itself: it must trust the upstream's CA, not ours.
+    const socket = await tlsOverTunnel(t.socket, 'raw.test', h.upstreamCa.certPem);
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http
+        .get(
+          {
+            createConnection: () => socket,
+            host: 'raw.test',
+            path: '/raw',
+            headers: { authorization: 'Bearer own' },
+          },
+          resolve,
+        )
+        .on('error', reject);
+    });
+    let body = '';
+    for await (const chunk of res) body += chunk;
+    expect(JSON.parse(body).headers.authorization).toBe('Bearer own');
+    socket.destroy();
+    const rows = await h.waitForRows(
+      (rs) => rs.length === 1 && rs[0]!.completed_at !== null,
+      "host = 'raw.test'",
+    );
+    expect(rows[0]).toMatchObject({
+      method: 'CONNECT',
+      action: 'tunnel.connect',
+      decision: 'allow',
+      status: 200,
+    });
+    expect(rows[0]!.bytes_in).toBeGreaterThan(0);
+    expect(rows[0]!.bytes_out).toBeGreaterThan(0);
+  });
+
+  it('without a permission for tunnel.connect: 403 at CONNECT', async () => {
+    const t = await openTunnel(h.port, 'raw.test:443', basicAuth('porty', h.keys['porty']!));
+    expect(t.status).toBe(403);
+    expect(problemOf(t.body)).toMatchObject({ code: 'permission_denied', action: 'tunnel.connect' });
+  });
+});
+
 describe('egress guard on resolved addresses', () => {
   it('a connector whose domain resolves to loopback is refused without the allow list', async () => {
     const strict = await startGatewayHarness({ allowPrivateEgress: [] });
