@@ -15,10 +15,14 @@ import { errorBody, handleError } from './http-errors.js';
 import { collectOpenApi } from './openapi.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerConfigRoutes } from './routes/config-routes.js';
 import { registerConnectorRoutes } from './routes/connector-routes.js';
+import { registerDryRunRoutes } from './routes/dry-run-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerKillSwitchRoutes } from './routes/kill-switch-routes.js';
 import { registerPermissionRoutes } from './routes/permission-routes.js';
+import { registerPolicyRoutes } from './routes/policy-routes.js';
+import { registerRateLimitRoutes } from './routes/rate-limit-routes.js';
 import type { ConfigRouteDeps } from './routes/route-deps.js';
 import { registerTrafficRoutes } from './routes/traffic-routes.js';
 
@@ -93,6 +97,10 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerConnectorRoutes(v1, configDeps);
       registerPermissionRoutes(v1, configDeps);
       registerKillSwitchRoutes(v1, configDeps);
+      registerPolicyRoutes(v1, configDeps);
+      registerDryRunRoutes(v1, configDeps);
+      registerRateLimitRoutes(v1, configDeps);
+      registerConfigRoutes(v1, configDeps);
       registerTrafficRoutes(v1, { db: deps.db.db });
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
