@@ -26,9 +26,17 @@ export function toActionSegment(text: string, fallback = 'unnamed'): string {
   return snake === '' ? fallback : snake;
 }
 
+// Methods repeat (GET, POST...), and this runs on every request: remember the common ones.
+const METHOD_SEGMENTS = new Map<string, string>();
+
 /** The HTTP method as an action segment: `GET` → `get`, `M-SEARCH` → `m_search`. */
 export function methodSegment(method: string): string {
-  return toActionSegment(method, 'unknown');
+  let seg = METHOD_SEGMENTS.get(method);
+  if (seg === undefined) {
+    seg = toActionSegment(method, 'unknown');
+    if (METHOD_SEGMENTS.size < 64) METHOD_SEGMENTS.set(method, seg);
+  }
+  return seg;
 }
 
 /** Reads are low, deletes high, every other write medium. Used for unknown paths. */

@@ -44,16 +44,20 @@ function target(method: string, path: string, options: ConnectorOptions): Target
   return { kind: 'git', segs };
 }
 
-/** Params derived from others: a ref or PR base names the branch; `repo.git` is `repo`. */
+/**
+ * Params derived from others: a branch ref (`refs/heads/x`, `heads/x`), a workflow dispatch ref or
+ * a PR base names the branch; `repo.git` is `repo`. Other refs (tags, shas) name no branch.
+ */
 function finish(m: ActionMatch): ActionMatch {
   const p = m.params;
   if (typeof p['repo'] === 'string' && p['repo'].endsWith('.git')) p['repo'] = p['repo'].slice(0, -4);
-  if (p['branch'] === undefined) {
+  if (p['branch'] === undefined && typeof p['ref'] === 'string') {
     const ref = p['ref'];
-    if (typeof ref === 'string' && !ref.startsWith('refs/tags/'))
-      p['branch'] = ref.replace(/^refs\/heads\//, '');
-    else if (typeof p['base'] === 'string') p['branch'] = p['base'];
+    const head = /^(?:refs\/)?heads\/(.+)$/.exec(ref);
+    if (head) p['branch'] = head[1];
+    else if (m.action === 'github.workflow.dispatch' && !/^(?:refs\/)?tags\//.test(ref)) p['branch'] = ref;
   }
+  if (p['branch'] === undefined && typeof p['base'] === 'string') p['branch'] = p['base'];
   return m;
 }
 

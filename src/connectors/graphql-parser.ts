@@ -35,8 +35,10 @@ class GqlError extends Error {}
 type Tok = { k: 'p' | 'name' | 'num' | 'str' | 'eof'; v: string };
 
 const PUNCT = new Set(['!', '$', '&', '(', ')', ':', '=', '@', '[', ']', '{', '|', '}']);
-const NAME_START = /[_A-Za-z]/;
-const NAME_REST = /[_0-9A-Za-z]/y;
+/** [_A-Za-z], and digits too when not first (char codes: this runs once per name character). */
+function isNameChar(c: number, first: boolean): boolean {
+  return c === 95 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (!first && c >= 48 && c <= 57);
+}
 const NUMBER = /-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
 
 const ESCAPES: Record<string, string> = {
@@ -78,10 +80,9 @@ class Lexer {
       }
       throw new GqlError('unexpected_character');
     }
-    if (NAME_START.test(c)) {
+    if (isNameChar(s.charCodeAt(this.i), true)) {
       const start = this.i++;
-      NAME_REST.lastIndex = this.i;
-      while (NAME_REST.test(s)) this.i = NAME_REST.lastIndex;
+      while (this.i < s.length && isNameChar(s.charCodeAt(this.i), false)) this.i++;
       return { k: 'name', v: s.slice(start, this.i) };
     }
     if (c === '-' || (c >= '0' && c <= '9')) {
