@@ -1,7 +1,7 @@
 // A Pike VM (Thompson NFA simulation): every input position is visited once with at most one thread
 // per instruction, so a match costs O(input length × program size) whatever the pattern. Only the
 // yes/no answer of RegExp.prototype.test is needed, so there are no captures and laziness is moot.
-import { type CharRanges, isWordUnit, parseRegex, type RegexNode } from './regex-syntax.js';
+import { type CharRanges, isWordUnit, normalizeRanges, parseRegex, type RegexNode } from './regex-syntax.js';
 
 const SET = 0;
 const SPLIT = 1;
@@ -25,11 +25,25 @@ export class LinearRegex {
   private readonly program: Instr[];
   private readonly marks: Int32Array;
   private generation = 0;
-  private readonly stack: number[] = [];
+  // Preallocated thread lists and stack: a pc enters a list at most once per position, and each
+  // pc processed pushes at most two successors, so these sizes are hard bounds.
+  private current: Int32Array;
+  private next: Int32Array;
+  private readonly stack: Int32Array;
+  /** Every match starts at position 0 (each alternative begins with `^`). */
+  private readonly anchored: boolean;
+  /** Code units a match can start with; undefined when a match may be empty. */
+  private readonly first: CharRanges | undefined;
 
   private constructor(program: Instr[]) {
     this.program = program;
     this.marks = new Int32Array(program.length);
+    this.current = new Int32Array(program.length);
+    this.next = new Int32Array(program.length);
+    this.stack = new Int32Array(program.length * 2 + 2);
+    const start = startInfo(program);
+    this.anchored = start.anchored;
+    this.first = start.first;
   }
 
   /** Throws RegexSyntaxError (from the parser) or Error when the program would be too large. */
@@ -50,64 +64,119 @@ export class LinearRegex {
       this.marks.fill(0);
       this.generation = 0;
     }
-    let current: number[] = [];
-    let next: number[] = [];
+    const n = input.length;
+    const first = this.first;
+    let count = 0;
     // One generation per input position: a pc is added at most once to the list for a position,
     // whether it is reached by stepping from the previous position or by seeding.
     this.generation++;
     for (let i = 0; ; i++) {
-      // Seed a thread at every position: an unanchored search, like RegExp.prototype.test.
-      if (this.addThread(current, 0, input, i)) return true;
-      if (i === input.length) return false;
+      // Seed a thread at every position (an unanchored search, like RegExp.prototype.test),
+      // unless no match can start here.
+      const seed =
+        i === 0 ||
+        (!this.anchored && (first === undefined || (i < n && inRanges(first, input.charCodeAt(i)))));
+      if (seed) {
+        const added = this.addThread(this.current, count, 0, input, i);
+        if (added < 0) return true;
+        count = added;
+      }
+      if (i === n || (count === 0 && this.anchored)) return false;
       const code = input.charCodeAt(i);
       this.generation++;
-      for (const pc of current) {
+      let nextCount = 0;
+      for (let t = 0; t < count; t++) {
+        const pc = this.current[t]!;
         const ins = this.program[pc]!;
-        if (ins.op === SET && inRanges(ins.ranges!, code) && this.addThread(next, pc + 1, input, i + 1))
-          return true;
+        if (ins.op === SET && inRanges(ins.ranges!, code)) {
+          nextCount = this.addThread(this.next, nextCount, pc + 1, input, i + 1);
+          if (nextCount < 0) return true;
+        }
       }
-      [current, next] = [next, current];
-      next.length = 0;
+      const swap = this.current;
+      this.current = this.next;
+      this.next = swap;
+      count = nextCount;
     }
   }
 
-  /** Follows jumps and assertions from `start` at position `pos`; true when MATCH is reached. */
-  private addThread(list: number[], start: number, input: string, pos: number): boolean {
+  /**
+   * Follows jumps and assertions from `start` at position `pos`, appending SET pcs to `list` from
+   * index `count`. Returns the new count, or -1 when MATCH is reached.
+   */
+  private addThread(list: Int32Array, count: number, start: number, input: string, pos: number): number {
     const stack = this.stack;
-    stack.length = 0;
-    stack.push(start);
-    while (stack.length > 0) {
-      const pc = stack.pop()!;
-      if (this.marks[pc] === this.generation) continue;
-      this.marks[pc] = this.generation;
+    const marks = this.marks;
+    const generation = this.generation;
+    let sp = 0;
+    stack[sp++] = start;
+    while (sp > 0) {
+      const pc = stack[--sp]!;
+      if (marks[pc] === generation) continue;
+      marks[pc] = generation;
       const ins = this.program[pc]!;
       switch (ins.op) {
         case MATCH:
-          return true;
+          return -1;
         case SET:
-          list.push(pc);
+          list[count++] = pc;
           break;
         case JMP:
-          stack.push(ins.x!);
+          stack[sp++] = ins.x!;
           break;
         case SPLIT:
-          stack.push(ins.y!, ins.x!);
+          stack[sp++] = ins.y!;
+          stack[sp++] = ins.x!;
           break;
         case BOL:
-          if (pos === 0) stack.push(pc + 1);
+          if (pos === 0) stack[sp++] = pc + 1;
           break;
         case EOL:
-          if (pos === input.length) stack.push(pc + 1);
+          if (pos === input.length) stack[sp++] = pc + 1;
           break;
         default: {
           const before = pos > 0 && isWordUnit(input.charCodeAt(pos - 1));
           const after = pos < input.length && isWordUnit(input.charCodeAt(pos));
-          if ((before !== after) === (ins.op === WORD)) stack.push(pc + 1);
+          if ((before !== after) === (ins.op === WORD)) stack[sp++] = pc + 1;
         }
       }
     }
-    return false;
+    return count;
   }
+}
+
+/**
+ * What the threads seeded at pc 0 can look like, found by following jumps with every assertion
+ * taken as passable (an over-approximation, so skipping a position it rules out is always safe).
+ */
+function startInfo(program: readonly Instr[]): { anchored: boolean; first: CharRanges | undefined } {
+  const seen = new Set<number>();
+  const stack = [0];
+  const ranges: number[] = [];
+  let anchored = true;
+  let empty = false;
+  const walk = (pc: number, afterBol: boolean): void => {
+    const key = pc * 2 + (afterBol ? 1 : 0);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const ins = program[pc]!;
+    if (ins.op === MATCH) {
+      empty = true;
+      if (!afterBol) anchored = false;
+    } else if (ins.op === SET) {
+      ranges.push(...ins.ranges!);
+      if (!afterBol) anchored = false;
+    } else if (ins.op === JMP) stack.push(ins.x! * 2 + (afterBol ? 1 : 0));
+    else if (ins.op === SPLIT) stack.push(ins.x! * 2 + (afterBol ? 1 : 0), ins.y! * 2 + (afterBol ? 1 : 0));
+    else stack.push((pc + 1) * 2 + (afterBol || ins.op === BOL ? 1 : 0));
+  };
+  stack.length = 0;
+  walk(0, false);
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    walk(v >> 1, (v & 1) === 1);
+  }
+  return { anchored, first: empty ? undefined : normalizeRanges(ranges) };
 }
 
 function inRanges(ranges: CharRanges, code: number): boolean {
