@@ -79,7 +79,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     db: deps.db.db,
     changes,
     serviceToken: deps.serviceToken,
-    logger: deps.logger.child({ component: 'sync' }),
+    logger: deps.logger.child({ part: 'sync' }),
     now,
   });
   for (const r of deps.routes ?? []) r(app, 'root');
