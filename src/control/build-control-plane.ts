@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 // The control plane's HTTP server: built without binding, started, closed. Routes are registered
 // from explicit functions; services are passed in, never hung on the Fastify instance.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -20,6 +21,7 @@ import { registerConnectorRoutes } from './routes/connector-routes.js';
 import { registerDryRunRoutes } from './routes/dry-run-routes.js';
 import { registerHealthRoutes } from './routes/health-routes.js';
 import { registerKillSwitchRoutes } from './routes/kill-switch-routes.js';
+import { registerMaintenanceRoutes } from './routes/maintenance-routes.js';
 import { registerPermissionRoutes } from './routes/permission-routes.js';
 import { registerPolicyRoutes } from './routes/policy-routes.js';
 import { registerRateLimitRoutes } from './routes/rate-limit-routes.js';
@@ -35,6 +37,8 @@ export interface ControlPlaneDeps {
   now?: (() => Date) | undefined;
   /** Base URL of the gateway this control plane talks to, when known. */
   gatewayUrl?: (() => string | undefined) | undefined;
+  /** The ES256 key pair from signing.key (decision tokens, retention anchors). */
+  signingKeys?: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
   /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
   serviceToken?: Secret | undefined;
   /** Extra route registrations (other parts of the product add theirs through this). */
@@ -80,6 +84,13 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     changes,
     serviceToken: deps.serviceToken,
     logger: deps.logger.child({ part: 'sync' }),
+    now,
+  });
+  registerMaintenanceRoutes(app, {
+    db: deps.db.db,
+    secret: deps.config.maintenanceSecret,
+    retentionDays: deps.config.auditRetentionDays,
+    keys: deps.signingKeys,
     now,
   });
   for (const r of deps.routes ?? []) r(app, 'root');

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { signingKeys } from '../audit/anchor.js';
 import type { Config, ConfigSources } from '../config/config.js';
 import { summarizeConfig } from '../config/resolve-config.js';
 import { Secret } from '../config/secret.js';
@@ -142,6 +143,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         now: opts.now,
         gatewayUrl: () => linkedGatewayUrl,
         serviceToken,
+        signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
       });
       const { port } = await listenOrExplain(() => control!.start(), 'control plane', '--port', config.port);
       closers.push(() => control!.close());

@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { signingKeys } from '../../src/audit/anchor.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { Secret } from '../../src/config/secret.js';
 import { createApiToken } from '../../src/control/accounts/accounts.js';
 import type { Role } from '../../src/control/accounts/roles.js';
 import { buildControlPlane, type ControlPlane } from '../../src/control/build-control-plane.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
-import { dataDirPaths, ensureDataDir } from '../../src/daemon/data-dir.js';
+import { dataDirPaths, ensureControlFiles, ensureDataDir } from '../../src/daemon/data-dir.js';
 import type { LocalDatabase } from '../../src/storage/local-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
 
@@ -32,7 +33,9 @@ export interface ControlHarness {
   close(): Promise<void>;
 }
 
-export async function startControlHarness(opts: { gatewayUrl?: string } = {}): Promise<ControlHarness> {
+export async function startControlHarness(
+  opts: { gatewayUrl?: string; env?: Record<string, string> } = {},
+): Promise<ControlHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tf-control-'));
   const paths = dataDirPaths(dataDir);
   ensureDataDir(paths);
@@ -40,7 +43,8 @@ export async function startControlHarness(opts: { gatewayUrl?: string } = {}): P
   await bootstrapControlPlane(db.db, paths, { adminPassword: 'correct horse battery staple' });
   const token = readFileSync(paths.cliToken, 'utf8').trim();
   const serviceToken = 'service-token-for-tests-0123456789';
-  const { config } = resolveConfig({ flags: { dataDir, port: '0', role: 'control' }, env: {} });
+  const { config } = resolveConfig({ flags: { dataDir, port: '0', role: 'control' }, env: opts.env ?? {} });
+  await ensureControlFiles(paths);
   const control = buildControlPlane({
     config,
     logger: pino({ level: 'silent' }),
@@ -49,6 +53,7 @@ export async function startControlHarness(opts: { gatewayUrl?: string } = {}): P
     version: 'test',
     gatewayUrl: () => opts.gatewayUrl,
     serviceToken: new Secret(serviceToken),
+    signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
   });
   const { port } = await control.start();
   const url = `http://127.0.0.1:${port}`;
