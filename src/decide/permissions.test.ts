@@ -123,7 +123,7 @@ describe('presetPermissions', () => {
     for (const a of [
       'github.repo.get',
       'github.pr.list',
-      'github.code.search',
+      'github.run.job.list',
       'github.http.get',
       'github.http.head',
       'github.graphql.query',
@@ -137,6 +137,7 @@ describe('presetPermissions', () => {
       'github.http.post',
       'github.git.push',
       'github.graphql.mutation',
+      'github.code.search',
     ]) {
       expect(decideWith(rules, a), a).toBe('deny');
     }
@@ -148,6 +149,9 @@ describe('presetPermissions', () => {
       { action: 'stripe.refund.create', method: 'POST' },
       { action: 'stripe.charge.search', method: 'get' },
       { action: 'mcp.tools.{tool}', method: 'HEAD' },
+      { action: 'stripe.git.push', method: 'GET' },
+      { action: 'stripe.git.push', method: 'POST' },
+      { action: 'stripe.realtime.connect', method: 'GET' },
     ];
     const rules = presetPermissions('read-only', 'bot', 'gh', 'stripe', catalogue);
     const d = (a: string) => resolvePermission(rules, 'bot', 'gh', a)?.decision;
@@ -156,6 +160,14 @@ describe('presetPermissions', () => {
     expect(d('mcp.tools.read_file')).toBe('allow');
     expect(d('stripe.refund.create')).toBe('deny');
     expect(d('stripe.customer.get')).toBe('deny'); // not in the catalogue as a GET
+    expect(d('stripe.git.push')).toBe('deny'); // also reached by a POST
+    expect(d('stripe.realtime.connect')).toBe('deny'); // a WebSocket whose messages are not decided
+  });
+
+  it('read-only covers two-segment method actions (webhook.get)', () => {
+    const rules = presetPermissions('read-only', 'bot', 'gh', 'webhook');
+    expect(decideWith(rules, 'webhook.get')).toBe('allow');
+    expect(decideWith(rules, 'webhook.post')).toBe('deny');
   });
 
   it('read-only for generic also covers unprefixed http.get', () => {

@@ -59,15 +59,12 @@ export interface PresetCatalogueEntry {
 }
 
 /** Read verbs used when no catalogue is given: connectors name their GET actions with these. */
-const READ_VERBS = ['get', 'list', 'search'];
+const READ_VERBS = ['get', 'list'];
 
 /**
  * The rules a preset stands for. Ids are `preset-<preset>-<n>`; the store may give them its own.
- * `read-only` (GET/HEAD) has to be said in action names: with the connector's catalogue, every
- * action whose method is GET or HEAD; without it, the read verbs (`<type>.*.get|list|search`).
- * Either way plus `<type>.http.get|head` (unknown paths), `<type>.graphql.query` and
- * `<type>.git.fetch` (reads carried by POST), and an explicit `deny *` so that `permissions list`
- * shows the default.
+ * `read-only` (GET/HEAD) has to be said in action names; see readOnlyPatterns and
+ * docs/policies.md. An explicit `deny *` closes it so that `permissions list` shows the default.
  */
 export function presetPermissions(
   preset: PermissionPreset,
@@ -92,21 +89,38 @@ export function presetPermissions(
   }));
 }
 
+/**
+ * With the connector's catalogue: every action all of whose rows are GET or HEAD (an action also
+ * reached by a write, like `github.git.push` whose discovery step is a GET, stays out), except
+ * `*.connect` upgrades, which open a WebSocket whose messages are never decided. Without one: the
+ * read verbs `get` and `list` at depth 3 and 4. Either way the reads every connector shares:
+ * `<type>.get|head` (webhook), `<type>.http.get|head` (unknown paths), `<type>.graphql.query` and
+ * `<type>.git.fetch` (reads carried by POST), and `http.get|head` for the generic connector.
+ */
 function readOnlyPatterns(type: string, catalogue: readonly PresetCatalogueEntry[] | undefined): string[] {
   const out: string[] = [];
   if (catalogue !== undefined) {
+    const reads = new Map<string, boolean>();
     for (const entry of catalogue) {
-      const method = entry.method.trim().toUpperCase();
-      if (method !== 'GET' && method !== 'HEAD') continue;
+      const method = String(entry.method).trim().toUpperCase();
+      const isRead = (method === 'GET' || method === 'HEAD') && !entry.action.endsWith('.connect');
+      reads.set(entry.action, (reads.get(entry.action) ?? true) && isRead);
+    }
+    for (const [action, isRead] of reads) {
       // Catalogue families such as `mcp.tools.{tool}` become `mcp.tools.*`.
-      const pattern = entry.action.replace(/\{[^}]*\}/g, '*');
-      if (isValidActionPattern(pattern)) out.push(pattern);
+      if (isRead) out.push(action.replace(/\{[^}]*\}/g, '*'));
     }
   } else {
-    for (const verb of READ_VERBS) out.push(`${type}.*.${verb}`);
+    for (const verb of READ_VERBS) out.push(`${type}.*.${verb}`, `${type}.*.*.${verb}`);
   }
-  out.push(`${type}.http.get`, `${type}.http.head`, `${type}.graphql.query`, `${type}.git.fetch`);
-  // The generic connector's actions may be named `http.<method>` without a type prefix.
+  out.push(
+    `${type}.get`,
+    `${type}.head`,
+    `${type}.http.get`,
+    `${type}.http.head`,
+    `${type}.graphql.query`,
+    `${type}.git.fetch`,
+  );
   if (type === 'generic') out.push('http.get', 'http.head');
   return [...new Set(out)].filter(isValidActionPattern);
 }
