@@ -3,8 +3,16 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
+import { registerAgentCommand } from './commands/agent-command.js';
+import { registerCaCommand } from './commands/ca-command.js';
+import { registerConnectorCommand } from './commands/connector-command.js';
+import { registerEnvCommand } from './commands/env-command.js';
 import { registerInitCommand } from './commands/init-command.js';
+import { registerKillSwitchCommand } from './commands/kill-switch-command.js';
+import { registerLogsCommand } from './commands/logs-command.js';
+import { registerPermissionsCommand } from './commands/permissions-command.js';
 import { registerPruneCommand } from './commands/prune-command.js';
+import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 import { registerSystemdUnitCommand } from './commands/systemd-unit-command.js';
@@ -39,6 +47,14 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerStatusCommand,
     registerSystemdUnitCommand,
     registerPruneCommand,
+    registerAgentCommand,
+    registerConnectorCommand,
+    registerPermissionsCommand,
+    registerKillSwitchCommand,
+    registerLogsCommand,
+    registerEnvCommand,
+    registerRunCommand,
+    registerCaCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

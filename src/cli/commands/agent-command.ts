@@ -1,0 +1,320 @@
+// `tameflare agent …`: the agents a gateway recognises. A key is printed exactly once, right after
+// it is created (add, rotate-key): the control plane stores only its hash, so losing this output
+// means rotating the key.
+import { type Command, Option } from 'commander';
+import { buildAgentEnvironment, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
+import { dataDirPaths } from '../../daemon/data-dir.js';
+import type { ApiClient } from '../api-client.js';
+import {
+  type ApiOptions,
+  addApiOptions,
+  apiClientFor,
+  dataDirOf,
+  parseIntegerFlag,
+  query,
+  segment,
+} from '../api-options.js';
+import { type CliContext, print, printJson } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { escapeControl, formatTable } from '../format-table.js';
+import { addExamples } from '../program.js';
+
+export interface AgentView {
+  name: string;
+  gateway: string;
+  port: number | null;
+  mode: 'enforce' | 'monitor';
+  labels: Record<string, string>;
+  proxy_auth: boolean;
+  status: 'active' | 'suspended';
+  created_at: string;
+  updated_at: string;
+  proxy_url: string | null;
+  port_url: string | null;
+}
+
+export interface GatewayInfo {
+  gateway: string;
+  url: string;
+  proxy_host: string | null;
+  proxy_port: number | null;
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** `k=v` pairs from repeated --label flags; a key given twice is a mistake, not an override. */
+export function parseLabels(values: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const raw of values) {
+    const eq = raw.indexOf('=');
+    const key = eq < 0 ? '' : raw.slice(0, eq).trim();
+    if (eq < 0 || key === '') {
+      throw new CliError(`invalid --label ${JSON.stringify(raw)}: expected key=value`, 2);
+    }
+    if (Object.hasOwn(labels, key)) throw new CliError(`--label ${key} is given twice`, 2);
+    labels[key] = raw.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+export async function fetchGatewayInfo(api: ApiClient, gateway: string | undefined): Promise<GatewayInfo> {
+  return api.request<GatewayInfo>('GET', `/v1/gateway-info${query({ gateway })}`);
+}
+
+export interface AgentProxyUrls {
+  proxyUrl: string;
+  portUrl: string | null;
+}
+
+/** Where the gateway's shared proxy port is: gateway-info first, else the agent record's URL. */
+export function proxyAddress(
+  agent: Pick<AgentView, 'proxy_url'>,
+  info: GatewayInfo | undefined,
+): { host: string; port: number } | undefined {
+  if (info?.proxy_host && info.proxy_port) return { host: info.proxy_host, port: info.proxy_port };
+  if (!agent.proxy_url) return undefined;
+  const url = new URL(agent.proxy_url);
+  return { host: url.hostname, port: Number(url.port || 80) };
+}
+
+/** The agent's proxy URLs with its key: the shared gateway port, and its dedicated port if any. */
+export function agentProxyUrls(
+  agent: AgentView,
+  key: string,
+  info: GatewayInfo | undefined,
+): AgentProxyUrls | undefined {
+  const addr = proxyAddress(agent, info);
+  if (!addr) return undefined;
+  const proxyUrl = proxyUrlFor({ host: addr.host, port: addr.port, agent: agent.name, key });
+  let portUrl: string | null = null;
+  if (agent.port !== null) {
+    const bare = addr.host.includes(':') && !addr.host.startsWith('[') ? `[${addr.host}]` : addr.host;
+    portUrl = agent.proxy_auth
+      ? proxyUrlFor({ host: addr.host, port: agent.port, agent: agent.name, key })
+      : `http://${bare}:${agent.port}`;
+  }
+  return { proxyUrl, portUrl };
+}
+
+function describe(agent: AgentView): string {
+  const parts = [`${agent.mode} mode`, agent.status];
+  if (agent.port !== null) parts.push(`dedicated port ${agent.port}`);
+  if (!agent.proxy_auth) parts.push('no proxy auth on its port');
+  return parts.join(', ');
+}
+
+function labelsText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Prints a freshly issued key with everything needed to use it, keeping the key first. */
+async function printNewKey(
+  ctx: CliContext,
+  api: ApiClient,
+  opts: ApiOptions & { gateway?: string },
+  agent: AgentView,
+  key: string,
+  heading: string,
+): Promise<void> {
+  // The key must reach the operator even if the follow-up lookup fails: it cannot be shown again.
+  let info: GatewayInfo | undefined;
+  let infoError: string | undefined;
+  try {
+    info = await fetchGatewayInfo(api, opts.gateway ?? agent.gateway);
+  } catch (err) {
+    infoError = (err as Error).message;
+  }
+  const urls = agentProxyUrls(agent, key, info);
+  if (opts.json) {
+    ctx.stderr.write('tameflare: the key is shown once and cannot be shown again; store it now\n');
+    printJson(ctx, { agent, key, proxy_url: urls?.proxyUrl ?? null, port_url: urls?.portUrl ?? null });
+    if (infoError) ctx.stderr.write(`tameflare: warning: gateway-info unavailable (${infoError})\n`);
+    return;
+  }
+  const lines = [
+    `${heading}: ${escapeControl(agent.name)} (${describe(agent)})`,
+    '',
+    'Key (shown once; it cannot be shown again, store it now):',
+    `  ${key}`,
+    '',
+  ];
+  if (!urls) {
+    lines.push(
+      `The gateway's address is unknown${infoError ? ` (${infoError})` : ''}; the proxy URL is`,
+      `http://${agent.name}:KEY@GATEWAY_HOST:9443 once a gateway is linked.`,
+    );
+    print(ctx, lines.join('\n'));
+    return;
+  }
+  lines.push(`Proxy URL:          ${urls.proxyUrl}`);
+  if (urls.portUrl) lines.push(`Dedicated port URL: ${urls.portUrl}`);
+  if (infoError) lines.push(`(gateway-info unavailable: ${infoError}; URLs derived from the agent record)`);
+  const paths = dataDirPaths(dataDirOf(ctx, opts));
+  const env = buildAgentEnvironment({
+    proxyUrl: urls.proxyUrl,
+    caCertPath: paths.caCert,
+    caBundlePath: paths.caBundle,
+    preloadPath: ctx.preloadPath,
+    baseEnv: {},
+  });
+  lines.push(
+    '',
+    `Environment for the agent (or run it with: tameflare run --agent ${agent.name} -- COMMAND):`,
+    formatEnvironment(env, 'sh').trimEnd(),
+  );
+  print(ctx, lines.join('\n'));
+}
+
+export function registerAgentCommand(program: Command, ctx: CliContext): void {
+  const agent = program.command('agent').description('manage agents: identities, keys and dedicated ports');
+
+  const add = addApiOptions(
+    agent
+      .command('add')
+      .description('create an agent and print its key (once), proxy URL and environment')
+      .argument('<name>', 'agent name (its proxy username)')
+      .option('--port <n>', 'dedicated port (default: next free from --agent-port-start)')
+      .addOption(
+        new Option('--mode <mode>', 'enforce, or monitor (forward and record "would deny")').choices([
+          'enforce',
+          'monitor',
+        ]),
+      )
+      .option('--label <k=v>', 'label (repeatable)', collect)
+      .option('--no-proxy-auth', 'on its dedicated port, the port alone identifies the agent (no key)')
+      .option('--gateway <name>', 'gateway the agent belongs to (default "default")'),
+  ).action(
+    async (
+      name: string,
+      opts: ApiOptions & {
+        port?: string;
+        mode?: string;
+        label?: string[];
+        proxyAuth: boolean;
+        gateway?: string;
+      },
+    ) => {
+      const body: Record<string, unknown> = { name };
+      if (opts.port !== undefined) body.port = parseIntegerFlag('--port', opts.port, 1, 65_535);
+      if (opts.mode !== undefined) body.mode = opts.mode;
+      if (opts.label) body.labels = parseLabels(opts.label);
+      if (!opts.proxyAuth) body.proxy_auth = false;
+      if (opts.gateway !== undefined) body.gateway = opts.gateway;
+      const api = apiClientFor(ctx, opts);
+      const res = await api.request<{ agent: AgentView; key: string }>('POST', '/v1/agents', body);
+      await printNewKey(ctx, api, opts, res.agent, res.key, 'Agent created');
+    },
+  );
+  addExamples(add, [
+    'tameflare agent add support-bot',
+    'tameflare agent add ci --mode monitor --label team=infra --label env=prod',
+    'tameflare agent add local-tool --port 9450 --no-proxy-auth',
+  ]);
+
+  const list = addApiOptions(agent.command('list').description('list agents (keys are never shown)')).action(
+    async (opts: ApiOptions) => {
+      const { agents } = await apiClientFor(ctx, opts).request<{ agents: AgentView[] }>('GET', '/v1/agents');
+      if (opts.json) return printJson(ctx, { agents });
+      if (agents.length === 0) return print(ctx, 'no agents (add one with: tameflare agent add NAME)');
+      ctx.stdout.write(
+        formatTable(
+          [
+            { header: 'name' },
+            { header: 'status' },
+            { header: 'mode' },
+            { header: 'port', align: 'right' },
+            { header: 'proxy auth' },
+            { header: 'gateway' },
+            { header: 'labels' },
+          ],
+          agents.map((a) => [
+            a.name,
+            a.status,
+            a.mode,
+            a.port,
+            a.proxy_auth,
+            a.gateway,
+            labelsText(a.labels),
+          ]),
+        ),
+      );
+    },
+  );
+  addExamples(list, ['tameflare agent list', 'tameflare agent list --json']);
+
+  const show = addApiOptions(
+    agent.command('show').description("show one agent's settings").argument('<name>', 'agent name'),
+  ).action(async (name: string, opts: ApiOptions) => {
+    const res = await apiClientFor(ctx, opts).request<{ agent: AgentView }>(
+      'GET',
+      `/v1/agents/${segment(name)}`,
+    );
+    if (opts.json) return printJson(ctx, res);
+    const a = res.agent;
+    const rows: [string, string | number | boolean | null][] = [
+      ['name', a.name],
+      ['status', a.status],
+      ['mode', a.mode],
+      ['gateway', a.gateway],
+      ['proxy url', a.proxy_url],
+      ['dedicated port', a.port],
+      ['port url', a.port_url],
+      ['proxy auth', a.proxy_auth],
+      ['labels', labelsText(a.labels)],
+      ['created', a.created_at],
+      ['updated', a.updated_at],
+    ];
+    ctx.stdout.write(formatTable([{ header: 'field' }, { header: 'value' }], rows, { header: false }));
+  });
+  addExamples(show, ['tameflare agent show support-bot']);
+
+  for (const [verb, done, help] of [
+    ['suspend', 'suspended', "refuse all of an agent's requests (403 agent_suspended) until resumed"],
+    ['resume', 'resumed', 'let a suspended agent through again'],
+  ] as const) {
+    const cmd = addApiOptions(agent.command(verb).description(help).argument('<name>', 'agent name')).action(
+      async (name: string, opts: ApiOptions) => {
+        const res = await apiClientFor(ctx, opts).request<{ agent: AgentView }>(
+          'POST',
+          `/v1/agents/${segment(name)}/${verb}`,
+        );
+        if (opts.json) return printJson(ctx, res);
+        print(ctx, `agent ${escapeControl(res.agent.name)} ${done}`);
+      },
+    );
+    addExamples(cmd, [`tameflare agent ${verb} support-bot`]);
+  }
+
+  const remove = addApiOptions(
+    agent
+      .command('remove')
+      .description('delete an agent: its keys stop working and its dedicated port is freed')
+      .argument('<name>', 'agent name'),
+  ).action(async (name: string, opts: ApiOptions) => {
+    const res = await apiClientFor(ctx, opts).request<{ deleted: boolean }>(
+      'DELETE',
+      `/v1/agents/${segment(name)}`,
+    );
+    if (opts.json) return printJson(ctx, res);
+    print(ctx, `agent ${escapeControl(name)} removed`);
+  });
+  addExamples(remove, ['tameflare agent remove support-bot']);
+
+  const rotate = addApiOptions(
+    agent
+      .command('rotate-key')
+      .description("replace an agent's key (the old one stops working) and print the new one once")
+      .argument('<name>', 'agent name')
+      .option('--gateway <name>', 'gateway whose proxy address to print'),
+  ).action(async (name: string, opts: ApiOptions & { gateway?: string }) => {
+    const api = apiClientFor(ctx, opts);
+    const res = await api.request<{ agent: AgentView; key: string }>(
+      'POST',
+      `/v1/agents/${segment(name)}/rotate-key`,
+    );
+    await printNewKey(ctx, api, opts, res.agent, res.key, 'Key rotated');
+  });
+  addExamples(rotate, ['tameflare agent rotate-key support-bot']);
+}
