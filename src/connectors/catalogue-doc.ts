@@ -20,8 +20,9 @@ level, and says how its credential is injected. The same tables drive the gatewa
   \`http.<method>\`, the webhook connector \`webhook.<method>\`.
 - **Paths are normalised before matching**, the way upstream servers resolve them: empty segments
   and \`.\`/\`..\` (also percent-encoded) are resolved, segments are percent-decoded (a malformed
-  escape is kept as typed, never an error), and literal segments match case-insensitively. A path
-  that still has more than 64 segments is unknown.
+  escape is kept as typed, never an error), an encoded slash \`%2F\` separates segments like \`/\`
+  (clients encode path parameters such as git refs whole), and literal segments match
+  case-insensitively. A path that still has more than 64 segments is unknown.
 - **Action names are always safe**: names built from request data (MCP tools and methods, Slack
   admin methods, HTTP methods) are snake_case \`[a-z0-9_]\` segments.
 - **Bodies** are read only when a request's action or parameters depend on them (\`wantsBody\`),

@@ -2,8 +2,9 @@
 // an agent that wants to slip past a policy on `github.repo.delete` could send
 // `/repos/o/./r/../r`, `//repos/o/r/` or `/%72epos/o/r`. Upstream servers resolve such paths to
 // the same resource, so we resolve them the same way before matching (WHATWG URL rules: empty
-// segments dropped, `.`/`..` resolved, `%2e` counts as a dot) and match literals on the decoded,
-// lower-cased text. Decoding never throws: a malformed escape keeps its raw text.
+// segments dropped, `.`/`..` resolved, `%2e` counts as a dot; `%2F` splits like `/`) and match
+// literals on the decoded, lower-cased text. Decoding never throws: a malformed escape keeps its
+// raw text.
 
 const MAX_SEGMENTS = 64;
 
@@ -31,12 +32,19 @@ export function pathSegments(path: string): string[] | undefined {
     if (end === -1) end = len;
     if (end > start) {
       const seg = safeDecode(path.slice(start, end));
-      if (seg === '..') out.pop();
-      else if (seg !== '.') out.push(seg);
+      // An encoded slash separates too: clients encode path params whole (Octokit sends
+      // `git/refs/heads%2Ffeature`) and GitHub reads it as `heads/feature`.
+      if (seg.includes('/')) for (const part of seg.split('/')) push(out, part);
+      else push(out, seg);
     }
     start = end + 1;
   }
   return out.length > MAX_SEGMENTS ? undefined : out;
+}
+
+function push(out: string[], seg: string): void {
+  if (seg === '..') out.pop();
+  else if (seg !== '.' && seg !== '') out.push(seg);
 }
 
 /**
