@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parsePolicyCasesYaml } from './policy-cases.js';
 import { parsePolicyDocument, parsePolicyYaml, parsePolicyYamlAll } from './policy-schema.js';
 
 interface InvalidCase {
@@ -160,5 +161,18 @@ describe('parsePolicyYaml', () => {
       ok: false,
       errors: [{ message: expect.stringContaining('alias') }],
     });
+  });
+});
+
+describe('docs/policies.md', () => {
+  const text = readFileSync(new URL('../../docs/policies.md', import.meta.url), 'utf8');
+  const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+
+  it.each(blocks.map((b, i) => [i, b] as const))('example %i is valid', (_i, block) => {
+    if (/^cases:/m.test(block)) {
+      expect(parsePolicyCasesYaml(block)).toMatchObject({ ok: true });
+    } else {
+      expect(parsePolicyYamlAll(block)).toMatchObject({ ok: true });
+    }
   });
 });
