@@ -5,13 +5,17 @@ import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 import { registerAgentCommand } from './commands/agent-command.js';
 import { registerCaCommand } from './commands/ca-command.js';
+import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorCommand } from './commands/connector-command.js';
+import { registerDryRunCommand } from './commands/dry-run-command.js';
 import { registerEnvCommand } from './commands/env-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerKillSwitchCommand } from './commands/kill-switch-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
 import { registerPermissionsCommand } from './commands/permissions-command.js';
+import { registerPolicyCommand } from './commands/policy-command.js';
 import { registerPruneCommand } from './commands/prune-command.js';
+import { registerRateLimitCommand } from './commands/rate-limit-command.js';
 import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
@@ -50,6 +54,10 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerAgentCommand,
     registerConnectorCommand,
     registerPermissionsCommand,
+    registerPolicyCommand,
+    registerDryRunCommand,
+    registerRateLimitCommand,
+    registerConfigCommand,
     registerKillSwitchCommand,
     registerLogsCommand,
     registerEnvCommand,
