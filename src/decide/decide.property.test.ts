@@ -131,7 +131,7 @@ const permissions = (req: DecisionRequest): PermissionRule[] => [
   { id: '1', agent: req.agent.name, connector: req.connector.name, action: '*', decision: 'allow' },
 ];
 
-const runs = { numRuns: 400 };
+const runs = { numRuns: 200 };
 
 describe('decide properties', () => {
   it('never throws and never falls back to its last-resort catch', () => {

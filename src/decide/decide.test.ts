@@ -166,6 +166,20 @@ describe('decide', () => {
     expect(d.reasons[1]).toBe('policy p / rule r → deny: no');
   });
 
+  it('reads time from a Date, an ISO string or epoch ms', () => {
+    const s = state([
+      {
+        name: 'p',
+        rules: [{ name: 'night', decision: 'deny', when: { field: 'time.hour', operator: 'lt', value: 6 } }],
+      },
+    ]);
+    const at = '2025-01-07T03:00:00Z';
+    for (const now of [new Date(at), at, Date.parse(at)]) {
+      expect(decide(s, request({ now: now as Date })).verdict).toBe('deny');
+    }
+    expect(decide(s, request({ now: 'not a time' as unknown as Date })).verdict).toBe('allow');
+  });
+
   it('works without policies compiled', () => {
     expect(
       decide({ permissions: allowAll, policies: emptyPolicySet(), killSwitch: [] }, request()).verdict,

@@ -32,10 +32,15 @@ export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function utc(req: DecisionRequest, part: 'hour' | 'day'): number | undefined {
-  const now = req?.now;
-  if (!(now instanceof Date)) return undefined;
-  const t = now.getTime();
-  if (Number.isNaN(t)) return undefined;
+  const raw: unknown = req?.now;
+  // A Date normally; an ISO string or epoch ms when the request came over JSON (SDK mode, dry run).
+  const now =
+    raw instanceof Date
+      ? raw
+      : typeof raw === 'string' || typeof raw === 'number'
+        ? new Date(raw)
+        : undefined;
+  if (now === undefined || Number.isNaN(now.getTime())) return undefined;
   return part === 'hour' ? now.getUTCHours() : now.getUTCDay();
 }
 
