@@ -9,13 +9,19 @@ import { GITHUB_CODE_ROUTES } from './github-routes.js';
 import { GITHUB_ADMIN_ROUTES } from './github-routes-admin.js';
 import { pathSegments, stripPrefix } from './path-segments.js';
 import { guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
-import { type PathMatch, RouteTable } from './route-table.js';
+import { type PathMatch, type RouteDef, RouteTable } from './route-table.js';
 import type { ActionMatch, ConnectorOptions, ConnectorRequest, ConnectorType } from './types.js';
 
-const REST: RestMapping = {
-  table: new RouteTable([...GITHUB_CODE_ROUTES, ...GITHUB_ADMIN_ROUTES]),
-  bodyFormat: 'json',
-};
+const REPO_PREFIX = /^\/repos\/\{owner\}\/\{repo\}(?=\/|$)/;
+const NAMED = [...GITHUB_CODE_ROUTES, ...GITHUB_ADMIN_ROUTES];
+// GitHub also serves every repository route under `/repositories/{id}` (clients use it after a
+// rename); without these aliases a merge sent that way would only be `github.http.put`.
+const BY_ID: RouteDef[] = NAMED.filter((r) => REPO_PREFIX.test(r.path)).map((r) => ({
+  ...r,
+  path: r.path.replace(REPO_PREFIX, '/repositories/{repository_id:int}'),
+  alias: true,
+}));
+const REST: RestMapping = { table: new RouteTable([...NAMED, ...BY_ID]), bodyFormat: 'json' };
 const GIT: RestMapping = { table: GIT_TABLE, bodyFormat: 'json' };
 
 type Target =
@@ -117,6 +123,7 @@ export const githubConnector: ConnectorType = {
       'GraphQL: operation, operation_name, mutations (every top-level field), input fields in snake_case',
     ],
     notes: [
+      'Repository routes also match under `/repositories/{repository_id}` (same actions; `repository_id` instead of owner and repo).',
       'GitHub Enterprise Server: give `--base-url https://HOST/api/v3`; REST paths are matched below it, GraphQL at `/api/graphql`, git at the host root.',
       'Requests whose action or params depend on the body (PR/issue PATCH, contents PUT/DELETE, GraphQL, git push...) are read up to 4 MiB; git push needs only the ref commands at the start of the body.',
       'GraphQL with several mutations maps to the riskiest one; unreadable GraphQL is `github.graphql.mutation` at high risk with `body_error`.',

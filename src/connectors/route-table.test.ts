@@ -74,6 +74,15 @@ describe('RouteTable', () => {
     expect(table.catalogue('').map((s) => s.path)).toContain('/files/{path}');
   });
 
+  it('aliases match but are not catalogue rows', () => {
+    const t = new RouteTable([
+      { method: 'GET', path: '/a/{x}', action: 'x.a.get', risk: 'low', description: 'A.' },
+      { method: 'GET', path: '/b/{id:int}', action: 'x.a.get', risk: 'low', description: 'A.', alias: true },
+    ]);
+    expect(t.match('GET', ['b', '7'])?.routes[0]?.action).toBe('x.a.get');
+    expect(t.catalogue('').map((s) => s.path)).toEqual(['/a/{x}']);
+  });
+
   it('refuses malformed patterns at load time', () => {
     const bad = (path: string) => () =>
       new RouteTable([{ method: 'GET', path, action: 'x.y.z', risk: 'low', description: '' }]);

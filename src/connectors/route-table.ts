@@ -32,6 +32,8 @@ export interface RouteDef {
   fields?: readonly FieldSpec[] | undefined;
   /** All must hold. Routes with conditions are tried before the plain route of the same path. */
   when?: readonly Condition[] | undefined;
+  /** An alternative spelling of a listed route (matched, but not a catalogue row of its own). */
+  alias?: boolean | undefined;
 }
 
 export interface CompiledRoute extends RouteDef {
@@ -131,7 +133,7 @@ export class RouteTable {
 
   /** Catalogue rows of every route, paths shown under `basePath`. */
   catalogue(basePath: string): ActionSpec[] {
-    return this.routes.map((r) => routeSpec(r, basePath));
+    return this.routes.filter((r) => !r.alias).map((r) => routeSpec(r, basePath));
   }
 }
 
