@@ -1,6 +1,7 @@
 // The live configuration read from local.db in the document's own terms, and the export built from
 // it. Keys (only their hashes are stored anyway) and credentials (never stored here) cannot leak:
 // neither is read.
+import { POLICY_KEYS, RULE_KEYS } from '../../decide/policy-schema.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
 import type { Db } from '../config/gateways.js';
 import type {
@@ -116,7 +117,22 @@ export function exportDocument(live: LiveConfig, defaultGateway: string): Config
         decision: p.decision,
       }),
     ),
-    policies: live.policies,
+    policies: live.policies.map(readablePolicy),
     rate_limits: live.rate_limits.map(({ id: _id, ...r }): ConfigRateLimit => r),
   };
+}
+
+/** Keys in the order of the documented format (name first, rules last), for people reading the file. */
+function readablePolicy(doc: PolicyDocument): PolicyDocument {
+  const out = ordered(doc, POLICY_KEYS) as unknown as PolicyDocument;
+  out.rules = doc.rules.map((r) => ordered(r, RULE_KEYS) as unknown as PolicyDocument['rules'][number]);
+  return out;
+}
+
+function ordered(obj: object, keys: readonly string[]): Record<string, unknown> {
+  const src = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (src[k] !== undefined) out[k] = src[k];
+  for (const k of Object.keys(src)) if (!(k in out) && src[k] !== undefined) out[k] = src[k];
+  return out;
 }
