@@ -277,6 +277,47 @@ describe('config apply', () => {
     ]);
   });
 
+  it('lets two agents swap ports in one apply', async () => {
+    const labels = { environment: 'production', team: 'payments' };
+    const first = await apply(target, {
+      version: 1,
+      agents: [
+        { name: 'pay-bot', labels, port: 9444 },
+        { name: 'swap-bot', port: 9600 },
+      ],
+    });
+    expect(first.status).toBe(200);
+    const swapped = await apply(target, {
+      version: 1,
+      agents: [
+        { name: 'pay-bot', labels, port: 9600 },
+        { name: 'swap-bot', port: 9444 },
+      ],
+    });
+    expect(swapped.status).toBe(200);
+    expect(swapped.body.update.map((u) => u.changes.port)).toEqual([
+      { from: 9444, to: 9600 },
+      { from: 9600, to: 9444 },
+    ]);
+    const agents = await target.api<{ agents: { name: string; port: number }[] }>('GET', '/v1/agents');
+    expect(agents.body.agents.map((a) => [a.name, a.port])).toEqual([
+      ['pay-bot', 9600],
+      ['swap-bot', 9444],
+    ]);
+  });
+
+  it('is described in the OpenAPI document', async () => {
+    const doc = await target.api<{ paths: Record<string, unknown> }>('GET', '/v1/openapi.json');
+    for (const path of [
+      '/v1/config/apply',
+      '/v1/config/export',
+      '/v1/policies/{name}/rollback',
+      '/v1/dry-run',
+      '/v1/rate-limits/{id}',
+    ])
+      expect(Object.keys(doc.body.paths)).toContain(path);
+  });
+
   it('lets a viewer export but not apply', async () => {
     const viewer = await target.tokenWithRole('viewer');
     expect((await target.api('GET', '/v1/config/export?format=json', undefined, viewer)).status).toBe(200);
