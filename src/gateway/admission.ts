@@ -41,8 +41,8 @@ export interface AdmissionInput {
   tunnel: TunnelContext | undefined;
   /** A WebSocket handshake: never read a body. */
   upgrade: boolean;
-  /** Aborts when the agent goes away (ends a hold). */
-  signal: AbortSignal;
+  /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
+  signal(): AbortSignal;
 }
 
 export interface Admitted {
@@ -220,7 +220,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   if (decision.verdict === 'require_approval') {
     const outcome = await deps.hold(
       { requestId, agent, connector, match, decision, method, host: input.host, path },
-      input.signal,
+      input.signal(),
     );
     if (outcome.verdict === 'deny') {
       return {

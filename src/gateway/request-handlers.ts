@@ -73,8 +73,6 @@ export function createRequestHandlers(deps: HandlerDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
     const requestId = randomUUID();
-    const abort = new AbortController();
-    res.once('close', () => abort.abort());
     const admitted = await admit(deps.admission, {
       requestId,
       req,
@@ -85,7 +83,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       who: r.who,
       tunnel: r.tunnel,
       upgrade: false,
-      signal: abort.signal,
+      signal: () => goneSignal(res),
     });
     if (!admitted.ok) {
       answer(res, admitted.problem, admitted.close);
@@ -126,8 +124,6 @@ export function createRequestHandlers(deps: HandlerDeps) {
       return;
     }
     const requestId = randomUUID();
-    const abort = new AbortController();
-    socket.once('close', () => abort.abort());
     const admitted = await admit(deps.admission, {
       requestId,
       req,
@@ -138,7 +134,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       who: r.who,
       tunnel: r.tunnel,
       upgrade: true,
-      signal: abort.signal,
+      signal: () => goneSignal(socket),
     });
     if (!admitted.ok) {
       const p = writeProblemToSocket(socket, admitted.problem);
@@ -186,6 +182,17 @@ export function createRequestHandlers(deps: HandlerDeps) {
       upgradeSafely(req, socket, head, resolve(req, null, tunnel));
     },
   };
+}
+
+/** Aborts when the agent's side closes. Built lazily: most requests never wait on anything. */
+function goneSignal(side: {
+  once(event: 'close', cb: () => void): unknown;
+  destroyed: boolean;
+}): AbortSignal {
+  const abort = new AbortController();
+  if (side.destroyed) abort.abort();
+  else side.once('close', () => abort.abort());
+  return abort.signal;
 }
 
 function answer(res: ServerResponse, problem: ProblemInput, close = false): void {

@@ -45,6 +45,7 @@ export class Upstream {
   readonly #http: http.Agent;
   readonly #https: https.Agent;
   readonly #connectTo: Map<string, { host: string; port: number }>;
+  readonly #literals = new Map<string, Error | undefined>();
 
   constructor(opts: UpstreamOptions) {
     this.#opts = opts;
@@ -76,12 +77,24 @@ export class Upstream {
 
   /** A refusal for targets that are IP literals in a blocked range (Node skips `lookup` for those). */
   precheck(target: UpstreamTarget): UpstreamFailure | undefined {
+    const blocked = this.#literalVerdict(this.dialAddress(target.host, target.port).host);
+    return blocked ? describeUpstreamError(blocked) : undefined;
+  }
+
+  // The guard's verdict on an IP literal never changes while the gateway runs, and checking it builds
+  // SocketAddress objects (measurable per request): remember it, within a bound.
+  #literalVerdict(host: string): Error | undefined {
+    if (!net.isIP(host.startsWith('[') ? host.slice(1, -1) : host)) return undefined;
+    if (this.#literals.has(host)) return this.#literals.get(host);
+    let verdict: Error | undefined;
     try {
-      this.#opts.egress.assertDialable(this.dialAddress(target.host, target.port).host);
-      return undefined;
+      this.#opts.egress.assertDialable(host);
     } catch (err) {
-      return describeUpstreamError(err);
+      verdict = err as Error;
     }
+    if (this.#literals.size >= 1024) this.#literals.clear();
+    this.#literals.set(host, verdict);
+    return verdict;
   }
 
   /**
@@ -97,7 +110,8 @@ export class Upstream {
     onFailure: (failure: UpstreamFailure) => void,
   ): http.ClientRequest {
     const dial = this.dialAddress(target.host, target.port);
-    this.#opts.egress.assertDialable(dial.host);
+    const blocked = this.#literalVerdict(dial.host);
+    if (blocked) throw blocked;
     const base: https.RequestOptions = {
       host: dial.host,
       port: dial.port,

@@ -1,0 +1,374 @@
+#!/usr/bin/env node
+// Gateway benchmark (issue 3, item 11). Runs over the BUILT files in dist/ (npm run bench:gateway
+// builds first). In one run, on 127.0.0.1 only, against a local HTTPS upstream, it measures:
+//   (a) direct HTTPS to the upstream,
+//   (b) a bare proxy-chain + TLS interception baseline built here (no identity, decision or log),
+//   (c) the full gateway (identified, decided, credential injected, traffic logged in SQLite),
+// for: max req/s with keep-alive, added p50/p99 at a fixed 1,000 req/s, and the first request to a
+// new host. The proxies run in a child process (one core for the proxy, as in the targets); the load
+// generator (undici, which speaks CONNECT through ProxyAgent; autocannon cannot use a proxy) and the
+// upstream share this process. It prints the numbers, the ratios and PASS/MISS against the targets,
+// and never fails on a miss. Bounded: about a minute.
+import { fork } from 'node:child_process';
+import { randomBytes, webcrypto } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
+
+const DIST = new URL('../../dist/', import.meta.url);
+const load = (path) => import(new URL(path, DIST).href);
+
+const WARMUP_MS = 1_000;
+const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 4_000);
+const FIXED_MS = Number(process.env.BENCH_FIXED_MS ?? 4_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const FIXED_RATE = 1_000;
+const NEW_HOSTS = 7;
+const HOSTS = ['bench.test', ...Array.from({ length: NEW_HOSTS * 3 }, (_, i) => `new${i}.bench.test`)];
+
+if (process.argv[2] === '--child') await child();
+else await main();
+
+// ---------------------------------------------------------------------------------------------
+// Parent: upstream, load generator, report.
+
+async function main() {
+  const { createCertificateAuthority, loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
+  const { Agent, ProxyAgent, request } = await import('undici');
+
+  // Upstream: HTTPS with a certificate for every bench host, signed by its own CA.
+  const upstreamCaPems = await createCertificateAuthority({ commonName: 'Bench upstream CA' });
+  const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
+  const leaf = await issueLeaf(upstreamCa, [...HOSTS, '127.0.0.1']);
+  const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
+  const upstream = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 }, (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  let handshakes = 0;
+  upstream.on('secureConnection', () => handshakes++);
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  const upstreamPort = upstream.address().port;
+  const interceptCa = await createCertificateAuthority({ commonName: 'Bench interception CA' });
+
+  const results = {};
+  const target = (host) => `https://${host}`;
+
+  // (a) direct
+  {
+    const agentFor = () => new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY });
+    const origin = `https://127.0.0.1:${upstreamPort}`;
+    results.direct = await measure({
+      name: '(a) direct',
+      makeDispatcher: agentFor,
+      url: `${origin}/v1/items`,
+      newHostUrl: () => `${origin}/v1/items`,
+      request,
+    });
+  }
+  // (b) baseline and (c) gateway, each in a child process
+  // BENCH_ORDER=gateway,baseline runs them the other way round (to see whether order matters).
+  for (const kind of (process.env.BENCH_ORDER ?? 'baseline,gateway').split(',')) {
+    const execArgv = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    proc.send({ kind, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
+    const [ready] = await once(proc, 'message');
+    const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
+    let n = 0;
+    results[kind] = await measure({
+      name: kind === 'baseline' ? '(b) proxy-chain + TLS interception' : '(c) full gateway',
+      makeDispatcher: () =>
+        new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY }),
+      url: `${target('bench.test')}/v1/items`,
+      newHostUrl: () => `${target(`new${n++}.bench.test`)}/v1/items`,
+      request,
+    });
+    console.log(`  upstream TLS handshakes so far: ${handshakes}`);
+    proc.send({ stop: true });
+    const [final] = await once(proc, 'message');
+    if (final.rows !== undefined) results[kind].rows = final.rows;
+    results[kind].cpuUsPerRequest = (final.cpuMs * 1000) / results[kind].requests;
+    await once(proc, 'exit');
+  }
+  upstream.closeAllConnections();
+  upstream.close();
+  report(results);
+}
+
+async function measure({ name, makeDispatcher, url, newHostUrl, request }) {
+  process.stdout.write(`${name}: `);
+  // First request to a new host, on a fresh connection each time (median of several hosts).
+  const firsts = [];
+  for (let i = 0; i < NEW_HOSTS; i++) {
+    const d = makeDispatcher();
+    const t0 = performance.now();
+    const r = await request(newHostUrl(), { dispatcher: d });
+    await r.body.arrayBuffer();
+    firsts.push(performance.now() - t0);
+    await d.close();
+  }
+  const dispatcher = makeDispatcher();
+  // Max throughput: CONCURRENCY closed loops over keep-alive connections.
+  const warm = await closedLoop(dispatcher, url, request, WARMUP_MS);
+  const max = await closedLoop(dispatcher, url, request, MAX_MS);
+  // Latency at a fixed 1,000 req/s (open loop: requests are sent on schedule, not after answers).
+  const fixed = await openLoop(dispatcher, url, request, FIXED_MS, FIXED_RATE);
+  await dispatcher.close();
+  const out = {
+    requests: firsts.length + warm.count + warm.errors + max.count + max.errors + fixed.latencies.length + fixed.errors,
+    maxRps: max.count / (MAX_MS / 1000),
+    errors: max.errors + fixed.errors,
+    p50: percentile(fixed.latencies, 0.5),
+    p99: percentile(fixed.latencies, 0.99),
+    achievedRps: fixed.latencies.length / (FIXED_MS / 1000),
+    firstNewHost: median(firsts),
+  };
+  console.log(
+    `${out.maxRps.toFixed(0)} req/s max; at ${FIXED_RATE}/s p50 ${out.p50.toFixed(2)} ms p99 ${out.p99.toFixed(2)} ms; ` +
+      `new host ${out.firstNewHost.toFixed(2)} ms; errors ${out.errors}`,
+  );
+  return out;
+}
+
+async function closedLoop(dispatcher, url, request, ms) {
+  const end = performance.now() + ms;
+  let count = 0;
+  let errors = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      try {
+        const r = await request(url, { dispatcher });
+        await r.body.arrayBuffer();
+        if (r.statusCode === 200) count++;
+        else errors++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return { count, errors };
+}
+
+async function openLoop(dispatcher, url, request, ms, rate) {
+  const latencies = [];
+  let errors = 0;
+  const inflight = new Set();
+  const start = performance.now();
+  let sent = 0;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const elapsed = performance.now() - start;
+      if (elapsed >= ms) {
+        resolve();
+        return;
+      }
+      const due = Math.floor((elapsed / 1000) * rate);
+      while (sent < due) {
+        sent++;
+        const t0 = performance.now();
+        const p = request(url, { dispatcher })
+          .then(async (r) => {
+            await r.body.arrayBuffer();
+            if (r.statusCode === 200) latencies.push(performance.now() - t0);
+            else errors++;
+          })
+          .catch(() => {
+            errors++;
+          })
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inflight);
+  return { latencies, errors };
+}
+
+function report(r) {
+  const { direct: a, baseline: b, gateway: c } = r;
+  const line = (label, value, target, pass) => console.log(`${pass ? 'PASS' : 'MISS'}  ${label}: ${value} (target ${target})`);
+  console.log('\nSummary (loopback, keep-alive, proxy in one child process)');
+  console.log(`  max req/s      direct ${a.maxRps.toFixed(0)}  baseline ${b.maxRps.toFixed(0)}  gateway ${c.maxRps.toFixed(0)}`);
+  console.log(`  p50 @1000/s    direct ${a.p50.toFixed(2)}  baseline ${b.p50.toFixed(2)}  gateway ${c.p50.toFixed(2)} ms`);
+  console.log(`  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`);
+  console.log(`  new host       direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`);
+  console.log(`  proxy CPU per request (user+system, whole run): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`);
+  if (c.rows !== undefined) console.log(`  traffic_log rows written by the gateway: ${c.rows}`);
+  console.log('');
+  const ratio = c.maxRps / b.maxRps;
+  line('gateway / baseline max req/s', `${(ratio * 100).toFixed(0)} %`, '>= 85 %', ratio >= 0.85);
+  line('gateway max req/s', c.maxRps.toFixed(0), '>= 2,000', c.maxRps >= 2000);
+  const addedP50 = c.p50 - a.p50;
+  const addedP99 = c.p99 - a.p99;
+  line('added p50 at 1,000 req/s (gateway - direct)', `${addedP50.toFixed(2)} ms`, '<= 0.5 ms', addedP50 <= 0.5);
+  line('added p99 at 1,000 req/s (gateway - direct)', `${addedP99.toFixed(2)} ms`, '<= 3 ms', addedP99 <= 3);
+  const addedNew = c.firstNewHost - a.firstNewHost;
+  line('first request to a new host (gateway - direct, fresh connections)', `${addedNew.toFixed(2)} ms`, '<= 5 ms', addedNew <= 5);
+  if (a.errors + b.errors + c.errors > 0) console.log(`note: ${a.errors + b.errors + c.errors} failed requests during the run`);
+}
+
+function percentile(values, q) {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+function median(values) {
+  return percentile(values, 0.5);
+}
+
+async function issueLeaf(ca, hosts) {
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const now = Date.now();
+  const certPem = await ca.issueServerCertificate({
+    hosts,
+    publicKey: pair.publicKey,
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + 86_400_000),
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+  return { certPem, keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: one proxy under test.
+
+async function child() {
+  const [config] = await once(process, 'message');
+  const connectTo = HOSTS.map((host) => ({ host, port: 443, targetHost: '127.0.0.1', targetPort: config.upstreamPort }));
+  const stop = config.kind === 'gateway' ? await startGateway(config, connectTo) : await startBaseline(config, connectTo);
+  const cpu0 = process.cpuUsage();
+  process.send(stop.ready);
+  await once(process, 'message');
+  const cpu = process.cpuUsage(cpu0);
+  const final = await stop.close();
+  process.send({ ...(final ?? {}), cpuMs: (cpu.user + cpu.system) / 1000 });
+  process.disconnect();
+}
+
+async function startBaseline(config, connectTo) {
+  const { Server } = await import('proxy-chain');
+  const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
+  const { LeafCertificateCache } = await load('src/gateway/tls/leaf-certificates.js');
+  const leaves = new LeafCertificateCache(await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem));
+  const dial = new Map(connectTo.map((r) => [r.host, r]));
+  const upstreamAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 256, ca: config.upstreamCaPem });
+  const inner = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    const host = req.socket.tunnelHost;
+    const to = dial.get(host);
+    const up = https.request(
+      { host: to.targetHost, port: to.targetPort, servername: host, method: req.method, path: req.url, headers: req.headers, agent: upstreamAgent },
+      (upRes) => {
+        res.writeHead(upRes.statusCode, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  const server = new Server({
+    host: '127.0.0.1',
+    port: 0,
+    prepareRequestFunction: ({ hostname }) => {
+      const context = leaves.secureContextFor(hostname);
+      const emitter = new EventEmitter();
+      emitter.once('connection', (socket) => {
+        context.then((secureContext) => {
+          const t = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
+          t.on('error', () => socket.destroy());
+          t.tunnelHost = hostname;
+          inner.emit('connection', t);
+        });
+      });
+      return { customConnectServer: emitter };
+    },
+  });
+  await server.listen();
+  return {
+    ready: { port: server.port, user: 'u', key: 'k' },
+    async close() {
+      await server.close(true);
+      upstreamAgent.destroy();
+    },
+  };
+}
+
+async function startGateway(config, connectTo) {
+  const { buildGateway } = await load('src/gateway/gateway.js');
+  const { hashAgentKey } = await load('src/gateway/identity.js');
+  const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
+  const { openDatabase } = await load('src/storage/open-database.js');
+  const { GATEWAY_MIGRATIONS } = await load('migrations/index.js');
+  const { Secret } = await load('src/config/secret.js');
+  const { createLogger } = await load('src/logging/create-logger.js');
+  const { Registry } = await import('prom-client');
+  const dir = mkdtempSync(join(tmpdir(), 'tameflare-bench-'));
+  const db = await openDatabase(join(dir, 'gateway.db'), GATEWAY_MIGRATIONS);
+  const key = `tf_agent_${randomBytes(24).toString('hex')}`;
+  const gateway = buildGateway({
+    options: {
+      host: '127.0.0.1',
+      port: 0,
+      agentPortStart: 20000,
+      upstreamCaPems: [config.upstreamCaPem],
+      connectTo,
+      allowPrivateEgress: ['127.0.0.0/8'],
+      maxBodyBytes: 1024 * 1024,
+      serviceToken: undefined,
+      shutdownGraceMs: 500,
+    },
+    logger: createLogger({ level: 'warn' }),
+    db,
+    ca: await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem),
+    masterKey: randomBytes(32),
+    metrics: new Registry(),
+    version: 'bench',
+  });
+  const { port } = await gateway.start();
+  await gateway.applySnapshot({
+    version: 1,
+    generatedAt: new Date().toISOString(),
+    agents: [
+      {
+        id: 'a1',
+        name: 'bot',
+        port: null,
+        mode: 'enforce',
+        labels: {},
+        proxyAuth: true,
+        status: 'active',
+        keys: [{ id: 'k1', kind: 'agent', hash: hashAgentKey(key), expiresAt: null }],
+      },
+    ],
+    connectors: [
+      { id: 'c1', name: 'bench', type: 'generic', domains: ['bench.test', '*.bench.test'], auth: 'bearer', intercept: true, options: {} },
+    ],
+    permissions: [{ id: 'p1', agent: 'bot', connector: 'bench', action: 'http.*', decision: 'allow' }],
+    policies: [],
+    rateLimits: [],
+    killSwitch: [],
+  });
+  gateway.vault.set('bench', new Secret(`bench-secret-${randomBytes(8).toString('hex')}`));
+  return {
+    ready: { port, user: 'bot', key },
+    async close() {
+      await gateway.close();
+      const rows = db.raw.prepare('SELECT COUNT(*) AS n FROM traffic_log').get().n;
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+      return { rows };
+    },
+  };
+}
