@@ -156,3 +156,46 @@ describe('policies deciding real proxied requests', () => {
     expect(text.stdout).toContain('production-guard');
   });
 });
+
+describe('the commands around it, against the same daemon', () => {
+  it('lists policies and their history, and rolls one back', async () => {
+    const list = await cli(['policy', 'list']);
+    expect(list.stdout).toMatch(/^production-guard\s+1\s+yes\s+20\s+enforce\s+1\s/m);
+    expect((await cli(['policy', 'disable', 'production-guard'])).stdout).toContain('disabled as version 2');
+    expect((await cli(['policy', 'rollback', 'production-guard', '1'])).stdout).toContain(
+      'version 1 restored as version 3',
+    );
+    const history = await cli(['policy', 'history', 'production-guard', '--json']);
+    expect(json<{ versions: { change: string }[] }>(history).versions.map((v) => v.change)).toEqual([
+      'rollback',
+      'disabled',
+      'created',
+    ]);
+  });
+
+  it('sets and lists rate limits, and exports a configuration that re-applies as a no-op', async () => {
+    const set = await cli([
+      'rate-limit',
+      'set',
+      '--agent',
+      '*',
+      '--action',
+      'stripe.refund.*',
+      '--rate',
+      '30/m',
+      '--burst',
+      '3',
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toMatch(/created: every agent for stripe\.refund\.\*: 0\.5\/s, burst 3/);
+    const list = await cli(['rate-limit', 'list', '--agent', 'pay-bot']);
+    expect(list.stdout).toMatch(/^\S+\s+\*\s+-\s+stripe\.refund\.\*\s+0\.5\s+3$/m);
+
+    const file = join(dir, 'exported.yaml');
+    const exported = await cli(['config', 'export', '-o', file]);
+    expect(exported.stdout).toContain('2 agents, 2 connectors, 3 permissions, 2 policies, 2 rate limits');
+    const again = await cli(['config', 'apply', '-f', file, '--dry-run', '--prune']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('nothing to change (11 unchanged)\ndry run: nothing was changed\n');
+  });
+});
