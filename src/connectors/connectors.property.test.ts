@@ -79,7 +79,10 @@ const METHODS = [
 ];
 
 const segment = fc.oneof(fc.constantFrom(...SEGMENTS), fc.string({ maxLength: 12 }));
-const path = fc.array(segment, { maxLength: 10 }).map((s) => `/${s.join('/')}`);
+const path = fc.oneof(
+  { weight: 9, arbitrary: fc.array(segment, { maxLength: 10 }).map((s) => `/${s.join('/')}`) },
+  { weight: 1, arbitrary: fc.array(segment, { minLength: 60, maxLength: 90 }).map((s) => `/${s.join('/')}`) },
+);
 const method = fc.oneof(fc.constantFrom(...METHODS), fc.string({ maxLength: 10 }));
 const query = fc
   .array(

@@ -1,5 +1,6 @@
 // Git smart HTTP on github.com (and a GitHub Enterprise host): clone/fetch and push go through
-// `info/refs` and the `git-upload-pack` / `git-receive-pack` endpoints. A push's first pkt-lines
+// `info/refs` and the `git-upload-pack` / `git-receive-pack` endpoints, LFS objects through the
+// LFS batch API (its JSON body says upload or download). A push's first pkt-lines
 // name every ref it changes (`<old> <new> <ref>`), ahead of the pack data, so we read them even from
 // a truncated body (the gateway bounds it; the pack itself is never needed). A push that deletes a
 // ref (`git push origin :main`) is the git way of deleting a branch: it is flagged and high risk.
@@ -14,6 +15,8 @@ export const GITHUB_GIT_ROUTES: readonly RouteDef[] = [
   { method: 'GET', path: '/{owner}/{repo}/info/refs', action: 'github.git.push', risk: 'medium', description: 'Ref advertisement before a push.', when: [RECEIVE] },
   { method: 'GET', path: '/{owner}/{repo}/info/refs', action: 'github.git.fetch', risk: 'low', description: 'Ref advertisement before a clone or fetch.' },
   { method: 'POST', path: '/{owner}/{repo}/git-upload-pack', action: 'github.git.fetch', risk: 'low', description: 'Clone or fetch (git over HTTPS).' },
+  { method: 'POST', path: '/{owner}/{repo}/info/lfs/objects/batch', action: 'github.git.fetch', risk: 'low', description: 'Git LFS download batch.', fields: ['operation'], when: [{ in: 'body', field: 'operation', equals: 'download' }] },
+  { method: 'POST', path: '/{owner}/{repo}/info/lfs/objects/batch', action: 'github.git.push', risk: 'medium', description: 'Git LFS upload batch (part of a push; also any batch whose body cannot be read).', fields: ['operation'] },
   { method: 'POST', path: '/{owner}/{repo}/git-receive-pack', action: 'github.git.push', risk: 'medium', description: 'Push (git over HTTPS); deleting a ref makes it high risk.' },
 ];
 

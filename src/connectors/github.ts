@@ -79,7 +79,7 @@ function map(req: ConnectorRequest, options: ConnectorOptions): ActionMatch {
     const m = match && mapMatch(match, req, GIT);
     if (m) {
       const done = finish(m);
-      return done.action === 'github.git.push' && req.method === 'POST' ? refinePush(done, req.body) : done;
+      return isPushBody(req, options) ? refinePush(done, req.body) : done;
     }
   }
   return unknownAction('github', req.method);
@@ -106,7 +106,8 @@ export const githubConnector: ConnectorType = {
     const t = target(req.method, req.path, options);
     if (t.kind === 'graphql') return true;
     if (t.kind === 'rest') return needsBody(req.method, t.match);
-    return isPushBody(req, options);
+    if (t.kind === 'none') return false;
+    return isPushBody(req, options) || needsBody(req.method, GIT.table.match(req.method, t.segs));
   },
   bodyPrefixSuffices: isPushBody,
   map: (req, options) => guardedMap('github.http', req, () => map(req, options)),
