@@ -225,7 +225,8 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
     },
   );
   addExamples(add, [
-    'printf %s "$GITHUB_TOKEN" | tameflare connector add github --token-stdin',
+    'tameflare connector add github --token-env GITHUB_TOKEN',
+    'printf %s "$GITHUB_TOKEN" | tameflare connector add github --name gh-work --token-stdin',
     'tameflare connector add generic --name internal --domains api.internal.example --auth header:X-Api-Key --token-env INTERNAL_KEY',
   ]);
 
@@ -294,8 +295,8 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
     print(ctx, `connector ${escapeControl(view.name)}: credential ${credentialText(view)}`);
   });
   addExamples(setToken, [
-    'printf %s "$GITHUB_TOKEN" | tameflare connector set-token github --token-stdin',
     'tameflare connector set-token stripe --token-env STRIPE_SECRET_KEY',
+    'printf %s "$GITHUB_TOKEN" | tameflare connector set-token github --token-stdin',
   ]);
 
   const types = addApiOptions(connector.command('types').description('list the connector types')).action(

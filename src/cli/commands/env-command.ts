@@ -160,8 +160,8 @@ export function registerEnvCommand(program: Command, ctx: CliContext): void {
       }
     });
   addExamples(cmd, [
-    'eval "$(tameflare env --agent support-bot)"',
     'tameflare env --agent support-bot --format fish | source',
+    'eval "$(tameflare env --agent support-bot)"',
     'tameflare env --agent ci --format dotenv --ttl 3600 > agent.env',
     'TAMEFLARE_AGENT_KEY=tf_agent_… tameflare env --agent ci --format json',
   ]);

@@ -30,7 +30,8 @@ describe('logs rows', () => {
       403,
       'github.pr.merge',
       'PUT api.github.com/repos/o/r/pulls/1/merge',
-      '3ms',
+      '3.0ms',
+      'no permission',
     ]);
   });
 
@@ -45,7 +46,15 @@ describe('logs rows', () => {
     expect(row[2]).toBe('deny (monitor)');
     expect(row[3]).toBe('error');
     expect(row[6]).toBeNull();
+    expect(logRow({ ...entry, reason: null, error: 'upstream_timeout' })[7]).toBe('upstream_timeout');
     expect(logRow({ ...entry, decision: null })[2]).toBeNull();
+  });
+
+  it('shows a CONNECT by its target and rounds latency', () => {
+    const row = logRow({ ...entry, method: 'CONNECT', path: 'api.github.com:443', latency_ms: 12.76 });
+    expect(row[5]).toBe('CONNECT api.github.com:443');
+    expect(row[6]).toBe('13ms');
+    expect(logRow({ ...entry, latency_ms: 0.134 })[6]).toBe('0.1ms');
   });
 
   it('leaves odd timestamps alone', () => {

@@ -44,6 +44,7 @@ export const LOG_COLUMNS: readonly TableColumn[] = [
   { header: 'action', minWidth: 16 },
   { header: 'request', minWidth: 30, maxWidth: 80 },
   { header: 'latency', align: 'right', minWidth: 7 },
+  { header: 'reason', maxWidth: 60 },
 ];
 
 /** `2025-01-02T03:04:05.678Z` → `2025-01-02 03:04:05`; anything else unchanged. */
@@ -61,9 +62,21 @@ export function logRow(e: TrafficEntry): Cell[] {
     decision,
     status,
     e.action,
-    [e.method, `${e.host ?? ''}${e.path ?? ''}`].filter((s) => s).join(' '),
-    e.latency_ms === null ? null : `${e.latency_ms}ms`,
+    requestText(e),
+    e.latency_ms === null ? null : latencyText(e.latency_ms),
+    e.reason ?? e.error,
   ];
+}
+
+/** `GET host/path`; a CONNECT's path is already `host:port`. */
+function requestText(e: TrafficEntry): string {
+  const path = e.path ?? '';
+  const target = path.startsWith('/') || path === '' ? `${e.host ?? ''}${path}` : path;
+  return [e.method, target].filter((s) => s).join(' ');
+}
+
+function latencyText(ms: number): string {
+  return ms < 10 ? `${ms.toFixed(1)}ms` : `${Math.round(ms)}ms`;
 }
 
 export function registerLogsCommand(
