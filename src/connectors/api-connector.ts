@@ -5,7 +5,7 @@ import { unknownAction } from './action-name.js';
 import { baseUrlParts } from './base-url.js';
 import { isMultipart } from './body.js';
 import { pathSegments, prefixSegments, stripPrefix } from './path-segments.js';
-import { guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
+import { guardedBodyAnswer, guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
 import type { PathMatch, RouteDef } from './route-table.js';
 import { RouteTable } from './route-table.js';
 import type {
@@ -62,11 +62,12 @@ export function apiConnector(def: ApiConnectorDef): ConnectorType {
     defaultAuth: def.auth,
     credentialHeaders: def.credentialHeaders,
     maxBodyBytes: def.maxBodyBytes,
-    wantsBody(req, options) {
-      // Multipart uploads are never parsed: the path alone decides, and the file streams through.
-      if (isMultipart(req.headers)) return false;
-      return needsBody(req.method, match(req.method, req.path, options));
-    },
+    // Multipart uploads are never parsed: the path alone decides, and the file streams through.
+    wantsBody: (req, options) =>
+      guardedBodyAnswer(
+        true,
+        () => !isMultipart(req.headers) && needsBody(req.method, match(req.method, req.path, options)),
+      ),
     map: (req, options) => guardedMap(`${def.type}.http`, req, () => map(req, options)),
     catalogue: cfg.table.catalogue(def.rootPath),
     docs: def.docs,

@@ -8,7 +8,7 @@ import { graphqlCatalogue, mapGraphql } from './github-graphql.js';
 import { GITHUB_CODE_ROUTES } from './github-routes.js';
 import { GITHUB_ADMIN_ROUTES } from './github-routes-admin.js';
 import { pathSegments, stripPrefix } from './path-segments.js';
-import { guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
+import { guardedBodyAnswer, guardedMap, mapMatch, needsBody, type RestMapping } from './rest-mapper.js';
 import { type PathMatch, type RouteDef, RouteTable } from './route-table.js';
 import type { ActionMatch, ConnectorOptions, ConnectorRequest, ConnectorType } from './types.js';
 
@@ -85,6 +85,14 @@ function map(req: ConnectorRequest, options: ConnectorOptions): ActionMatch {
   return unknownAction('github', req.method);
 }
 
+function wantsBody(req: Pick<ConnectorRequest, 'method' | 'path'>, options: ConnectorOptions): boolean {
+  const t = target(req.method, req.path, options);
+  if (t.kind === 'graphql') return true;
+  if (t.kind === 'rest') return needsBody(req.method, t.match);
+  if (t.kind === 'none') return false;
+  return isPushBody(req, options) || needsBody(req.method, GIT.table.match(req.method, t.segs));
+}
+
 function isPushBody(req: Pick<ConnectorRequest, 'method' | 'path'>, options: ConnectorOptions): boolean {
   if (req.method !== 'POST') return false;
   const t = target(req.method, req.path, options);
@@ -102,14 +110,8 @@ export const githubConnector: ConnectorType = {
   credentialHeaders: ['authorization'],
   // Contents API writes carry whole files (base64); larger ones are refused by the gateway.
   maxBodyBytes: 4 * 1024 * 1024,
-  wantsBody(req, options) {
-    const t = target(req.method, req.path, options);
-    if (t.kind === 'graphql') return true;
-    if (t.kind === 'rest') return needsBody(req.method, t.match);
-    if (t.kind === 'none') return false;
-    return isPushBody(req, options) || needsBody(req.method, GIT.table.match(req.method, t.segs));
-  },
-  bodyPrefixSuffices: isPushBody,
+  wantsBody: (req, options) => guardedBodyAnswer(true, () => wantsBody(req, options)),
+  bodyPrefixSuffices: (req, options) => guardedBodyAnswer(false, () => isPushBody(req, options)),
   map: (req, options) => guardedMap('github.http', req, () => map(req, options)),
   catalogue: [
     ...REST.table.catalogue(''),

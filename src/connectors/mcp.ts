@@ -10,7 +10,7 @@
 import { methodRisk, riskRank, toActionSegment, unknownAction } from './action-name.js';
 import { boundValue, headerValue, isMultipart, parseBody, setOwn } from './body.js';
 import { toolRisk } from './mcp-risk.js';
-import { guardedMap } from './rest-mapper.js';
+import { guardedBodyAnswer, guardedMap } from './rest-mapper.js';
 import type {
   ActionMatch,
   ActionSpec,
@@ -168,7 +168,7 @@ export const mcpConnector: ConnectorType = {
   defaultAuth: 'bearer',
   credentialHeaders: ['authorization'],
   maxBodyBytes: 4 * 1024 * 1024,
-  wantsBody: (req) => req.method === 'POST' && !isMultipart(req.headers),
+  wantsBody: (req) => guardedBodyAnswer(true, () => req.method === 'POST' && !isMultipart(req.headers)),
   map: (req, options) => guardedMap('mcp.http', req, () => map(req, options)),
   catalogue: catalogue(),
   docs: {

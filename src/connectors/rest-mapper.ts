@@ -108,3 +108,17 @@ export function guardedMap(unknownPrefix: string, req: ConnectorRequest, fn: () 
     risk: methodRisk(method),
   };
 }
+
+/**
+ * A body question (`wantsBody`, `bodyPrefixSuffices`) that cannot throw; a failure answers
+ * `onError`. For `wantsBody` that is true: the gateway then reads the (bounded) body and the
+ * guarded `map` decides with everything it could see. For `bodyPrefixSuffices` it is false: no
+ * truncated body on a guess.
+ */
+export function guardedBodyAnswer(onError: boolean, fn: () => boolean): boolean {
+  try {
+    return fn();
+  } catch {
+    return onError;
+  }
+}

@@ -6,7 +6,7 @@
 import { unknownAction } from './action-name.js';
 import { bodyObject, isMultipart, parseBody, scalar, setOwn } from './body.js';
 import { pathSegments } from './path-segments.js';
-import { guardedMap } from './rest-mapper.js';
+import { guardedBodyAnswer, guardedMap } from './rest-mapper.js';
 import { SLACK_ROWS, slackMethod } from './slack-methods.js';
 import type { ActionMatch, ActionSpec, ConnectorRequest, ConnectorType } from './types.js';
 
@@ -107,10 +107,15 @@ export const slackConnector: ConnectorType = {
   defaultAuth: 'bearer',
   credentialHeaders: ['authorization'],
   maxBodyBytes: 1024 * 1024,
-  wantsBody(req) {
-    if (req.method === 'GET' || req.method === 'HEAD' || isMultipart(req.headers)) return false;
-    return apiMethod(req.path) !== undefined;
-  },
+  wantsBody: (req) =>
+    guardedBodyAnswer(
+      true,
+      () =>
+        req.method !== 'GET' &&
+        req.method !== 'HEAD' &&
+        !isMultipart(req.headers) &&
+        apiMethod(req.path) !== undefined,
+    ),
   map: (req) => guardedMap('slack.http', req, () => map(req)),
   catalogue: catalogue(),
   docs: {
