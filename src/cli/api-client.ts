@@ -1,7 +1,7 @@
 // How CLI commands talk to the running daemon: --url / TAMEFLARE_URL, a token from --token,
 // TAMEFLARE_TOKEN or the data dir's cli.token. "Not running" is said plainly, in one line.
 import { readFileSync } from 'node:fs';
-import { dataDirPaths } from '../daemon/data-dir.js';
+import { dataDirPaths } from '../daemon/data-dir-paths.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Config, ConfigSources } from '../config/config.js';
 import { ConfigError, type FlagValues, resolveConfig } from '../config/resolve-config.js';
-import { dataDirPaths } from '../daemon/data-dir.js';
+import { dataDirPaths } from '../daemon/data-dir-paths.js';
 import { CliError } from './cli-error.js';
 
 export interface CliContext {

@@ -2,40 +2,13 @@
 // and `serve` share this code; each file is created only when missing, so running it again is a
 // no-op that says so.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { buildCaBundle } from '../gateway/tls/ca-bundle.js';
 import { createCertificateAuthority } from '../gateway/tls/certificate-authority.js';
 import { generateMasterKey } from '../vault/vault-crypto.js';
+import type { DataDirPaths } from './data-dir-paths.js';
 
-export interface DataDirPaths {
-  dir: string;
-  localDb: string;
-  gatewayDb: string;
-  caCert: string;
-  caKey: string;
-  caBundle: string;
-  masterKey: string;
-  signingKey: string;
-  cliToken: string;
-  configYaml: string;
-}
-
-export function dataDirPaths(dir: string): DataDirPaths {
-  const abs = resolve(dir);
-  return {
-    dir: abs,
-    localDb: join(abs, 'local.db'),
-    gatewayDb: join(abs, 'gateway.db'),
-    caCert: join(abs, 'ca.crt'),
-    caKey: join(abs, 'ca.key'),
-    caBundle: join(abs, 'ca-bundle.pem'),
-    masterKey: join(abs, 'master.key'),
-    signingKey: join(abs, 'signing.key'),
-    cliToken: join(abs, 'cli.token'),
-    configYaml: join(abs, 'config.yaml'),
-  };
-}
+export { type DataDirPaths, dataDirPaths } from './data-dir-paths.js';
 
 export function ensureDataDir(paths: DataDirPaths): boolean {
   if (existsSync(paths.dir)) {

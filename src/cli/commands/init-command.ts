@@ -1,16 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS } from '../../../migrations/index.js';
-import { type BootstrapResult, bootstrapControlPlane } from '../../daemon/bootstrap.js';
-import {
-  dataDirPaths,
-  ensureControlFiles,
-  ensureDataDir,
-  ensureGatewayFiles,
-} from '../../daemon/data-dir.js';
+import type { BootstrapResult } from '../../daemon/bootstrap.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type { GatewayDatabase } from '../../storage/gateway-schema.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-import { openDatabase } from '../../storage/open-database.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { addExamples } from '../program.js';
 
@@ -32,6 +25,15 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .option('--admin-email <email>', 'email of the first owner (default admin@localhost)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { dataDir?: string; adminEmail?: string; json?: boolean }) => {
+      // Loaded here, not at start-up: other commands should not pay for crypto and SQLite.
+      const [{ GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS }, { bootstrapControlPlane }, dataDir, { openDatabase }] =
+        await Promise.all([
+          import('../../../migrations/index.js'),
+          import('../../daemon/bootstrap.js'),
+          import('../../daemon/data-dir.js'),
+          import('../../storage/open-database.js'),
+        ]);
+      const { ensureControlFiles, ensureDataDir, ensureGatewayFiles } = dataDir;
       const paths = dataDirPaths(opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare');
       const created: string[] = [];
       const existing: string[] = [];

@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dataDirPaths } from '../../daemon/data-dir.js';
-import { openSqlite } from '../../storage/open-database.js';
-import { pruneTrafficLog } from '../../storage/prune-traffic-log.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { addExamples } from '../program.js';
@@ -45,6 +43,10 @@ export function registerPruneCommand(program: Command, ctx: CliContext): void {
         const paths = dataDirPaths(opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare');
         if (!existsSync(paths.gatewayDb))
           throw new CliError(`no gateway.db in ${paths.dir}: nothing to prune`);
+        const [{ openSqlite }, { pruneTrafficLog }] = await Promise.all([
+          import('../../storage/open-database.js'),
+          import('../../storage/prune-traffic-log.js'),
+        ]);
         const raw = openSqlite(paths.gatewayDb);
         try {
           const hasTable = raw

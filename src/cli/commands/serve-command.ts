@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { StartupError, startDaemon } from '../../daemon/start-daemon.js';
-import { createLogger } from '../../logging/create-logger.js';
+import type { Daemon } from '../../daemon/start-daemon.js';
 import { type CliContext, loadConfig } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { addExamples } from '../program.js';
@@ -48,11 +47,15 @@ export function registerServeCommand(
     .option('--admin-email <email>', 'email of the owner created on first start (default admin@localhost)')
     .action(async (flags: ServeFlags) => {
       const { config, sources } = loadConfig(ctx, flags);
+      const [{ StartupError, startDaemon }, { createLogger }] = await Promise.all([
+        import('../../daemon/start-daemon.js'),
+        import('../../logging/create-logger.js'),
+      ]);
       const logger = createLogger({
         level: config.logLevel,
         pretty: Boolean(ctx.stderr.isTTY) && ctx.env.CI !== 'true',
       });
-      let daemon: Awaited<ReturnType<typeof startDaemon>>;
+      let daemon: Daemon;
       try {
         daemon = await startDaemon({
           config,
