@@ -34,7 +34,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
       writeErr: (s) => ctx.stderr.write(s),
     })
     .exitOverride();
-  program
+  const version = program
     .command('version')
     .description('print the version')
     .option('--json', 'machine-readable output')
@@ -45,6 +45,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
           : `${ctx.version}\n`,
       );
     });
+  addExamples(version, ['tameflare version', 'tameflare version --json']);
   const register = [
     registerInitCommand,
     registerServeCommand,

@@ -3,7 +3,7 @@
 // means rotating the key.
 import { type Command, Option } from 'commander';
 import { buildAgentEnvironment, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
-import { dataDirPaths } from '../../daemon/data-dir.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,

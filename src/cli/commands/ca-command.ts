@@ -2,7 +2,7 @@
 // the CA is set up on the agent's machine, often before (or without) a reachable control plane.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dataDirPaths } from '../../daemon/data-dir.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import { dataDirOf } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';

@@ -8,7 +8,7 @@ import {
   formatEnvironment,
   proxyUrlFor,
 } from '../../agent-env/proxy-env.js';
-import { dataDirPaths } from '../../daemon/data-dir.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,

@@ -2,9 +2,11 @@
 // ports), then agents and connectors, then what refers to them. Every change writes the same audit
 // event its API route writes, and the whole apply one `config.applied` event; if anything throws, the
 // transaction rolls all of it back.
+
 import { appendAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
+import { pickAgentPort, portsInUse } from '../config/agent-ports.js';
 import { bumpAllConfigVersions, type Db, findGateway } from '../config/gateways.js';
 import { deletePolicy, savePolicy } from '../policies/policy-store.js';
 import { removeRateLimit, setRateLimit } from '../policies/rate-limit-store.js';
@@ -76,7 +78,13 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
   const newAgentKeys: Record<string, string> = {};
   for (const d of plan.agents.create) {
     const gw = await findGateway(trx, d.gateway, ctx.defaultGateway);
-    const port = d.port ?? (await allocatePort(trx, gw.id, d.gateway === ctx.defaultGateway, ctx));
+    const port =
+      d.port ??
+      pickAgentPort(
+        await portsInUse(trx, gw.id),
+        ctx.agentPortStart,
+        d.gateway === ctx.defaultGateway ? ctx.availablePorts : undefined,
+      );
     const key = generateSecretToken('tf_agent_');
     await trx
       .insertInto('agents')
@@ -193,25 +201,4 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
     prune: ctx.prune,
   });
   return { newAgentKeys, gatewayIds: await bumpAllConfigVersions(trx) };
-}
-
-/** The lowest free port from --agent-port-start, among those the gateway host says it can bind. */
-async function allocatePort(
-  trx: Db,
-  gatewayId: string,
-  askedGateway: boolean,
-  ctx: ApplyContext,
-): Promise<number> {
-  const used = new Set(
-    (await trx.selectFrom('agents').select('port').where('gateway_id', '=', gatewayId).execute()).map(
-      (r) => r.port,
-    ),
-  );
-  const available = askedGateway ? ctx.availablePorts : undefined;
-  for (let p = ctx.agentPortStart; p <= 65_535; p++) {
-    if (used.has(p)) continue;
-    if (available === undefined || available.includes(p)) return p;
-    if (p > ctx.agentPortStart + 1024) break;
-  }
-  throw new AppError('conflict', 'no free dedicated port is left for a new agent');
 }

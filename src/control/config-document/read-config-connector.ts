@@ -3,13 +3,10 @@
 // connectors without interception), so an applied connector is the one the API would have created.
 import { CONNECTOR_TYPES, getConnectorType } from '../../connectors/registry.js';
 import { describeType, type IssueSink, isPlainObject, type PathSegment } from '../../decide/schema-reader.js';
+import { AUTH_PATTERN, DOMAIN_PATTERN } from '../config/connector-shapes.js';
 import type { ConfigConnector } from './config-document.js';
 import { readBoolean, readName, readObject, readOptional } from './config-readers.js';
 
-// The same shapes connector-routes.ts accepts.
-const DOMAIN =
-  /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/;
-const AUTH = /^(bearer|basic|none|header:[A-Za-z0-9-]{1,64}|query:[A-Za-z0-9_.-]{1,64})$/;
 const KEYS = [
   'name',
   'gateway',
@@ -43,7 +40,7 @@ export function readConnector(v: unknown, at: PathSegment[], sink: IssueSink): C
   });
   const domains = readOptional(o, 'domains', at, (x, p) => readDomains(x, p, sink));
   const auth = readOptional(o, 'auth', at, (x, p) => {
-    if (typeof x === 'string' && AUTH.test(x)) return x;
+    if (typeof x === 'string' && AUTH_PATTERN.test(x)) return x;
     sink.add(p, `must be bearer, basic, none, header:NAME or query:NAME, got ${describeType(x)}`);
     return undefined;
   });
@@ -78,7 +75,7 @@ function readDomains(v: unknown, at: PathSegment[], sink: IssueSink): string[] |
   const before = sink.count;
   const out = v.map((d, i) => {
     const text = typeof d === 'string' ? d.trim().toLowerCase() : '';
-    if (!DOMAIN.test(text))
+    if (!DOMAIN_PATTERN.test(text))
       sink.add([...at, i], `not a domain (host, *.host, host:port), got ${describeType(d)}`);
     return text;
   });

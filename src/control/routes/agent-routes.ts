@@ -7,6 +7,7 @@ import type { LocalDatabase } from '../../storage/local-schema.js';
 import { actorOf } from '../accounts/accounts.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
+import { PORT_PROBE_COUNT, pickAgentPort, portsInUse } from '../config/agent-ports.js';
 import { bumpConfigVersion, type Db, findGateway } from '../config/gateways.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from './route-deps.js';
 
@@ -59,20 +60,9 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
   }
 
   async function allocatePort(tx: Db, gatewayId: string): Promise<number> {
-    const used = new Set(
-      (await tx.selectFrom('agents').select('port').where('gateway_id', '=', gatewayId).execute())
-        .map((r) => r.port)
-        .filter((p): p is number => p !== null),
-    );
-    const candidates: number[] = [];
-    for (let p = deps.config.agentPortStart; p <= 65_535 && candidates.length < 32; p++) {
-      if (!used.has(p)) candidates.push(p);
-    }
-    // Ask the gateway host which of them it can bind (another program may hold one).
-    const available = await deps.link.availablePorts(candidates[0] ?? deps.config.agentPortStart, 64);
-    const pick = available ? candidates.find((p) => available.includes(p)) : candidates[0];
-    if (pick === undefined) throw new AppError('conflict', 'no free dedicated port is left for this agent');
-    return pick;
+    // Ask the gateway host which ports it can bind (another program may hold one).
+    const available = await deps.link.availablePorts(deps.config.agentPortStart, PORT_PROBE_COUNT);
+    return pickAgentPort(await portsInUse(tx, gatewayId), deps.config.agentPortStart, available);
   }
 
   app.post(

@@ -10,6 +10,7 @@ import type { LocalDatabase } from '../../storage/local-schema.js';
 import { actorOf } from '../accounts/accounts.js';
 import { principalOf, requireRole } from '../auth/authenticate.js';
 import { randomId } from '../auth/secret-tokens.js';
+import { AUTH_PATTERN, DOMAIN_PATTERN } from '../config/connector-shapes.js';
 import { bumpConfigVersion, type Db, findGateway } from '../config/gateways.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from './route-deps.js';
 
@@ -120,9 +121,9 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
         );
       }
       for (const d of domains)
-        if (!DOMAIN.test(d)) throw new AppError('validation_failed', `not a domain: ${d}`);
+        if (!DOMAIN_PATTERN.test(d)) throw new AppError('validation_failed', `not a domain: ${d}`);
       const auth = (body.auth ?? type.defaultAuth) as AuthScheme;
-      if (!AUTH.test(auth)) {
+      if (!AUTH_PATTERN.test(auth)) {
         throw new AppError(
           'validation_failed',
           `unknown auth scheme ${auth} (bearer, basic, none, header:NAME, query:NAME)`,
