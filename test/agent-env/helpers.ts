@@ -9,10 +9,15 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PRELOAD_PATH = fileURLToPath(new URL('../../dist/src/agent-env/preload.js', import.meta.url));
+export const RUN_CHILD_PATH = fileURLToPath(
+  new URL('../../dist/src/agent-env/run-child.js', import.meta.url),
+);
 
+/** These tests run the built output, as `tameflare run` would (`npm test` builds first). */
 export function assertBuilt(): void {
-  if (!existsSync(PRELOAD_PATH)) {
-    throw new Error(`${PRELOAD_PATH} is missing: build first with \`npx tsc -p tsconfig.json\``);
+  for (const path of [PRELOAD_PATH, RUN_CHILD_PATH]) {
+    if (!existsSync(path))
+      throw new Error(`${path} is missing: build first with \`npx tsc -p tsconfig.json\``);
   }
 }
 

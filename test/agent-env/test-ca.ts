@@ -22,7 +22,7 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 export async function createTestCa(dir: string, hosts: string[]): Promise<TestCa> {
-  const crypto = webcrypto as unknown as Crypto;
+  const crypto = webcrypto;
   x509.cryptoProvider.set(crypto);
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + 86_400_000);
