@@ -46,7 +46,9 @@ async function main() {
   const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
   const leaf = await issueLeaf(upstreamCa, [...HOSTS, '127.0.0.1']);
   const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
+  let lastHead = '';
   const upstream = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 }, (req, res) => {
+    lastHead = `${req.method} ${req.url} ${JSON.stringify(req.rawHeaders)}`;
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
@@ -78,13 +80,18 @@ async function main() {
   // (b) baseline and (c) gateway, each in a child process
   // BENCH_ORDER=gateway,baseline runs them the other way round (to see whether order matters).
   for (const kind of (process.env.BENCH_ORDER ?? 'baseline,gateway').split(',')) {
-    const execArgv = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-    const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+    const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     proc.send({ kind, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
     const [ready] = await once(proc, 'message');
     const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
+    if (process.env.BENCH_DEBUG) console.log(`  ${kind} listening on ${ready.port}, pid ${proc.pid}`);
     let n = 0;
+    const cpu = async () => {
+      proc.send({ cpu: true });
+      return (await once(proc, 'message'))[0].cpuUs;
+    };
     results[kind] = await measure({
+      cpu,
       name: kind === 'baseline' ? '(b) proxy-chain + TLS interception' : '(c) full gateway',
       makeDispatcher: () =>
         new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY }),
@@ -92,11 +99,11 @@ async function main() {
       newHostUrl: () => `${target(`new${n++}.bench.test`)}/v1/items`,
       request,
     });
-    console.log(`  upstream TLS handshakes so far: ${handshakes}`);
+    console.log(`  upstream TLS handshakes so far: ${handshakes}; last request head seen upstream: ${lastHead}`);
     proc.send({ stop: true });
     const [final] = await once(proc, 'message');
     if (final.rows !== undefined) results[kind].rows = final.rows;
-    results[kind].cpuUsPerRequest = (final.cpuMs * 1000) / results[kind].requests;
+
     await once(proc, 'exit');
   }
   upstream.closeAllConnections();
@@ -104,7 +111,7 @@ async function main() {
   report(results);
 }
 
-async function measure({ name, makeDispatcher, url, newHostUrl, request }) {
+async function measure({ name, makeDispatcher, url, newHostUrl, request, cpu }) {
   process.stdout.write(`${name}: `);
   // First request to a new host, on a fresh connection each time (median of several hosts).
   const firsts = [];
@@ -118,13 +125,15 @@ async function measure({ name, makeDispatcher, url, newHostUrl, request }) {
   }
   const dispatcher = makeDispatcher();
   // Max throughput: CONCURRENCY closed loops over keep-alive connections.
-  const warm = await closedLoop(dispatcher, url, request, WARMUP_MS);
+  await closedLoop(dispatcher, url, request, WARMUP_MS);
+  const cpuBefore = cpu ? await cpu() : 0;
   const max = await closedLoop(dispatcher, url, request, MAX_MS);
+  const cpuUsPerRequest = cpu ? ((await cpu()) - cpuBefore) / (max.count + max.errors) : undefined;
   // Latency at a fixed 1,000 req/s (open loop: requests are sent on schedule, not after answers).
   const fixed = await openLoop(dispatcher, url, request, FIXED_MS, FIXED_RATE);
   await dispatcher.close();
   const out = {
-    requests: firsts.length + warm.count + warm.errors + max.count + max.errors + fixed.latencies.length + fixed.errors,
+    cpuUsPerRequest,
     maxRps: max.count / (MAX_MS / 1000),
     errors: max.errors + fixed.errors,
     p50: percentile(fixed.latencies, 0.5),
@@ -204,7 +213,7 @@ function report(r) {
   console.log(`  p50 @1000/s    direct ${a.p50.toFixed(2)}  baseline ${b.p50.toFixed(2)}  gateway ${c.p50.toFixed(2)} ms`);
   console.log(`  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`);
   console.log(`  new host       direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`);
-  console.log(`  proxy CPU per request (user+system, whole run): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`);
+  console.log(`  proxy CPU per request at max load (user+system): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`);
   if (c.rows !== undefined) console.log(`  traffic_log rows written by the gateway: ${c.rows}`);
   console.log('');
   const ratio = c.maxRps / b.maxRps;
@@ -249,13 +258,42 @@ async function child() {
   const [config] = await once(process, 'message');
   const connectTo = HOSTS.map((host) => ({ host, port: 443, targetHost: '127.0.0.1', targetPort: config.upstreamPort }));
   const stop = config.kind === 'gateway' ? await startGateway(config, connectTo) : await startBaseline(config, connectTo);
-  const cpu0 = process.cpuUsage();
   process.send(stop.ready);
-  await once(process, 'message');
-  const cpu = process.cpuUsage(cpu0);
+  // The parent samples this process's CPU time around the steady-state phase; with BENCH_PROFILE=DIR
+  // the same phase is CPU-profiled into DIR (for finding hot spots, not for the numbers).
+  const profile = process.env.BENCH_PROFILE ? await startProfiler() : undefined;
+  for (let samples = 0; ; samples++) {
+    const [msg] = await once(process, 'message');
+    if (msg.cpu) {
+      if (samples === 1) await profile?.stop(`${process.env.BENCH_PROFILE}/${config.kind}.cpuprofile`);
+      const u = process.cpuUsage();
+      process.send({ cpuUs: u.user + u.system });
+      if (samples === 0) await profile?.start();
+      continue;
+    }
+    break;
+  }
   const final = await stop.close();
-  process.send({ ...(final ?? {}), cpuMs: (cpu.user + cpu.system) / 1000 });
+  process.send(final ?? {});
   process.disconnect();
+}
+
+async function startProfiler() {
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  return {
+    start: () => post('Profiler.start'),
+    async stop(file) {
+      const { profile } = await post('Profiler.stop');
+      mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+    },
+  };
 }
 
 async function startBaseline(config, connectTo) {

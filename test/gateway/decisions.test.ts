@@ -11,6 +11,7 @@ let h: GatewayHarness;
 let ca: string;
 beforeAll(async () => {
   h = await startGatewayHarness({
+    upstreamTimeoutMs: 500,
     mutate(s) {
       s.rateLimits.push({
         id: 'tight',
@@ -134,6 +135,24 @@ describe('refusals', () => {
     });
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body).bodyBytes).toBe(Buffer.byteLength(query));
+  });
+
+  it('an upstream that refuses connections: 502 upstream_unreachable', async () => {
+    const r = await curl(['-x', h.proxyUrl('bot'), 'http://down.test/']);
+    expect(r.status).toBe(502);
+    expect(problemOf(r.body)['code']).toBe('upstream_unreachable');
+  });
+
+  it('an upstream that never answers: 504 upstream_timeout', async () => {
+    const r = await viaProxy('bot', 'https://api.github.com/hang');
+    expect(r.status).toBe(504);
+    expect(problemOf(r.body)['code']).toBe('upstream_timeout');
+    const [row] = await h.waitForRows(
+      (rs) => rs.length === 1 && rs[0]!.completed_at !== null,
+      "path = '/hang'",
+    );
+    expect(row).toMatchObject({ status: 504, decision: 'allow' });
+    expect(row!.error).toMatch(/did not answer in time/);
   });
 
   it('rate limit: 429 rate_limited with Retry-After', async () => {

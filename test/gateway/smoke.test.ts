@@ -19,7 +19,7 @@ describe('smoke', () => {
   it('serves /health', async () => {
     const r = await curl([`http://127.0.0.1:${h.port}/health`]);
     expect(r.status).toBe(200);
-    expect(JSON.parse(r.body)).toMatchObject({ status: 'ok', agents: 5, connectors: 5 });
+    expect(JSON.parse(r.body)).toMatchObject({ status: 'ok', agents: 5, connectors: 6 });
   });
 
   it('intercepts HTTPS with curl and injects the credential', async () => {

@@ -63,6 +63,7 @@ export function createFakeUpstream(name: string): FakeUpstream {
       });
       return;
     }
+    if (url.pathname === '/hang') return; // never answers: upstream timeout tests
     if (url.pathname === '/big') {
       const total = Number(url.searchParams.get('bytes') ?? String(100 * 1024 * 1024));
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': total });

@@ -90,6 +90,10 @@ export interface HarnessOptions {
   serviceToken?: string;
   mutate?: (s: GatewayConfigSnapshot) => void;
   withGit?: boolean;
+  upstreamTimeoutMs?: number;
+  /** The CA the gateway trusts for upstreams: pass one to sign extra upstreams (`extraConnectTo`)
+   * started before the harness. */
+  upstreamCa?: TestCa;
 }
 
 export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<GatewayHarness> {
@@ -101,7 +105,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
   writeFileSync(bundleFile, buildCaBundle(ca.certPem));
   const authority = await loadCertificateAuthority(ca.certPem, ca.keyPem);
 
-  const upstreamCa = await createTestCa();
+  const upstreamCa = opts.upstreamCa ?? (await createTestCa());
   const github = createFakeUpstream('github');
   const githubServer = await startHttpsServer(github.handler, {
     hosts: ['api.github.com', 'raw.test', 'localhost'],
@@ -121,7 +125,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
         content: 'hello from git\n',
       })
     : undefined;
-  const [porty, open] = await freePorts(2);
+  const [porty, open, closedPort] = await freePorts(3);
   const keys: Record<string, string> = {};
   const agent = (name: string, extra: Partial<SnapshotAgent> = {}): SnapshotAgent => {
     keys[name] = `tf_agent_${randomBytes(24).toString('hex')}`;
@@ -197,6 +201,15 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
         intercept: true,
         options: {},
       },
+      {
+        id: 'c-down',
+        name: 'down',
+        type: 'generic',
+        domains: ['down.test'],
+        auth: 'bearer',
+        intercept: true,
+        options: {},
+      },
     ],
     permissions: [
       ...allowAll('bot'),
@@ -216,6 +229,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
       },
       { id: 'bot-meta', agent: 'bot', connector: 'meta', action: 'http.*', decision: 'allow' },
       { id: 'bot-local', agent: 'bot', connector: 'local', action: 'http.*', decision: 'allow' },
+      { id: 'bot-down', agent: 'bot', connector: 'down', action: 'http.*', decision: 'allow' },
       { id: 'bot-raw', agent: 'bot', connector: 'raw', action: 'tunnel.connect', decision: 'allow' },
       {
         id: 'watcher-read',
@@ -257,6 +271,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
       { host: 'localhost', port: 443, targetHost: 'localhost', targetPort: githubServer.port },
       { host: 'plain.test', port: 80, targetHost: '127.0.0.1', targetPort: plainServer.port },
       { host: 'metadata.test', port: 80, targetHost: '169.254.169.254', targetPort: 80 },
+      { host: 'down.test', port: 80, targetHost: '127.0.0.1', targetPort: closedPort! },
       ...(git ? [{ host: 'github.com', port: 443, targetHost: '127.0.0.1', targetPort: git.port }] : []),
       ...(opts.extraConnectTo ?? []),
     ],
@@ -264,6 +279,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     serviceToken: new Secret(opts.serviceToken ?? 'test-service-token'),
     shutdownGraceMs: 200,
+    ...(opts.upstreamTimeoutMs ? { upstreamTimeoutMs: opts.upstreamTimeoutMs } : {}),
   };
   const build = () =>
     buildGateway({
