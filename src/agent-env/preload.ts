@@ -206,7 +206,8 @@ function lazyDispatcher(create: () => object): object {
   return new Proxy(Object.create(null), {
     get(_, key) {
       const value: unknown = Reflect.get(target(), key);
-      return typeof value === 'function' ? value.bind(target()) : value;
+      // Methods are bound so that they run on the real dispatcher (its private fields live there).
+      return typeof value === 'function' && key !== 'constructor' ? value.bind(target()) : value;
     },
     set: (_, key, value) => Reflect.set(target(), key, value),
     has: (_, key) => Reflect.has(target(), key),
@@ -217,7 +218,7 @@ function lazyDispatcher(create: () => object): object {
 function install(): void {
   const env = process.env;
   const globals = globalThis as Record<symbol, unknown>;
-  if (globals[INSTALLED]) return; // loaded twice (a nested run, a worker sharing the isolate)
+  if (globals[INSTALLED]) return; // loaded twice, e.g. a nested run that named another copy
   if (env['NODE_USE_ENV_PROXY'] === '1' && hasNativeEnvProxy(process.versions.node)) return;
   // Same precedence as undici and curl: lower case first. Read once, so that every client in the
   // process agrees on the route even if the agent edits its environment later.

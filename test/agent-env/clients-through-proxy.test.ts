@@ -126,6 +126,24 @@ describe('node (Node 20 needs the preload for all of these)', () => {
     onlyArrival(plain, '/raw');
   });
 
+  it('`agent: false` (a fresh agent per request) is routed the same way', async () => {
+    const out = await node(`
+      import http from 'node:http';
+      import https from 'node:https';
+      const get = (mod, url) => new Promise((resolve, reject) =>
+        mod.get(url, { agent: false }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); }).on('error', reject));
+      console.log(await get(http, 'http://upstream.test/fresh'), await get(https, 'https://upstream.test/fresh-tls'));
+    `);
+    expect(out.stderr).toBe('');
+    expect(out.stdout.trim()).toBe('200 200');
+    expect(proxy.seen).toEqual([
+      { kind: 'absolute', target: 'http://upstream.test/fresh', credentials: CREDENTIALS },
+      { kind: 'connect', target: 'upstream.test:443', credentials: CREDENTIALS },
+    ]);
+    onlyArrival(plain, '/fresh');
+    onlyArrival(secure, '/fresh-tls');
+  });
+
   it('https.get goes through a CONNECT tunnel and verifies the upstream against NODE_EXTRA_CA_CERTS', async () => {
     const out = await node(`
       import https from 'node:https';
