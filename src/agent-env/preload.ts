@@ -44,6 +44,18 @@ function hasNativeEnvProxy(version: string): boolean {
   return major >= 25 || (major === 24 && minor >= 5) || (major === 22 && minor >= 21);
 }
 
+/** Whether `version` meets a `>=x.y.z` range (the only form undici's engines field uses). */
+function satisfiesMinimum(version: string, range: string | undefined): boolean {
+  const minimum = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(range?.trim() ?? '');
+  if (!minimum) return true;
+  const have = version.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const want = Number(minimum[i + 1]);
+    if ((have[i] ?? 0) !== want) return (have[i] ?? 0) > want;
+  }
+  return true;
+}
+
 interface Proxy {
   host: string;
   port: number;
@@ -227,8 +239,13 @@ function install(): void {
   const noProxy = env['no_proxy'] ?? env['NO_PROXY'] ?? '';
   if (!httpProxy && !httpsProxy) return;
 
-  // Resolve now so that a broken install is reported here, at start-up, not inside the first fetch.
+  // Resolve and check undici now: it is loaded only at the first fetch, and a failure there would
+  // break that fetch instead of being reported here and leaving things as they were.
   const undiciPath = require.resolve('undici');
+  const { engines } = require('undici/package.json') as { engines?: { node?: string } };
+  if (!satisfiesMinimum(process.versions.node, engines?.node)) {
+    throw new Error(`TameFlare's undici needs Node ${engines?.node}`);
+  }
   const bypass = parseNoProxy(noProxy);
   // Same pooling and keep-alive as the agents being replaced (Node's defaults differ by version).
   const defaults = { ...(http.globalAgent as Agent & { options: AgentOptions }).options };
