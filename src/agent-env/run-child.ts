@@ -2,6 +2,7 @@
 // the way the command did (and revoke the session key in between: the parent must outlive the child).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { isatty } from 'node:tty';
 
 export interface ChildResult {
   /** The exit code, or 128 + signal number when the child was killed by a signal (shell convention). */
@@ -45,7 +46,9 @@ export function runChild(
   // Ctrl-C on a terminal already reaches the child (same foreground process group); sending it again
   // would make it see two, which many interactive programs read as "force quit". So keyboard signals
   // are passed on only when they cannot have come from our terminal.
-  const sharesTerminal = stdio === 'inherit' && process.stdin.isTTY === true;
+  // (isatty, not process.stdin.isTTY: touching process.stdin opens a stream on the fd the child
+  // inherits.)
+  const sharesTerminal = stdio === 'inherit' && isatty(0);
 
   return new Promise((resolve, reject) => {
     const handlers = new Map<NodeJS.Signals, () => void>();
