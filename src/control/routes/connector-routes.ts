@@ -14,10 +14,6 @@ import { AUTH_PATTERN, DOMAIN_PATTERN } from '../config/connector-shapes.js';
 import { bumpConfigVersion, type Db, findGateway } from '../config/gateways.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from './route-deps.js';
 
-const DOMAIN =
-  /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(:\d{1,5})?$/;
-const AUTH = /^(bearer|basic|none|header:[A-Za-z0-9-]{1,64}|query:[A-Za-z0-9_.-]{1,64})$/;
-
 const nameParams = {
   type: 'object',
   properties: { name: { type: 'string', pattern: NAME_PATTERN } },
