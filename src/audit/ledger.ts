@@ -3,7 +3,7 @@
 // Callers append inside the transaction that makes the change, so the change and its event commit
 // together.
 import { createHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -15,16 +15,7 @@ export interface AuditEventInput {
   createdAt?: string | undefined; // ISO-8601 UTC; defaults to now
 }
 
-export interface StoredAuditEvent {
-  id: number;
-  event_type: string;
-  actor: string;
-  subject: string | null;
-  details: string;
-  created_at: string;
-  prev_hash: string | null;
-  hash: string | null;
-}
+export type StoredAuditEvent = Selectable<LocalDatabase['audit_events']>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 

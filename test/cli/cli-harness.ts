@@ -1,50 +1,9 @@
 // Runs the built `bin/tameflare` as an operator would, capturing everything it prints.
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { BIN, type DaemonProcess, minimalEnv, REPO_ROOT } from '../helpers/spawn-daemon.js';
+import { type CliRun, type CliRunOptions, runTameflare } from '../helpers/cli-process.js';
+import type { DaemonProcess } from '../helpers/spawn-daemon.js';
 
-export interface CliRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-export interface CliRunOptions {
-  env?: Record<string, string>;
-  /** Written to stdin, then closed; without it stdin is empty (closed at once). */
-  input?: string;
-  cwd?: string;
-  timeoutMs?: number;
-}
-
-export function runTameflare(args: string[], opts: CliRunOptions = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd ?? REPO_ROOT,
-      env: minimalEnv(opts.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString('utf8');
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`tameflare ${args.join(' ')} timed out; stdout:\n${stdout}\nstderr:\n${stderr}`));
-    }, opts.timeoutMs ?? 20_000);
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
-}
+export { type CliRun, type CliRunOptions, runTameflare } from '../helpers/cli-process.js';
 
 /** A runner bound to one daemon: its URL and data dir (hence its cli.token) come from the environment. */
 export function cliFor(daemon: DaemonProcess) {

@@ -1,7 +1,7 @@
 // Runs the built `bin/tameflare` once and collects its output: what an operator's script sees.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { BIN, minimalEnv } from './spawn-daemon.js';
+import { BIN, minimalEnv, REPO_ROOT } from './spawn-daemon.js';
 
 export interface CliRun {
   code: number | null;
@@ -10,13 +10,18 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runTameflare(
-  args: string[],
-  opts: { env?: Record<string, string>; cwd?: string; input?: string; timeoutMs?: number } = {},
-): Promise<CliRun> {
+export interface CliRunOptions {
+  env?: Record<string, string>;
+  /** Written to stdin, then closed; without it stdin is empty (closed at once). */
+  input?: string;
+  cwd?: string;
+  timeoutMs?: number;
+}
+
+export function runTameflare(args: string[], opts: CliRunOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd,
+      cwd: opts.cwd ?? REPO_ROOT,
       env: minimalEnv(opts.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -32,8 +37,9 @@ export function runTameflare(
       child.kill('SIGKILL');
       reject(new Error(`tameflare ${args.join(' ')} did not finish; stdout:\n${stdout}\nstderr:\n${stderr}`));
     }, opts.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.once('error', reject);
+    // 'close', not 'exit': it waits until stdout and stderr are drained.
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
