@@ -11,6 +11,8 @@ export interface GatewayMetrics {
   activeTunnels: Gauge<'kind'>;
   leafCertsMinted: Counter<string>;
   killSwitchCuts: Counter<string>;
+  /** One finished request: counter and latency, through label-bound children cached per label set. */
+  observeRequest(decision: string, code: string, seconds: number): void;
 }
 
 export function createGatewayMetrics(registry: Registry, queued: () => number): GatewayMetrics {
@@ -28,24 +30,42 @@ export function createGatewayMetrics(registry: Registry, queued: () => number): 
       this.set(queued());
     },
   });
+  const requests = (existing('tameflare_gateway_requests_total') ??
+    new Counter({
+      name: 'tameflare_gateway_requests_total',
+      help: 'Requests handled by the gateway, by decision and code',
+      labelNames: ['decision', 'code'],
+      registers,
+    })) as Counter<'decision' | 'code'>;
+  const latency = (existing('tameflare_gateway_request_duration_seconds') ??
+    new Histogram({
+      name: 'tameflare_gateway_request_duration_seconds',
+      help: 'Time from receipt to the end of the response, by decision',
+      labelNames: ['decision'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+      registers,
+    })) as Histogram<'decision'>;
+  // Resolving label values hashes them on every call; the label sets are few, so bind them once.
+  const counters = new Map<string, { inc(): void }>();
+  const histograms = new Map<string, { observe(v: number): void }>();
   return {
-    requests:
-      existing('tameflare_gateway_requests_total') ??
-      new Counter({
-        name: 'tameflare_gateway_requests_total',
-        help: 'Requests handled by the gateway, by decision and code',
-        labelNames: ['decision', 'code'],
-        registers,
-      }),
-    latency:
-      existing('tameflare_gateway_request_duration_seconds') ??
-      new Histogram({
-        name: 'tameflare_gateway_request_duration_seconds',
-        help: 'Time from receipt to the end of the response, by decision',
-        labelNames: ['decision'],
-        buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
-        registers,
-      }),
+    observeRequest(decision, code, seconds) {
+      const key = `${decision}\u0000${code}`;
+      let c = counters.get(key);
+      if (!c) {
+        c = requests.labels(decision, code);
+        counters.set(key, c);
+      }
+      c.inc();
+      let h = histograms.get(decision);
+      if (!h) {
+        h = latency.labels(decision);
+        histograms.set(decision, h);
+      }
+      h.observe(seconds);
+    },
+    requests,
+    latency,
     upstreamErrors:
       existing('tameflare_gateway_upstream_errors_total') ??
       new Counter({

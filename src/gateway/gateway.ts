@@ -93,7 +93,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   const startedAt = Date.now();
   const graceMs = options.shutdownGraceMs ?? 5_000;
 
-  const writer = new TrafficLogWriter(db.raw, { logger });
+  const writer = new TrafficLogWriter(db.raw, { path: db.path, logger });
   const metrics = createGatewayMetrics(deps.metrics, () => writer.queued);
   const vault = new VaultStore(db.raw, deps.masterKey, now);
   const store = new ConfigStore(db.raw);
@@ -322,7 +322,9 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         await done;
         clearInterval(sweeper);
         active.cutAll();
-        writer.close();
+        // Cut streams complete their rows on the next turns of the loop: let them land first.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await writer.close();
         upstream.close();
       })();
       return closing;

@@ -3,7 +3,7 @@
 // forwarded, cut), so every row ends complete.
 import type { Decision } from '../decide/types.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import type { TrafficEntry, TrafficLogWriter } from './traffic-log-writer.js';
+import { newTrafficEntry, type TrafficEntry, type TrafficLogWriter } from './traffic-log-writer.js';
 
 export interface RecordDeps {
   writer: TrafficLogWriter;
@@ -40,26 +40,14 @@ export class RequestRecord {
     this.#deps = deps;
     this.requestId = fields.requestId;
     this.#started = performance.now();
-    this.entry = {
-      id: undefined,
+    this.entry = newTrafficEntry({
       requestId: fields.requestId,
       agent: fields.agent ?? null,
-      connector: null,
-      action: null,
       method: fields.method,
       host: fields.host,
       path: fields.path,
-      decision: null,
-      reason: null,
-      status: null,
-      latencyMs: null,
-      bytesIn: null,
-      bytesOut: null,
-      error: null,
-      mode: null,
       createdAt: deps.now().toISOString(),
-      completedAt: null,
-    };
+    });
   }
 
   /** Writes the row with decision NULL (step 2 of the pipeline). */
@@ -127,7 +115,7 @@ export class RequestRecord {
     e.bytesOut = c.bytesOut ?? null;
     e.latencyMs = Math.round(latency * 100) / 100;
     e.completedAt = this.#deps.now().toISOString();
-    this.#deps.writer.touchWithEvent(e, this.eventType, {
+    this.#deps.writer.touchWithEvent(e, this.eventType, e.completedAt, {
       request_id: e.requestId,
       agent: e.agent,
       connector: e.connector,
@@ -148,14 +136,18 @@ export class RequestRecord {
       created_at: e.createdAt,
       completed_at: e.completedAt,
     });
-    const decision = e.decision ?? 'none';
-    this.#deps.metrics.requests.inc({ decision, code: this.code ?? 'none' });
-    this.#deps.metrics.latency.observe({ decision }, latency / 1000);
+    this.#deps.metrics.observeRequest(e.decision ?? 'none', this.code ?? 'none', latency / 1000);
   }
 }
 
 /** Parameters for the outbox: bounded, flat enough for the audit ledger. */
 export function boundParams(params: Record<string, unknown>): Record<string, unknown> {
+  let any = false;
+  for (const _ in params) {
+    any = true;
+    break;
+  }
+  if (!any) return params;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(params)) {
     out[key] =

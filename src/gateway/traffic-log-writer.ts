@@ -1,15 +1,21 @@
 // The traffic log and the outbox on the hot path. Requests never wait for SQLite: they mutate an
-// in-memory entry and mark it dirty; a timer (~50 ms) or a full batch (~500) writes every dirty entry
-// in one transaction with prepared statements (kysely re-prepares each query: 10x slower here).
-// An entry that is created and completed inside one window becomes a single INSERT; a long request
+// in-memory entry and mark it dirty; every ~50 ms (or ~500 entries) the dirty entries are copied into
+// one batch and handed to a worker thread that owns a second connection to gateway.db and writes the
+// batch in one transaction with prepared statements. Off the event loop, commits and WAL checkpoints
+// (several ms each, with an fsync) no longer stall requests: measured, they were the whole p99 at
+// 1,000 req/s. An entry created and completed within one window is a single INSERT; a long request
 // (a stream) is inserted with decision NULL first and updated when it completes, which is what the
 // seed's silent-drop query relies on. Outbox events are written in the same transaction as the row
-// completion they describe, so the control plane never sees an event for a row that was lost.
+// completion they describe. Reads of the outbox (and its acknowledgement) use the caller's connection.
+
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import { trafficLogWorkerSource } from './traffic-log-worker.js';
 
 export interface TrafficEntry {
-  id: number | undefined; // rowid once written
+  readonly seq: number; // identifies the row to the writer (insert once, then update)
   requestId: string;
   agent: string | null;
   connector: string | null;
@@ -37,124 +43,80 @@ export interface OutboxRow {
 }
 
 export interface TrafficLogWriterOptions {
+  /** The database file; the writer opens its own connection to it in a worker thread. */
+  path: string;
   logger: Logger;
   flushIntervalMs?: number;
   maxBatch?: number;
-  onFlushError?: (err: unknown) => void;
 }
 
-interface PendingEvent {
-  type: string;
-  payload: string;
-  createdAt: string;
-}
+type WorkerMessage =
+  | { type: 'written'; rows: number; events: number }
+  | { type: 'failed'; message: string; rows: number; events: number }
+  | { type: 'retrying'; message: string }
+  | { type: 'closed' };
 
-// Entries kept while SQLite is failing (disk full, locked): beyond this the oldest are dropped.
-const MAX_QUEUED = 100_000;
+let nextSeq = 1;
+
+export function newTrafficEntry(
+  fields: Pick<TrafficEntry, 'requestId' | 'method' | 'host' | 'path' | 'createdAt'> & Partial<TrafficEntry>,
+): TrafficEntry {
+  return {
+    agent: null,
+    connector: null,
+    action: null,
+    decision: null,
+    reason: null,
+    status: null,
+    latencyMs: null,
+    bytesIn: null,
+    bytesOut: null,
+    error: null,
+    mode: null,
+    completedAt: null,
+    ...fields,
+    seq: nextSeq++,
+  };
+}
 
 export class TrafficLogWriter {
   readonly #logger: Logger;
   readonly #interval: number;
   readonly #maxBatch: number;
-  readonly #onFlushError: ((err: unknown) => void) | undefined;
-  readonly #insert: Database.Statement;
-  readonly #update: Database.Statement;
-  readonly #insertEvent: Database.Statement;
   readonly #selectEvents: Database.Statement;
   readonly #deleteEvents: Database.Statement;
-  readonly #writeBatch: (entries: TrafficEntry[], events: PendingEvent[]) => void;
+  readonly #worker: Worker;
   #dirty = new Set<TrafficEntry>();
-  #events: PendingEvent[] = [];
+  #events: [string, string, string][] = [];
+  #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
   readonly #appendListeners: (() => void)[] = [];
 
   constructor(raw: Database.Database, opts: TrafficLogWriterOptions) {
     this.#logger = opts.logger;
     this.#interval = opts.flushIntervalMs ?? 50;
     this.#maxBatch = opts.maxBatch ?? 500;
-    this.#onFlushError = opts.onFlushError;
-    this.#insert = raw.prepare(
-      `INSERT INTO traffic_log (request_id, agent, connector, action, method, host, path, decision, reason,
-         status, latency_ms, bytes_in, bytes_out, error, mode, created_at, completed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#update = raw.prepare(
-      `UPDATE traffic_log SET agent = ?, connector = ?, action = ?, decision = ?, reason = ?, status = ?,
-         latency_ms = ?, bytes_in = ?, bytes_out = ?, error = ?, mode = ?, completed_at = ? WHERE id = ?`,
-    );
-    this.#insertEvent = raw.prepare('INSERT INTO outbox (event_type, payload, created_at) VALUES (?, ?, ?)');
     this.#selectEvents = raw.prepare(
       'SELECT id, event_type, payload, created_at FROM outbox ORDER BY id LIMIT ?',
     );
     this.#deleteEvents = raw.prepare('DELETE FROM outbox WHERE id <= ?');
-    this.#writeBatch = raw.transaction((entries: TrafficEntry[], events: PendingEvent[]) => {
-      for (const e of entries) {
-        if (e.id === undefined) {
-          const result = this.#insert.run(
-            e.requestId,
-            e.agent,
-            e.connector,
-            e.action,
-            e.method,
-            e.host,
-            e.path,
-            e.decision,
-            e.reason,
-            e.status,
-            e.latencyMs,
-            e.bytesIn,
-            e.bytesOut,
-            e.error,
-            e.mode,
-            e.createdAt,
-            e.completedAt,
-          );
-          e.id = Number(result.lastInsertRowid);
-        } else {
-          this.#update.run(
-            e.agent,
-            e.connector,
-            e.action,
-            e.decision,
-            e.reason,
-            e.status,
-            e.latencyMs,
-            e.bytesIn,
-            e.bytesOut,
-            e.error,
-            e.mode,
-            e.completedAt,
-            e.id,
-          );
-        }
-      }
-      for (const ev of events) this.#insertEvent.run(ev.type, ev.payload, ev.createdAt);
+    // The worker's code is a self-contained function run from source (eval), so the same code works
+    // from TypeScript under the test runner and from the build; better-sqlite3 is resolved here.
+    this.#worker = new Worker(trafficLogWorkerSource, {
+      eval: true,
+      workerData: { path: opts.path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
     });
+    this.#worker.unref(); // never what keeps a process alive; close() drains it
+    this.#worker.on('message', (msg: WorkerMessage) => this.#onWorkerMessage(msg));
+    this.#worker.on('error', (err) => this.#logger.error({ err }, 'traffic log writer thread failed'));
   }
 
-  /** Starts a row (decision NULL). The caller mutates the returned entry and calls `touch`. */
-  begin(
-    fields: Pick<TrafficEntry, 'requestId' | 'method' | 'host' | 'path' | 'createdAt'> &
-      Partial<TrafficEntry>,
-  ) {
-    const entry: TrafficEntry = {
-      id: undefined,
-      agent: null,
-      connector: null,
-      action: null,
-      decision: null,
-      reason: null,
-      status: null,
-      latencyMs: null,
-      bytesIn: null,
-      bytesOut: null,
-      error: null,
-      mode: null,
-      completedAt: null,
-      ...fields,
-    };
+  /** Starts a row (decision NULL). The caller mutates the entry and calls `touch`. */
+  begin(fields: Parameters<typeof newTrafficEntry>[0]): TrafficEntry {
+    const entry = newTrafficEntry(fields);
     this.touch(entry);
     return entry;
   }
@@ -167,57 +129,77 @@ export class TrafficLogWriter {
   }
 
   /** Marks an entry as changed and queues an outbox event written in the same transaction. */
-  touchWithEvent(entry: TrafficEntry, type: string, payload: unknown): void {
+  touchWithEvent(entry: TrafficEntry, type: string, createdAt: string, payload: unknown): void {
     if (this.#closed) return;
     this.#dirty.add(entry);
-    this.appendEvent(type, payload);
+    this.appendEvent(type, payload, createdAt);
   }
 
   /** Queues an outbox event that belongs to no traffic row (kill switch activated locally...). */
-  appendEvent(type: string, payload: unknown): void {
+  appendEvent(type: string, payload: unknown, createdAt = new Date().toISOString()): void {
     if (this.#closed) return;
-    this.#events.push({ type, payload: JSON.stringify(payload), createdAt: new Date().toISOString() });
+    this.#events.push([type, JSON.stringify(payload), createdAt]);
     this.#schedule();
   }
 
-  /** Writes everything queued, synchronously. Safe to call at any time. */
+  /** Hands everything queued to the writer thread now. */
   flush(): void {
     this.#clearTimers();
     if (this.#dirty.size === 0 && this.#events.length === 0) return;
-    const entries = [...this.#dirty];
+    const rows: unknown[][] = [];
+    for (const e of this.#dirty) {
+      rows.push([
+        e.seq,
+        e.requestId,
+        e.agent,
+        e.connector,
+        e.action,
+        e.method,
+        e.host,
+        e.path,
+        e.decision,
+        e.reason,
+        e.status,
+        e.latencyMs,
+        e.bytesIn,
+        e.bytesOut,
+        e.error,
+        e.mode,
+        e.createdAt,
+        e.completedAt,
+      ]);
+    }
     const events = this.#events;
     this.#dirty = new Set();
     this.#events = [];
-    const fresh = entries.filter((e) => e.id === undefined);
-    try {
-      this.#writeBatch(entries, events);
-    } catch (err) {
-      // The transaction rolled back: rowids handed out inside it no longer exist.
-      for (const e of fresh) e.id = undefined;
-      this.#logger.error({ err, rows: entries.length, events: events.length }, 'traffic log flush failed');
-      this.#onFlushError?.(err);
-      this.#requeue(entries, events);
-      return;
-    }
-    if (events.length > 0) {
-      for (const listener of this.#appendListeners) {
-        try {
-          listener();
-        } catch (err) {
-          this.#logger.error({ err }, 'outbox listener failed');
-        }
-      }
-    }
+    this.#inFlight += rows.length + events.length;
+    this.#worker.postMessage({ type: 'batch', rows, events });
   }
 
-  close(): void {
-    this.flush();
-    this.#closed = true;
-    this.#clearTimers();
+  /** Flushes, waits until the writer thread has written everything, and stops it. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.flush();
+      this.#closed = true;
+      this.#clearTimers();
+      const closed = new Promise<void>((resolve) => {
+        const onMessage = (msg: WorkerMessage) => {
+          if (msg.type === 'closed') resolve();
+        };
+        this.#worker.on('message', onMessage);
+        this.#worker.once('exit', () => resolve());
+      });
+      this.#worker.postMessage({ type: 'close' });
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+      await Promise.race([closed, timeout]);
+      await this.#worker.terminate();
+    })();
+    return this.#closing;
   }
 
+  /** Rows and events not yet committed (queued here or being written). */
   get queued(): number {
-    return this.#dirty.size + this.#events.length;
+    return this.#dirty.size + this.#events.length + this.#inFlight;
   }
 
   readonly outbox = {
@@ -231,9 +213,33 @@ export class TrafficLogWriter {
     },
   };
 
+  #onWorkerMessage(msg: WorkerMessage): void {
+    if (msg.type === 'closed') return;
+    if (msg.type === 'retrying') {
+      this.#logger.error({ error: msg.message }, 'traffic log write failed; retrying');
+      return;
+    }
+    this.#inFlight -= msg.rows + msg.events;
+    if (msg.type === 'failed') {
+      this.#logger.error(
+        { error: msg.message, rows: msg.rows, events: msg.events },
+        'traffic log write failed',
+      );
+      return;
+    }
+    if (msg.events === 0) return;
+    for (const listener of this.#appendListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.#logger.error({ err }, 'outbox listener failed');
+      }
+    }
+  }
+
   #schedule(): void {
     if (this.#dirty.size + this.#events.length >= this.#maxBatch) {
-      // Full batch: write soon, but after the current request's synchronous work.
+      // A full batch goes soon, but after the current request's synchronous work.
       this.#immediate ??= setImmediate(() => {
         this.#immediate = undefined;
         this.flush();
@@ -253,25 +259,5 @@ export class TrafficLogWriter {
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#timer = undefined;
     this.#immediate = undefined;
-  }
-
-  #requeue(entries: TrafficEntry[], events: PendingEvent[]): void {
-    for (const e of entries) if (!this.#dirty.has(e)) this.#dirty.add(e);
-    this.#events = events.concat(this.#events);
-    let excess = this.#dirty.size + this.#events.length - MAX_QUEUED;
-    if (excess > 0) this.#logger.error({ dropped: excess }, 'traffic log backlog full; dropping oldest rows');
-    for (const e of this.#dirty) {
-      if (excess-- <= 0) break;
-      this.#dirty.delete(e);
-    }
-    if (excess > 0) this.#events.splice(0, excess);
-    // Retry later rather than spin on a failing disk.
-    if (!this.#timer && !this.#closed) {
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined;
-        this.flush();
-      }, 1000);
-      this.#timer.unref();
-    }
   }
 }

@@ -34,6 +34,14 @@ export interface UpstreamTarget {
   port: number;
 }
 
+interface Route {
+  dialHost: string;
+  dialPort: number;
+  blocked: Error | undefined;
+  servername: string | undefined;
+  checkServerIdentity: (name: string, cert: tls.PeerCertificate) => Error | undefined;
+}
+
 export interface UpstreamFailure {
   code: Extract<ErrorCode, 'egress_blocked' | 'upstream_unreachable' | 'upstream_timeout'>;
   kind: 'egress_blocked' | 'unreachable' | 'timeout' | 'tls' | 'reset';
@@ -45,7 +53,7 @@ export class Upstream {
   readonly #http: http.Agent;
   readonly #https: https.Agent;
   readonly #connectTo: Map<string, { host: string; port: number }>;
-  readonly #literals = new Map<string, Error | undefined>();
+  readonly #routes = new Map<string, Route>();
 
   constructor(opts: UpstreamOptions) {
     this.#opts = opts;
@@ -77,24 +85,36 @@ export class Upstream {
 
   /** A refusal for targets that are IP literals in a blocked range (Node skips `lookup` for those). */
   precheck(target: UpstreamTarget): UpstreamFailure | undefined {
-    const blocked = this.#literalVerdict(this.dialAddress(target.host, target.port).host);
+    const blocked = this.#route(target).blocked;
     return blocked ? describeUpstreamError(blocked) : undefined;
   }
 
-  // The guard's verdict on an IP literal never changes while the gateway runs, and checking it builds
-  // SocketAddress objects (measurable per request): remember it, within a bound.
-  #literalVerdict(host: string): Error | undefined {
-    if (!net.isIP(host.startsWith('[') ? host.slice(1, -1) : host)) return undefined;
-    if (this.#literals.has(host)) return this.#literals.get(host);
-    let verdict: Error | undefined;
+  // Everything about a target that cannot change while the gateway runs (where it is dialled, the
+  // egress verdict on an IP literal, the TLS name checks) is worked out once per target, within a
+  // bound, instead of per request: the egress check builds SocketAddress objects, `isIP` runs the IPv6
+  // pattern, and both showed in profiles.
+  #route(target: UpstreamTarget): Route {
+    const key = `${target.host}:${target.port}`;
+    let route = this.#routes.get(key);
+    if (route) return route;
+    const dial = this.dialAddress(target.host, target.port);
+    let blocked: Error | undefined;
     try {
-      this.#opts.egress.assertDialable(host);
+      this.#opts.egress.assertDialable(dial.host);
     } catch (err) {
-      verdict = err as Error;
+      blocked = err as Error;
     }
-    if (this.#literals.size >= 1024) this.#literals.clear();
-    this.#literals.set(host, verdict);
-    return verdict;
+    const host = target.host;
+    route = {
+      dialHost: dial.host,
+      dialPort: dial.port,
+      blocked,
+      servername: net.isIP(host) ? undefined : host,
+      checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
+    };
+    if (this.#routes.size >= 4096) this.#routes.clear();
+    this.#routes.set(key, route);
+    return route;
   }
 
   /**
@@ -109,31 +129,33 @@ export class Upstream {
     headers: string[],
     onFailure: (failure: UpstreamFailure) => void,
   ): http.ClientRequest {
-    const dial = this.dialAddress(target.host, target.port);
-    const blocked = this.#literalVerdict(dial.host);
-    if (blocked) throw blocked;
-    const base: https.RequestOptions = {
-      host: dial.host,
-      port: dial.port,
-      method,
-      path,
-      headers,
-      setHost: false,
-      lookup: this.#opts.egress.lookup,
-    };
-    let req: http.ClientRequest;
-    if (target.secure) {
-      req = https.request({
-        ...base,
-        agent: this.#https,
-        // The agent's pool is keyed by servername, so two hosts behind one --connect-to target never
-        // share a connection (and never a certificate check).
-        servername: net.isIP(target.host) ? undefined : target.host,
-        checkServerIdentity: (_host, cert) => tls.checkServerIdentity(target.host, cert),
-      });
-    } else {
-      req = http.request({ ...base, agent: this.#http });
-    }
+    const route = this.#route(target);
+    if (route.blocked) throw route.blocked;
+    const req = target.secure
+      ? https.request({
+          host: route.dialHost,
+          port: route.dialPort,
+          method,
+          path,
+          headers,
+          setHost: false,
+          lookup: this.#opts.egress.lookup,
+          agent: this.#https,
+          // The agent's pool is keyed by servername, so two hosts behind one --connect-to target never
+          // share a connection (and never a certificate check).
+          servername: route.servername,
+          checkServerIdentity: route.checkServerIdentity,
+        })
+      : http.request({
+          host: route.dialHost,
+          port: route.dialPort,
+          method,
+          path,
+          headers,
+          setHost: false,
+          lookup: this.#opts.egress.lookup,
+          agent: this.#http,
+        });
     this.#watch(req, onFailure);
     return req;
   }

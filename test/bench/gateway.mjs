@@ -24,8 +24,10 @@ const DIST = new URL('../../dist/', import.meta.url);
 const load = (path) => import(new URL(path, DIST).href);
 
 const WARMUP_MS = 1_000;
-const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 4_000);
-const FIXED_MS = Number(process.env.BENCH_FIXED_MS ?? 4_000);
+const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 2_500);
+const FIXED_MS = Number(process.env.BENCH_FIXED_MS ?? 3_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const FIXED_RATE = 1_000;
 const NEW_HOSTS = 7;
@@ -36,6 +38,9 @@ else await main();
 
 // ---------------------------------------------------------------------------------------------
 // Parent: upstream, load generator, report.
+//
+// The machine this runs on is shared, so phases are interleaved (direct, baseline, gateway, then
+// again) and each figure is the best of its rounds: the least disturbed measurement of each target.
 
 async function main() {
   const { createCertificateAuthority, loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
@@ -46,106 +51,105 @@ async function main() {
   const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
   const leaf = await issueLeaf(upstreamCa, [...HOSTS, '127.0.0.1']);
   const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
-  let lastHead = '';
   const upstream = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 }, (req, res) => {
-    lastHead = `${req.method} ${req.url} ${JSON.stringify(req.rawHeaders)}`;
     req.resume();
     req.on('end', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
       res.end(body);
     });
   });
-  let handshakes = 0;
-  upstream.on('secureConnection', () => handshakes++);
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   const upstreamPort = upstream.address().port;
   const interceptCa = await createCertificateAuthority({ commonName: 'Bench interception CA' });
 
-  const results = {};
-  const target = (host) => `https://${host}`;
-
-  // (a) direct
-  {
-    const agentFor = () => new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY });
-    const origin = `https://127.0.0.1:${upstreamPort}`;
-    results.direct = await measure({
-      name: '(a) direct',
-      makeDispatcher: agentFor,
+  const origin = `https://127.0.0.1:${upstreamPort}`;
+  const targets = [
+    {
+      key: 'direct',
+      makeDispatcher: () =>
+        new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY }),
       url: `${origin}/v1/items`,
       newHostUrl: () => `${origin}/v1/items`,
-      request,
-    });
-  }
-  // (b) baseline and (c) gateway, each in a child process
-  // BENCH_ORDER=gateway,baseline runs them the other way round (to see whether order matters).
-  for (const kind of (process.env.BENCH_ORDER ?? 'baseline,gateway').split(',')) {
+    },
+  ];
+  const children = [];
+  let n = 0;
+  for (const kind of ['baseline', 'gateway']) {
     const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     proc.send({ kind, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
     const [ready] = await once(proc, 'message');
     const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
-    if (process.env.BENCH_DEBUG) console.log(`  ${kind} listening on ${ready.port}, pid ${proc.pid}`);
-    let n = 0;
-    const cpu = async () => {
-      proc.send({ cpu: true });
-      return (await once(proc, 'message'))[0].cpuUs;
-    };
-    results[kind] = await measure({
-      cpu,
-      name: kind === 'baseline' ? '(b) proxy-chain + TLS interception' : '(c) full gateway',
+    children.push({ kind, proc });
+    targets.push({
+      key: kind,
+      cpu: async () => {
+        proc.send({ cpu: true });
+        return (await once(proc, 'message'))[0].cpuUs;
+      },
       makeDispatcher: () =>
         new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY }),
-      url: `${target('bench.test')}/v1/items`,
-      newHostUrl: () => `${target(`new${n++}.bench.test`)}/v1/items`,
-      request,
+      url: 'https://bench.test/v1/items',
+      newHostUrl: () => `https://new${n++}.bench.test/v1/items`,
     });
-    console.log(`  upstream TLS handshakes so far: ${handshakes}; last request head seen upstream: ${lastHead}`);
+  }
+
+  const results = {};
+  for (const t of targets) {
+    results[t.key] = { maxRps: 0, p50: Number.POSITIVE_INFINITY, p99: Number.POSITIVE_INFINITY, cpu: [], errors: 0 };
+    t.dispatcher = t.makeDispatcher();
+  }
+  process.stdout.write('first request to a new host, warm-up');
+  for (const t of targets) {
+    // A fresh connection each time, to a host the proxy has not seen (median of several hosts).
+    const firsts = [];
+    for (let i = 0; i < NEW_HOSTS; i++) {
+      const d = t.makeDispatcher();
+      const t0 = performance.now();
+      const r = await request(t.newHostUrl(), { dispatcher: d });
+      await r.body.arrayBuffer();
+      firsts.push(performance.now() - t0);
+      await d.close();
+    }
+    results[t.key].firstNewHost = median(firsts);
+    await closedLoop(t.dispatcher, t.url, request, WARMUP_MS);
+    process.stdout.write('.');
+  }
+  process.stdout.write('\nmax req/s rounds');
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) {
+      const before = t.cpu ? await t.cpu() : 0;
+      const max = await closedLoop(t.dispatcher, t.url, request, MAX_MS);
+      const r = results[t.key];
+      if (t.cpu) r.cpu.push(((await t.cpu()) - before) / Math.max(1, max.count + max.errors));
+      r.maxRps = Math.max(r.maxRps, max.count / (MAX_MS / 1000));
+      r.errors += max.errors;
+      process.stdout.write('.');
+    }
+  }
+  process.stdout.write(`\nlatency at ${FIXED_RATE} req/s rounds`);
+  for (let round = 0; round < LATENCY_ROUNDS; round++) {
+    for (const t of targets) {
+      const fixed = await openLoop(t.dispatcher, t.url, request, FIXED_MS, FIXED_RATE);
+      const r = results[t.key];
+      r.p50 = Math.min(r.p50, percentile(fixed.latencies, 0.5));
+      r.p99 = Math.min(r.p99, percentile(fixed.latencies, 0.99));
+      r.errors += fixed.errors;
+      process.stdout.write('.');
+    }
+  }
+  process.stdout.write('\n');
+  for (const t of targets) await t.dispatcher.close();
+  for (const { kind, proc } of children) {
     proc.send({ stop: true });
     const [final] = await once(proc, 'message');
     if (final.rows !== undefined) results[kind].rows = final.rows;
-
     await once(proc, 'exit');
   }
   upstream.closeAllConnections();
   upstream.close();
+  for (const r of Object.values(results)) r.cpuUsPerRequest = r.cpu.length > 0 ? median(r.cpu) : undefined;
   report(results);
-}
-
-async function measure({ name, makeDispatcher, url, newHostUrl, request, cpu }) {
-  process.stdout.write(`${name}: `);
-  // First request to a new host, on a fresh connection each time (median of several hosts).
-  const firsts = [];
-  for (let i = 0; i < NEW_HOSTS; i++) {
-    const d = makeDispatcher();
-    const t0 = performance.now();
-    const r = await request(newHostUrl(), { dispatcher: d });
-    await r.body.arrayBuffer();
-    firsts.push(performance.now() - t0);
-    await d.close();
-  }
-  const dispatcher = makeDispatcher();
-  // Max throughput: CONCURRENCY closed loops over keep-alive connections.
-  await closedLoop(dispatcher, url, request, WARMUP_MS);
-  const cpuBefore = cpu ? await cpu() : 0;
-  const max = await closedLoop(dispatcher, url, request, MAX_MS);
-  const cpuUsPerRequest = cpu ? ((await cpu()) - cpuBefore) / (max.count + max.errors) : undefined;
-  // Latency at a fixed 1,000 req/s (open loop: requests are sent on schedule, not after answers).
-  const fixed = await openLoop(dispatcher, url, request, FIXED_MS, FIXED_RATE);
-  await dispatcher.close();
-  const out = {
-    cpuUsPerRequest,
-    maxRps: max.count / (MAX_MS / 1000),
-    errors: max.errors + fixed.errors,
-    p50: percentile(fixed.latencies, 0.5),
-    p99: percentile(fixed.latencies, 0.99),
-    achievedRps: fixed.latencies.length / (FIXED_MS / 1000),
-    firstNewHost: median(firsts),
-  };
-  console.log(
-    `${out.maxRps.toFixed(0)} req/s max; at ${FIXED_RATE}/s p50 ${out.p50.toFixed(2)} ms p99 ${out.p99.toFixed(2)} ms; ` +
-      `new host ${out.firstNewHost.toFixed(2)} ms; errors ${out.errors}`,
-  );
-  return out;
 }
 
 async function closedLoop(dispatcher, url, request, ms) {

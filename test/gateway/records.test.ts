@@ -43,6 +43,12 @@ async function get(url: string, proxy: string, headers: Record<string, string> =
   }
 }
 
+/** Waits for a condition the gateway's writer thread makes true shortly (outbox events). */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(condition()).toBe(true);
+}
+
 function internal(method: string, path: string, body?: unknown, token = TOKEN) {
   return fetch(`http://127.0.0.1:${h.port}${path}`, {
     method,
@@ -270,7 +276,7 @@ describe('internal API', () => {
     expect(gh.status).toBe(200);
     expect((await internal('DELETE', '/internal/kill-switch?scope=connector:plain')).status).toBe(200);
     expect((await curl(['-x', h.proxyUrl('bot'), 'http://plain.test/x'])).status).toBe(200);
-    expect(h.gateway.outbox.pending(10_000).some((e) => e.event_type === 'kill_switch.activated')).toBe(true);
+    await until(() => h.gateway.outbox.pending(10_000).some((e) => e.event_type === 'kill_switch.activated'));
   });
 
   it('ports available: bindable ports, skipping those agents hold', async () => {
