@@ -37,7 +37,9 @@ export function checkServiceToken(req: FastifyRequest, token: Secret | undefined
 export function registerControlSyncRoutes(app: FastifyInstance, deps: ControlSyncDeps): void {
   const log = deps.logger;
   const streams = new Set<FastifyReply>();
-  app.addHook('onClose', async () => {
+  // preClose, not onClose: server.close() waits for open connections, and a gateway's stream never
+  // ends by itself, so it must be ended first or shutdown hangs until the grace period runs out.
+  app.addHook('preClose', async () => {
     for (const r of streams) r.raw.end();
   });
 
