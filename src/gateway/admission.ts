@@ -12,7 +12,7 @@ import type { HoldForApproval } from './approval-hold.js';
 import { normaliseHost } from './connector-index.js';
 import { connectorTypeOf, loggablePath } from './connector-runtime.js';
 import type { RateLimits } from './decision-engine.js';
-import { identify, type PresentedIdentity } from './identity.js';
+import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
 import type { TunnelContext } from './interception.js';
 import type { ProblemInput } from './problem.js';
 import { readBoundedBody } from './request-body.js';
@@ -82,7 +82,9 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     host: input.host,
     path: loggablePath(path, query),
     agent: id.ok ? id.agent.name : (id.agent ?? null),
-  }).open();
+  });
+  if (!id.ok && id.code === 'agent_unknown' && presentedNothing(input.who)) record.silence();
+  record.open();
   const refuse = (
     code: ErrorCode,
     detail: string,

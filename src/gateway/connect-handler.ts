@@ -17,7 +17,7 @@ import type { ActiveConnections } from './active-connections.js';
 import type { HoldForApproval } from './approval-hold.js';
 import { normaliseHost } from './connector-index.js';
 import type { RateLimits } from './decision-engine.js';
-import { identify, presentedIdentity } from './identity.js';
+import { identify, presentedIdentity, presentedNothing } from './identity.js';
 import {
   type InterceptionOptions,
   interceptingConnectServer,
@@ -71,7 +71,10 @@ export function createConnectHandler(deps: ConnectDeps) {
       return fail({ code, detail, agent });
     };
 
-    if (!id.ok) return refuse(id.code, id.detail, id.agent);
+    if (!id.ok) {
+      if (id.code === 'agent_unknown' && presentedNothing(who)) record.silence();
+      return refuse(id.code, id.detail, id.agent);
+    }
     const agent = id.agent;
     const connector = cfg.connectors.lookup(host, port);
     if (!connector) return refuse('connector_not_found', `no connector covers ${host}:${port}`, agent.name);
@@ -82,9 +85,11 @@ export function createConnectHandler(deps: ConnectDeps) {
       } catch {
         return refuse('bad_request', 'the CONNECT target is not a valid host name or IP address', agent.name);
       }
-      // Start minting now: the certificate is ready (or nearly) when the ClientHello arrives.
+      // Start minting now: the certificate is ready (or nearly) when the ClientHello arrives. And warm
+      // the upstream connection meanwhile (port 80 tunnels usually carry plain HTTP: not those).
       const secureContext = deps.secureContextFor(host);
       secureContext.catch(() => {}); // reported when the tunnel awaits it
+      if (port !== 80) deps.upstream.preconnect({ secure: true, host, port });
       return {
         customConnectServer: interceptingConnectServer(
           deps.interception,

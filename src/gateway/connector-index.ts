@@ -18,6 +18,7 @@ export class ConnectorIndex {
   readonly #exact = new Map<string, DomainEntry[]>();
   readonly #wildcards: WildcardEntry[] = [];
   readonly size: number;
+  readonly domainsOf: (c: SnapshotConnector) => readonly string[];
 
   /** `domainsOf` gives a connector's domains (its own, or its type's defaults when it lists none). */
   constructor(
@@ -25,6 +26,7 @@ export class ConnectorIndex {
     domainsOf: (c: SnapshotConnector) => readonly string[],
   ) {
     this.size = connectors.length;
+    this.domainsOf = domainsOf;
     for (const connector of connectors) {
       for (const raw of domainsOf(connector)) {
         const parsed = parseDomainEntry(raw);

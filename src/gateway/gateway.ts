@@ -213,6 +213,27 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     rateLimits.update(next.snapshot.rateLimits, next.agentsByName.keys());
     const cut = active.sweep((entry) => stillAllowed(next, entry, now()));
     if (cut > 0) logger.info({ cut }, 'cut open tunnels and streams the new configuration no longer allows');
+    premint(next);
+  }
+
+  // Leaves for the exact hosts of intercepting connectors are minted in the background, one after
+  // the other, so the first request to a configured host does not wait for a mint (~3-4 ms).
+  let minting = Promise.resolve();
+  function premint(next: RuntimeConfig): void {
+    const hosts = new Set<string>();
+    for (const c of next.snapshot.connectors) {
+      if (!c.intercept) continue;
+      for (const d of next.connectors.domainsOf(c)) {
+        const host = d.replace(/:\d+$/, '').toLowerCase();
+        if (!host.includes('*') && hosts.size < 100) hosts.add(host);
+      }
+    }
+    minting = minting.then(async () => {
+      for (const host of hosts) {
+        if (closing) return;
+        await secureContextFor(host).catch(() => {});
+      }
+    });
   }
 
   function wantedPorts(): Set<number> {

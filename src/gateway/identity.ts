@@ -54,6 +54,11 @@ export function presentedIdentity(
   };
 }
 
+/** No credentials at all: the answer is an authentication challenge, not a refusal of an attempt. */
+export function presentedNothing(who: PresentedIdentity): boolean {
+  return who.keyHash === null && who.name === '';
+}
+
 export function identify(dir: AgentDirectory, who: PresentedIdentity, now: Date): IdentityResult {
   let agent: SnapshotAgent | undefined;
   if (who.dedicatedPort !== null) {

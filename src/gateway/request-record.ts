@@ -28,6 +28,7 @@ export class RequestRecord {
   readonly #started: number;
   #open = false;
   #done = false;
+  #silent = false;
   params: Record<string, unknown> = {};
   reasons: string[] = [];
   code: string | undefined;
@@ -50,9 +51,18 @@ export class RequestRecord {
     });
   }
 
+  /**
+   * Not a traffic row at all: the 407 challenge to a client that sent no proxy credentials yet (git
+   * and other libcurl clients probe first, then retry with them). Counted in metrics only.
+   */
+  silence(): this {
+    this.#silent = true;
+    return this;
+  }
+
   /** Writes the row with decision NULL (step 2 of the pipeline). */
   open(): this {
-    if (!this.#open && !this.#done) {
+    if (!this.#open && !this.#done && !this.#silent) {
       this.#open = true;
       this.#deps.writer.touch(this.entry);
     }
@@ -115,6 +125,10 @@ export class RequestRecord {
     e.bytesOut = c.bytesOut ?? null;
     e.latencyMs = Math.round(latency * 100) / 100;
     e.completedAt = this.#deps.now().toISOString();
+    if (this.#silent) {
+      this.#deps.metrics.observeRequest('challenge', this.code ?? 'none', latency / 1000);
+      return;
+    }
     this.#deps.writer.touchWithEvent(e, this.eventType, e.completedAt, {
       request_id: e.requestId,
       agent: e.agent,

@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import type { ErrorCode } from '../errors/codes.js';
 import type { EgressGuard } from './egress/egress-guard.js';
+import { PreconnectingAgent } from './preconnecting-agent.js';
 
 export interface ConnectToRule {
   host: string;
@@ -51,7 +52,7 @@ export interface UpstreamFailure {
 export class Upstream {
   readonly #opts: UpstreamOptions;
   readonly #http: http.Agent;
-  readonly #https: https.Agent;
+  readonly #https: PreconnectingAgent;
   readonly #connectTo: Map<string, { host: string; port: number }>;
   readonly #routes = new Map<string, Route>();
 
@@ -69,7 +70,7 @@ export class Upstream {
     const secureContext = tls.createSecureContext(
       opts.caPems.length > 0 ? { ca: [...tls.rootCertificates, ...opts.caPems] } : {},
     );
-    this.#https = new https.Agent({ ...pool, secureContext });
+    this.#https = new PreconnectingAgent({ ...pool, secureContext });
     this.#connectTo = new Map(
       opts.connectTo.map((r) => [
         `${r.host.toLowerCase()}:${r.port}`,
@@ -115,6 +116,22 @@ export class Upstream {
     if (this.#routes.size >= 4096) this.#routes.clear();
     this.#routes.set(key, route);
     return route;
+  }
+
+  /**
+   * Starts the TLS connection a request to this target will need, if none is pooled: called when a
+   * tunnel opens, so the upstream handshake overlaps the agent's. Sends nothing.
+   */
+  preconnect(target: UpstreamTarget): void {
+    const route = this.#route(target);
+    if (route.blocked || !target.secure) return;
+    this.#https.preconnect({
+      host: route.dialHost,
+      port: route.dialPort,
+      servername: route.servername,
+      checkServerIdentity: route.checkServerIdentity,
+      lookup: this.#opts.egress.lookup,
+    });
   }
 
   /**
