@@ -16,7 +16,8 @@ export interface ActiveEntry {
   who: PresentedIdentity | undefined;
   host: string;
   port: number;
-  cut(): void;
+  /** Destroys both sides; `reason` ends up in the traffic row's error. */
+  cut(reason: string): void;
 }
 
 export class ActiveConnections {
@@ -48,15 +49,19 @@ export class ActiveConnections {
     for (const [entry, remove] of [...this.#entries]) {
       if (stillAllowed(entry)) continue;
       remove();
-      entry.cut();
+      entry.cut('cut: the configuration no longer allows it (kill switch, agent or connector change)');
       cut++;
     }
     if (cut > 0) this.#metrics.killSwitchCuts.inc(cut);
     return cut;
   }
 
-  cutAll(): void {
-    this.sweep(() => false);
+  /** Cuts everything (shutdown after the grace period). */
+  cutAll(reason: string): void {
+    for (const [entry, remove] of [...this.#entries]) {
+      remove();
+      entry.cut(reason);
+    }
   }
 
   get size(): number {

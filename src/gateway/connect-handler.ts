@@ -186,7 +186,7 @@ export function createConnectHandler(deps: ConnectDeps) {
             who,
             host,
             port,
-            cut: () => client.destroy(),
+            cut: () => client.destroy(), // the row closes with its byte counts when the sockets close
           });
         },
       ),

@@ -19,7 +19,7 @@ import { createRateLimits } from './decision-engine.js';
 import { createEgressGuard } from './egress/egress-guard.js';
 import { createGatewayApi } from './gateway-api.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
-import type { InterceptionOptions, TunnelContext } from './interception.js';
+import { FIRST_REQUEST_TIMEOUT_MS, type InterceptionOptions, type TunnelContext } from './interception.js';
 import { createInternalApi } from './internal-api.js';
 import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './proxy-listener.js';
 import { createRequestHandlers } from './request-handlers.js';
@@ -146,6 +146,9 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   const interception: InterceptionOptions = {
     inner,
     onTunnelSocket(socket, ctx) {
+      ctx.firstRequestTimer = setTimeout(() => socket.destroy(), FIRST_REQUEST_TIMEOUT_MS);
+      ctx.firstRequestTimer.unref();
+      socket.once('close', () => clearTimeout(ctx.firstRequestTimer));
       tunnels.set(socket, ctx);
       const connector = config.connectors.lookup(ctx.host, ctx.port);
       const untrack = active.add({
@@ -156,7 +159,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         who: ctx.who,
         host: ctx.host,
         port: ctx.port,
-        cut: () => socket.destroy(),
+        cut: () => socket.destroy(), // the requests inside record their own rows
       });
       socket.once('close', untrack);
     },
@@ -336,13 +339,17 @@ export function buildGateway(deps: GatewayDeps): Gateway {
 
     close() {
       closing ??= (async () => {
-        const done = Promise.all([main?.close(graceMs), agentPorts.closeAll(graceMs)]);
+        // After the grace period, what is still open is cut here first (its rows then say why), and
+        // the listeners destroy whatever is left just after.
+        const grace = setTimeout(() => active.cutAll('cut: the gateway is shutting down'), graceMs);
+        const done = Promise.all([main?.close(graceMs + 50), agentPorts.closeAll(graceMs + 50)]);
         // Keep-alive connections inside tunnels close as soon as they are idle, not after 30 s.
         const sweeper = setInterval(() => inner.closeIdleConnections(), 50);
         inner.closeIdleConnections();
         await done;
+        clearTimeout(grace);
         clearInterval(sweeper);
-        active.cutAll();
+        active.cutAll('cut: the gateway is shutting down');
         // Cut streams complete their rows on the next turns of the loop: let them land first.
         await new Promise((resolve) => setTimeout(resolve, 20));
         await writer.close();

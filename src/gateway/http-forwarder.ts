@@ -71,6 +71,7 @@ export function forwardHttp(
     return;
   }
   let failed = false;
+  let cutReason: string | undefined;
   const upstreamReq = deps.upstream.request(
     target,
     req.method ?? 'GET',
@@ -93,7 +94,8 @@ export function forwardHttp(
     who: undefined,
     host: target.host,
     port: target.port,
-    cut: () => {
+    cut: (reason) => {
+      cutReason = reason;
       upstreamReq.destroy();
       res.destroy();
     },
@@ -122,16 +124,28 @@ export function forwardHttp(
       if (upRes.complete) return;
       untrack();
       res.destroy();
-      record.finish({ status: upRes.statusCode ?? null, error: 'upstream stream failed', bytesIn, bytesOut });
+      record.finish({
+        status: upRes.statusCode ?? null,
+        error: cutReason ?? 'upstream stream failed',
+        bytesIn,
+        bytesOut,
+      });
     });
   });
 
-  // The agent going away before the answer arrives aborts the upstream request.
+  // The agent going away before the answer is complete aborts the upstream request.
   res.once('close', () => {
     if (!res.writableFinished) {
       untrack();
       upstreamReq.destroy();
-      if (!failed) record.finish({ status: null, error: 'agent disconnected', bytesIn, bytesOut });
+      if (!failed) {
+        record.finish({
+          status: res.headersSent ? res.statusCode : null,
+          error: cutReason ?? 'agent disconnected before the response completed',
+          bytesIn,
+          bytesOut,
+        });
+      }
     }
   });
 

@@ -20,7 +20,12 @@ export interface TunnelContext {
   who: PresentedIdentity;
   agent: string; // the agent identified at CONNECT time
   secure: boolean; // TLS inside the tunnel (decided by sniffing the first byte)
+  /** Armed until the first request arrives: a tunnel that never gets that far is closed. */
+  firstRequestTimer?: NodeJS.Timeout | undefined;
 }
+
+/** How long a tunnel may take from CONNECT to its first request (handshake included). */
+export const FIRST_REQUEST_TIMEOUT_MS = 30_000;
 
 const TLS_HANDSHAKE = 0x16;
 
@@ -115,7 +120,12 @@ export function rawTunnelConnectServer(
 }
 
 function sniff(socket: net.Socket, then: (firstByte: number | undefined) => void): void {
+  // A client that opens a tunnel and sends nothing must not hold the socket forever. proxy-chain
+  // destroys a socket on 'timeout'; the timeout is cleared once the first byte is in, because after
+  // the TLS wrap this object no longer sees the traffic (the wrap reads the handle directly).
+  socket.setTimeout(FIRST_REQUEST_TIMEOUT_MS);
   const onData = (chunk: Buffer) => {
+    socket.setTimeout(0);
     socket.removeListener('close', onClose);
     socket.pause();
     socket.unshift(chunk);

@@ -168,6 +168,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
         res.destroy();
         return;
       }
+      disarm(tunnel);
       run(req, res, resolve(req, null, tunnel));
     },
     proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, dedicatedPort: number | null): void {
@@ -179,9 +180,17 @@ export function createRequestHandlers(deps: HandlerDeps) {
         socket.destroy();
         return;
       }
+      disarm(tunnel);
       upgradeSafely(req, socket, head, resolve(req, null, tunnel));
     },
   };
+}
+
+/** The first request is in: from here on the inner server's keep-alive timeout governs idleness. */
+function disarm(tunnel: TunnelContext): void {
+  if (tunnel.firstRequestTimer === undefined) return;
+  clearTimeout(tunnel.firstRequestTimer);
+  tunnel.firstRequestTimer = undefined;
 }
 
 /** Aborts when the agent's side closes. Built lazily: most requests never wait on anything. */

@@ -88,19 +88,21 @@ export function forwardWebSocket(
       who: undefined,
       host: target.host,
       port: target.port,
-      cut: () => {
+      cut: (reason) => {
+        cutReason = reason;
         client.destroy();
         upSocket.destroy();
       },
     });
     let closed = false;
+    let cutReason: string | undefined;
     const close = () => {
       if (closed) return;
       closed = true;
       untrack();
       client.destroy();
       upSocket.destroy();
-      record.finish({ status: 101, bytesIn, bytesOut });
+      record.finish({ status: 101, bytesIn, bytesOut, error: cutReason });
     };
     for (const s of [client, upSocket]) {
       s.on('error', close);

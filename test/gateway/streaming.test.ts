@@ -134,4 +134,19 @@ describe('streaming', () => {
     const rows = await h.waitForRows((rs) => rs.some((row) => row.completed_at !== null), "path = '/big'");
     expect(rows.at(-1)!.bytes_out).toBe(100 * 1024 * 1024);
   });
+
+  it('close() lets in-flight work finish within the grace period, then cuts it and flushes its row', async () => {
+    const { res } = await streamGet('/sse?n=0&interval=20');
+    const iterator = res[Symbol.asyncIterator]();
+    await iterator.next();
+    res.on('error', () => {});
+    const requestId = res.headers['x-tameflare-request-id'] as string;
+    const closed = new Promise((resolve) => res.once('close', resolve));
+    await h.gateway.close(); // the harness grace period is 200 ms
+    await closed;
+    const [row] = h.rows('request_id = ?', requestId);
+    expect(row).toMatchObject({ status: 200, decision: 'allow' });
+    expect(row!.completed_at).not.toBeNull();
+    expect(row!.error).toMatch(/shutting down/);
+  });
 });
