@@ -40,6 +40,12 @@ export function renderProblem(input: ProblemInput): RenderedProblem {
   if (input.agent !== undefined) document['agent'] = input.agent;
   if (input.action !== undefined) document['action'] = input.action;
   if (input.approvalId !== undefined) document['approval_id'] = input.approvalId;
+  // Extension members for agents built on provider SDKs, which read only their own error shapes: the
+  // OpenAI SDKs take `error.message`, the Anthropic SDKs and many others a top-level `message`.
+  // Without them an agent sees "403 (no body)" and never learns why it was refused.
+  const message = `${title}: ${input.detail}`;
+  document['message'] = message;
+  document['error'] = { type: input.code, code: input.code, message };
   const body = JSON.stringify(document);
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',

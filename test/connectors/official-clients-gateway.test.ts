@@ -221,4 +221,16 @@ describe('openai through the gateway', () => {
     expect(JSON.stringify(seen?.headers)).not.toContain(DUMMY);
     expect(JSON.parse(seen!.body)).toMatchObject({ model: 'gpt-4o-mini', stream: true });
   });
+
+  it("a refusal reaches the SDK's error message: the problem carries OpenAI's error shape too", async () => {
+    const client = new OpenAI({ apiKey: `sk-${DUMMY}`, fetch: sdkFetch.fetch, maxRetries: 0 });
+    const error = await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }).then(
+      () => undefined,
+      (err: unknown) => err as { status?: number; message?: string; code?: string },
+    );
+    expect(error?.status).toBe(403);
+    expect(error?.code).toBe('permission_denied');
+    expect(error?.message).toContain('openai.embedding.create');
+    expect(error?.message).not.toContain('no body');
+  });
 });
