@@ -4,12 +4,14 @@
 // an agent that disconnects aborts the upstream request.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { signWebhookBody, webhookSignatureHeader } from '../connectors/webhook.js';
 import type { ActiveConnections } from './active-connections.js';
 import type { Admitted } from './admission.js';
 import { prepareUpstreamRequest } from './connector-runtime.js';
 import { forwardResponseHeaders } from './forward-headers.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import { REQUEST_ID_HEADER, sendProblem } from './problem.js';
+import { readBoundedBody } from './request-body.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
 import type { VaultStore } from './vault-store.js';
 import { VaultRecordUnreadable } from './vault-store.js';
@@ -22,12 +24,67 @@ export interface ForwarderDeps {
   logger: Logger;
 }
 
+type Target = { secure: boolean; host: string; port: number; path: string };
+
 export function forwardHttp(
   deps: ForwarderDeps,
   admitted: Admitted,
   req: IncomingMessage,
   res: ServerResponse,
-  target: { secure: boolean; host: string; port: number; path: string },
+  target: Target,
+): void {
+  if (admitted.connector.type !== 'webhook' || !deps.vault.has(admitted.connector.name)) {
+    forwardPrepared(deps, admitted, req, res, target, undefined);
+    return;
+  }
+  // A webhook with a stored secret is signed over the exact bytes sent, so its whole body is read
+  // first (bounded by the connector's limit; beyond it the request is refused, never sent unsigned).
+  const { record } = admitted;
+  void readBoundedBody(req, admitted.type.maxBodyBytes).then((read) => {
+    if (!read.ok) {
+      if (read.reason === 'aborted') {
+        record.finish({ status: null, error: 'agent disconnected while sending the body' });
+        return;
+      }
+      res.shouldKeepAlive = false; // the unread rest of the body is still on the wire
+      sendProblem(res, {
+        code: 'request_too_large',
+        detail: `${admitted.connector.name} signs webhook bodies up to ${admitted.type.maxBodyBytes} bytes`,
+        requestId: record.requestId,
+        agent: admitted.agent.name,
+        action: admitted.match.action,
+      });
+      record.finish({ status: 413, error: 'webhook body too large to sign' });
+      return;
+    }
+    let signature: string;
+    try {
+      const secret = deps.vault.get(admitted.connector.name);
+      if (!secret) throw new VaultRecordUnreadable(admitted.connector.name);
+      signature = signWebhookBody(secret.reveal(), read.body, Date.now() / 1000);
+    } catch (err) {
+      if (!(err instanceof VaultRecordUnreadable)) throw err;
+      sendProblem(res, {
+        code: 'unavailable',
+        detail: err.message,
+        requestId: record.requestId,
+        agent: admitted.agent.name,
+      });
+      record.finish({ status: 503, error: 'credential unreadable' });
+      return;
+    }
+    const header = { name: webhookSignatureHeader(admitted.connector.options), value: signature };
+    forwardPrepared(deps, { ...admitted, body: read.body }, req, res, target, header);
+  });
+}
+
+function forwardPrepared(
+  deps: ForwarderDeps,
+  admitted: Admitted,
+  req: IncomingMessage,
+  res: ServerResponse,
+  target: Target,
+  extraHeader: { name: string; value: string } | undefined,
 ): void {
   const { record } = admitted;
   const requestId = record.requestId;
@@ -63,6 +120,17 @@ export function forwardHttp(
     sendProblem(res, { code: 'unavailable', detail: err.message, requestId, agent: admitted.agent.name });
     record.finish({ status: 503, error: 'credential unreadable' });
     return;
+  }
+
+  if (extraHeader) {
+    // The gateway's own header wins over anything the agent sent under that name.
+    const kept: string[] = [];
+    for (let i = 0; i + 1 < prepared.headers.length; i += 2) {
+      if (prepared.headers[i]!.toLowerCase() !== extraHeader.name)
+        kept.push(prepared.headers[i]!, prepared.headers[i + 1]!);
+    }
+    kept.push(extraHeader.name, extraHeader.value);
+    prepared = { ...prepared, headers: kept };
   }
 
   const blocked = deps.upstream.precheck(target);
