@@ -30,6 +30,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const FIXED_RATE = 1_000;
+const TIMEOUTS = { headersTimeout: 10_000, bodyTimeout: 10_000 };
 const NEW_HOSTS = 7;
 const HOSTS = ['bench.test', ...Array.from({ length: NEW_HOSTS * 3 }, (_, i) => `new${i}.bench.test`)];
 
@@ -43,6 +44,12 @@ else await main();
 // again) and each figure is the best of its rounds: the least disturbed measurement of each target.
 
 async function main() {
+  // Bounded in time whatever happens: a hung phase ends the run with a message, not a stuck terminal.
+  const deadline = setTimeout(() => {
+    console.error('bench: gave up after 170 s');
+    process.exit(1);
+  }, 170_000);
+  deadline.unref();
   const { createCertificateAuthority, loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
   const { Agent, ProxyAgent, request } = await import('undici');
 
@@ -68,15 +75,22 @@ async function main() {
     {
       key: 'direct',
       makeDispatcher: () =>
-        new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY }),
+        new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY, ...TIMEOUTS }),
       url: `${origin}/v1/items`,
       newHostUrl: () => `${origin}/v1/items`,
     },
   ];
   const children = [];
+  let stopping = false;
   let n = 0;
   for (const kind of ['baseline', 'gateway']) {
     const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    proc.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`bench: the ${kind} process exited early (code ${code})`);
+        process.exit(1);
+      }
+    });
     proc.send({ kind, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
     const [ready] = await once(proc, 'message');
     const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
@@ -88,7 +102,7 @@ async function main() {
         return (await once(proc, 'message'))[0].cpuUs;
       },
       makeDispatcher: () =>
-        new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY }),
+        new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY, ...TIMEOUTS }),
       url: 'https://bench.test/v1/items',
       newHostUrl: () => `https://new${n++}.bench.test/v1/items`,
     });
@@ -149,6 +163,7 @@ async function main() {
   }
   process.stdout.write('\n');
   for (const t of targets) await t.dispatcher.close();
+  stopping = true;
   for (const { kind, proc } of children) {
     proc.send({ stop: true });
     const [final] = await once(proc, 'message');
@@ -270,6 +285,8 @@ async function issueLeaf(ca, hosts) {
 // Child: one proxy under test.
 
 async function child() {
+  // Never outlive the parent (a killed run must not leave proxies listening).
+  process.on('disconnect', () => process.exit(0));
   const [config] = await once(process, 'message');
   const connectTo = HOSTS.map((host) => ({ host, port: 443, targetHost: '127.0.0.1', targetPort: config.upstreamPort }));
   const stop = config.kind === 'gateway' ? await startGateway(config, connectTo) : await startBaseline(config, connectTo);
