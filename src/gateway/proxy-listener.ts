@@ -4,9 +4,12 @@
 // here before proxy-chain's own forwarder sees them: origin-form (`GET /health`) is the gateway API
 // (proxy-chain would answer 400), absolute-form goes through the same pipeline as requests inside
 // tunnels (proxy-chain's forwarder cannot read a bounded body, inject, or stream with our answers).
+
+import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
+import { renderProblem } from './problem.js';
 
 export interface ListenerHandlers {
   /** Origin-form requests: the gateway API on the shared port, a refusal on agent ports. */
@@ -35,6 +38,30 @@ class DispatchingProxyServer extends Server {
     const url = request.url ?? '';
     if (url.startsWith('/') || url === '*') this.handlers.originForm(request, response, this.dedicatedPort);
     else this.handlers.proxyRequest(request, response, this.dedicatedPort);
+  }
+
+  // proxy-chain's own refusals (a CONNECT target it cannot parse, a Proxy-Authorization that is not
+  // Basic, a malformed request) are plain text; ours arrive here already as problem+json. Rewrite the
+  // former so every answer the gateway writes is problem+json with a request id.
+  override sendSocketResponse(
+    socket: Parameters<Server['sendSocketResponse']>[0],
+    statusCode = 500,
+    headers: Record<string, string> = {},
+    message = '',
+  ): void {
+    const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    if (type === 'application/problem+json') {
+      super.sendSocketResponse(socket, statusCode, headers, message);
+      return;
+    }
+    const code = statusCode === 407 ? 'agent_unknown' : statusCode >= 500 ? 'internal_error' : 'bad_request';
+    const problem = renderProblem({
+      code,
+      // proxy-chain's messages name the malformed input, never a credential; keep them short.
+      detail: statusCode >= 500 ? 'internal error' : message.slice(0, 200) || 'bad request',
+      requestId: randomUUID(),
+    });
+    super.sendSocketResponse(socket, problem.status, problem.headers, problem.body);
   }
 }
 

@@ -103,6 +103,13 @@ describe('refusals', () => {
     expect(r.headers).toMatch(/proxy-authenticate: Basic realm="tameflare"/i);
   });
 
+  it("proxy-chain's own refusals are problem+json too (a Proxy-Authorization that is not Basic)", async () => {
+    const t = await openTunnel(h.port, 'api.github.com:443', 'Bearer something');
+    expect(t.status).toBe(400);
+    expect(t.headers['content-type']).toBe('application/problem+json');
+    expect(problemOf(t.body)['code']).toBe('bad_request');
+  });
+
   it('a suspended agent: 403 agent_suspended', async () => {
     const t = await openTunnel(h.port, 'api.github.com:443', basicAuth('frozen', h.keys['frozen']!));
     expect(t.status).toBe(403);
