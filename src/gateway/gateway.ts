@@ -6,10 +6,9 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Secret } from '../config/secret.js';
 import type { KillSwitchScope } from '../decide/types.js';
-import { AppError } from '../errors/codes.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
-import { emptySnapshot, type GatewayConfigSnapshot } from '../sync/snapshot.js';
+import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
 import { ActiveConnections } from './active-connections.js';
 import { AgentPorts } from './agent-ports.js';
 import { refuseApprovalRequired } from './approval-hold.js';
@@ -19,13 +18,12 @@ import { createRateLimits } from './decision-engine.js';
 import { createEgressGuard } from './egress/egress-guard.js';
 import { createGatewayApi } from './gateway-api.js';
 import { createGatewayMetrics } from './gateway-metrics.js';
+import { GatewayState } from './gateway-state.js';
 import { FIRST_REQUEST_TIMEOUT_MS, type InterceptionOptions, type TunnelContext } from './interception.js';
 import { createInternalApi } from './internal-api.js';
 import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './proxy-listener.js';
 import { createRequestHandlers } from './request-handlers.js';
-import { compileRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
-import { parseSnapshot } from './snapshot-schema.js';
-import { stillAllowed } from './still-allowed.js';
+import type { RuntimeConfig } from './runtime-config.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
 import { LeafCertificateCache } from './tls/leaf-certificates.js';
 import { type OutboxRow, TrafficLogWriter } from './traffic-log-writer.js';
@@ -116,14 +114,22 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     return context;
   };
 
-  let config: RuntimeConfig = compileRuntimeConfig(emptySnapshot(), []);
   const rateLimits = createRateLimits([]);
+  const state = new GatewayState({
+    store,
+    rateLimits,
+    active,
+    writer,
+    logger,
+    now,
+    installed: (next) => premint(next),
+  });
   const records = { writer, metrics, now };
   const tunnels = new WeakMap<object, TunnelContext>();
 
   const handlers = createRequestHandlers({
     admission: {
-      config: () => config,
+      config: () => state.config,
       records,
       rateLimits,
       hold: refuseApprovalRequired,
@@ -150,7 +156,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       ctx.firstRequestTimer.unref();
       socket.once('close', () => clearTimeout(ctx.firstRequestTimer));
       tunnels.set(socket, ctx);
-      const connector = config.connectors.lookup(ctx.host, ctx.port);
+      const connector = state.config.connectors.lookup(ctx.host, ctx.port);
       const untrack = active.add({
         kind: 'tunnel',
         agent: ctx.agent,
@@ -173,15 +179,11 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     {
       vault,
       applySnapshot: (s) => applySnapshot(s),
-      activateKillSwitch: (scope, reason) => activateKillSwitch(scope, reason),
-      deactivateKillSwitch: (scope) => deactivateKillSwitch(scope),
-      killSwitch: () => ({ local: store.localKillSwitch(), snapshot: config.snapshot.killSwitch }),
+      activateKillSwitch: (scope, reason) => state.activateKillSwitch(scope, reason),
+      deactivateKillSwitch: (scope) => state.deactivateKillSwitch(scope),
+      killSwitch: () => state.killSwitch(),
       reservedPorts: () =>
-        new Set([
-          ...config.snapshot.agents.flatMap((a) => (a.port === null ? [] : [a.port])),
-          ...agentPorts.ports(),
-          ...(main?.port ? [main.port] : []),
-        ]),
+        new Set([...state.agentPorts(), ...agentPorts.ports(), ...(main?.port ? [main.port] : [])]),
       activeAgents: () => active.byAgent(),
       bindHost: options.host,
       agentPortStart: options.agentPortStart,
@@ -194,7 +196,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     proxyRequest: handlers.proxyRequest,
     proxyUpgrade: handlers.proxyUpgrade,
     connect: createConnectHandler({
-      config: () => config,
+      config: () => state.config,
       records,
       rateLimits,
       hold: refuseApprovalRequired,
@@ -210,14 +212,6 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   let main: ProxyListener | undefined;
   let started = false;
   let closing: Promise<void> | undefined;
-
-  function install(next: RuntimeConfig): void {
-    config = next;
-    rateLimits.update(next.snapshot.rateLimits, next.agentsByName.keys());
-    const cut = active.sweep((entry) => stillAllowed(next, entry, now()));
-    if (cut > 0) logger.info({ cut }, 'cut open tunnels and streams the new configuration no longer allows');
-    premint(next);
-  }
 
   // Leaves for the exact hosts of intercepting connectors are minted in the background, one after
   // the other, so the first request to a configured host does not wait for a mint (~3-4 ms).
@@ -239,53 +233,9 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     });
   }
 
-  function wantedPorts(): Set<number> {
-    return new Set(config.snapshot.agents.flatMap((a) => (a.port === null ? [] : [a.port])));
-  }
-
   async function applySnapshot(s: GatewayConfigSnapshot): Promise<void> {
-    const parsed = parseSnapshot(s);
-    if (!parsed.ok) throw new AppError('bad_request', `invalid snapshot: ${parsed.error}`);
-    const current = Math.max(config.snapshot.version, store.cachedVersion() ?? 0);
-    // Equal versions re-apply (idempotent re-sends); older ones are refused, so a delayed or replayed
-    // push can never roll the gateway back to a configuration that was already replaced.
-    if (s.version < current) {
-      throw new AppError(
-        'conflict',
-        `snapshot version ${s.version} is older than the applied version ${current}`,
-      );
-    }
-    let next: RuntimeConfig;
-    try {
-      next = compileRuntimeConfig(parsed.snapshot, store.localKillSwitch());
-    } catch (err) {
-      throw new AppError('bad_request', `snapshot cannot be compiled: ${(err as Error).message}`);
-    }
-    store.saveSnapshot(parsed.snapshot, now());
-    install(next);
-    if (started) await agentPorts.sync(wantedPorts());
-  }
-
-  function activateKillSwitch(scope: KillSwitchScope, reason?: string): void {
-    store.activateKillSwitch(scope, reason, now());
-    install(compileRuntimeConfig(config.snapshot, store.localKillSwitch()));
-    writer.appendEvent('kill_switch.activated', {
-      scope,
-      reason: reason ?? null,
-      source: 'gateway',
-      activated_at: now().toISOString(),
-    });
-    logger.warn({ scope }, 'kill switch activated on the gateway');
-  }
-
-  function deactivateKillSwitch(scope: KillSwitchScope): boolean {
-    const removed = store.deactivateKillSwitch(scope);
-    if (removed) {
-      install(compileRuntimeConfig(config.snapshot, store.localKillSwitch()));
-      writer.appendEvent('kill_switch.deactivated', { scope, source: 'gateway', at: now().toISOString() });
-      logger.warn({ scope }, 'kill switch deactivated on the gateway');
-    }
-    return removed;
+    state.applySnapshot(s);
+    if (started) await agentPorts.sync(state.agentPorts());
   }
 
   function health() {
@@ -298,10 +248,10 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     return {
       status: 'ok' as const,
       uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
-      agents: config.snapshot.agents.length,
-      connectors: config.snapshot.connectors.length,
+      agents: state.config.snapshot.agents.length,
+      connectors: state.config.snapshot.connectors.length,
       version,
-      snapshot_version: config.snapshot.version,
+      snapshot_version: state.config.snapshot.version,
       db: dbOk ? 'ok' : 'error',
       agent_ports: agentPorts.ports(),
       agent_port_errors: agentPorts.failures(),
@@ -314,16 +264,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     async start() {
       if (main) throw new Error('gateway already started');
       vault.open(); // a wrong master key stops start-up here, before any request is accepted
-      const cached = store.loadSnapshot();
-      if (cached?.ok) {
-        install(compileRuntimeConfig(cached.snapshot, store.localKillSwitch()));
-        logger.info({ version: cached.snapshot.version }, 'loaded the cached configuration');
-      } else {
-        // No usable cache: run with no agents and no connectors (everything denied) until a snapshot arrives.
-        if (cached)
-          logger.error({ version: cached.version, error: cached.error }, 'cached configuration unusable');
-        install(compileRuntimeConfig(emptySnapshot(), store.localKillSwitch()));
-      }
+      state.loadCached();
       const listener = new ProxyListener({
         host: options.host,
         port: options.port,
@@ -333,7 +274,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       await listener.start();
       main = listener;
       started = true;
-      await agentPorts.sync(wantedPorts());
+      await agentPorts.sync(state.agentPorts());
       return { port: listener.port };
     },
 
@@ -371,10 +312,10 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       return main ? { port: main.port } : undefined;
     },
     agentPort(name) {
-      const port = config.agentsByName.get(name)?.port ?? undefined;
+      const port = state.config.agentsByName.get(name)?.port ?? undefined;
       return port !== undefined && agentPorts.isOpen(port) ? port : undefined;
     },
-    activateKillSwitch,
-    deactivateKillSwitch,
+    activateKillSwitch: (scope, reason) => state.activateKillSwitch(scope, reason),
+    deactivateKillSwitch: (scope) => state.deactivateKillSwitch(scope),
   };
 }

@@ -85,7 +85,8 @@ export class TrafficLogWriter {
   readonly #maxBatch: number;
   readonly #selectEvents: Database.Statement;
   readonly #deleteEvents: Database.Statement;
-  readonly #worker: Worker;
+  readonly #path: string;
+  #worker: Worker | undefined;
   #dirty = new Set<TrafficEntry>();
   #events: [string, string, string][] = [];
   #inFlight = 0;
@@ -103,15 +104,23 @@ export class TrafficLogWriter {
       'SELECT id, event_type, payload, created_at FROM outbox ORDER BY id LIMIT ?',
     );
     this.#deleteEvents = raw.prepare('DELETE FROM outbox WHERE id <= ?');
+    this.#path = opts.path;
+  }
+
+  // Started with the first batch, so building a gateway that never serves starts no thread.
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
     // The worker's code is a self-contained function run from source (eval), so the same code works
     // from TypeScript under the test runner and from the build; better-sqlite3 is resolved here.
-    this.#worker = new Worker(trafficLogWorkerSource, {
+    const worker = new Worker(trafficLogWorkerSource, {
       eval: true,
-      workerData: { path: opts.path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
+      workerData: { path: this.#path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
     });
-    this.#worker.unref(); // never what keeps a process alive; close() drains it
-    this.#worker.on('message', (msg: WorkerMessage) => this.#onWorkerMessage(msg));
-    this.#worker.on('error', (err) => this.#logger.error({ err }, 'traffic log writer thread failed'));
+    worker.unref(); // never what keeps a process alive; close() drains it
+    worker.on('message', (msg: WorkerMessage) => this.#onWorkerMessage(msg));
+    worker.on('error', (err) => this.#logger.error({ err }, 'traffic log writer thread failed'));
+    this.#worker = worker;
+    return worker;
   }
 
   /** Starts a row (decision NULL). The caller mutates the entry and calls `touch`. */
@@ -173,7 +182,7 @@ export class TrafficLogWriter {
     this.#dirty = new Set();
     this.#events = [];
     this.#inFlight += rows.length + events.length;
-    this.#worker.postMessage({ type: 'batch', rows, events });
+    this.#ensureWorker().postMessage({ type: 'batch', rows, events });
   }
 
   /** Flushes, waits until the writer thread has written everything, and stops it. */
@@ -182,17 +191,18 @@ export class TrafficLogWriter {
       this.flush();
       this.#closed = true;
       this.#clearTimers();
+      const worker = this.#worker;
+      if (!worker) return;
       const closed = new Promise<void>((resolve) => {
-        const onMessage = (msg: WorkerMessage) => {
+        worker.on('message', (msg: WorkerMessage) => {
           if (msg.type === 'closed') resolve();
-        };
-        this.#worker.on('message', onMessage);
-        this.#worker.once('exit', () => resolve());
+        });
+        worker.once('exit', () => resolve());
       });
-      this.#worker.postMessage({ type: 'close' });
+      worker.postMessage({ type: 'close' });
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
       await Promise.race([closed, timeout]);
-      await this.#worker.terminate();
+      await worker.terminate();
     })();
     return this.#closing;
   }
