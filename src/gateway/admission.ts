@@ -196,6 +196,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     const limited = deps.rateLimits.check(agent.name, connector.name, match.action);
     if (!limited.ok) {
       const reason = `rate limit ${limited.rule} exceeded; retry in ${limited.retryAfterSeconds} s`;
+      deps.records.metrics.rateLimited.inc();
       record.decided(decision, monitor, { code: 'rate_limited', reason });
       if (!monitor) {
         return {

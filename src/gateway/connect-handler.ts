@@ -126,6 +126,7 @@ export function createConnectHandler(deps: ConnectDeps) {
       const limited = deps.rateLimits.check(agent.name, connector.name, 'tunnel.connect');
       if (!limited.ok) {
         const reason = `rate limit ${limited.rule} exceeded; retry in ${limited.retryAfterSeconds} s`;
+        deps.records.metrics.rateLimited.inc();
         record.decided(decision, monitor, { code: 'rate_limited', reason });
         if (!monitor) {
           fail({
@@ -167,6 +168,7 @@ export function createConnectHandler(deps: ConnectDeps) {
       upstreamSocket = await deps.upstream.connectRaw(host, port);
     } catch (err) {
       const failure = describeUpstreamError(err);
+      deps.records.metrics.upstreamErrors.inc({ kind: failure.kind });
       return fail({ code: failure.code, detail: failure.detail, ...base }, failure.detail);
     }
     let untrack = () => {};
