@@ -249,8 +249,17 @@ function words(decision: Decision): string {
 /** Inside a tunnel, the Host header must name the CONNECT target (a missing one is taken as it). */
 function hostHeaderMatches(header: string | undefined, tunnel: TunnelContext): boolean {
   if (!header) return true;
+  // The common spellings first (no pattern matching on the hot path).
+  const defaultPort = tunnel.secure ? 443 : 80;
+  if (header === tunnel.host) return tunnel.port === defaultPort;
+  if (
+    header.length === tunnel.host.length + 1 + String(tunnel.port).length &&
+    header === `${tunnel.host}:${tunnel.port}`
+  ) {
+    return true;
+  }
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.trim());
   if (!m) return false;
-  const port = m[2] ? Number(m[2]) : tunnel.secure ? 443 : 80;
+  const port = m[2] ? Number(m[2]) : defaultPort;
   return normaliseHost(m[1]!) === tunnel.host && port === tunnel.port;
 }

@@ -5,7 +5,7 @@
 /* The worker's whole program. Batches: rows are positional arrays
    [seq, request_id, agent, connector, action, method, host, path, decision, reason, status,
     latency_ms, bytes_in, bytes_out, error, mode, created_at, completed_at]; events are
-   [event_type, payload, created_at]. */
+   [event_type, payload (an object, serialised here, off the event loop), created_at]. */
 function trafficLogWorker(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const Database = require(workerData.sqlite) as typeof import('better-sqlite3');
@@ -26,7 +26,7 @@ function trafficLogWorker(): void {
   // Rows written but not complete yet (seq → rowid): their next change is an UPDATE.
   const open = new Map<number, number>();
   type Row = unknown[];
-  type Batch = { rows: Row[]; events: [string, string, string][] };
+  type Batch = { rows: Row[]; events: [string, unknown, string][] };
   const write = db.transaction((batch: Batch, opened: [number, number][], closed: number[]) => {
     for (const r of batch.rows) {
       const seq = r[0] as number;
@@ -40,7 +40,9 @@ function trafficLogWorker(): void {
         if (complete) closed.push(seq);
       }
     }
-    for (const e of batch.events) insertEvent.run(e[0], e[1], e[2]);
+    for (const e of batch.events) {
+      insertEvent.run(e[0], typeof e[1] === 'string' ? e[1] : JSON.stringify(e[1]), e[2]);
+    }
   });
 
   const queue: Batch[] = [];

@@ -88,7 +88,7 @@ export class TrafficLogWriter {
   readonly #path: string;
   #worker: Worker | undefined;
   #dirty = new Set<TrafficEntry>();
-  #events: [string, string, string][] = [];
+  #events: [string, unknown, string][] = [];
   #inFlight = 0;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
@@ -147,7 +147,9 @@ export class TrafficLogWriter {
   /** Queues an outbox event that belongs to no traffic row (kill switch activated locally...). */
   appendEvent(type: string, payload: unknown, createdAt = new Date().toISOString()): void {
     if (this.#closed) return;
-    this.#events.push([type, JSON.stringify(payload), createdAt]);
+    // Serialised by the writer thread: the structured clone postMessage makes is cheaper here than
+    // JSON.stringify on the event loop. Payloads must therefore be plain data.
+    this.#events.push([type, payload, createdAt]);
     this.#schedule();
   }
 
@@ -182,7 +184,18 @@ export class TrafficLogWriter {
     this.#dirty = new Set();
     this.#events = [];
     this.#inFlight += rows.length + events.length;
-    this.#ensureWorker().postMessage({ type: 'batch', rows, events });
+    const worker = this.#ensureWorker();
+    try {
+      worker.postMessage({ type: 'batch', rows, events });
+    } catch {
+      // Something in a payload could not be cloned: send every payload as JSON text instead.
+      const serialised = events.map(([type, payload, at]): [string, unknown, string] => [
+        type,
+        typeof payload === 'string' ? payload : JSON.stringify(payload),
+        at,
+      ]);
+      worker.postMessage({ type: 'batch', rows, events: serialised });
+    }
   }
 
   /** Flushes, waits until the writer thread has written everything, and stops it. */
