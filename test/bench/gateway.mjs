@@ -99,7 +99,7 @@ async function main() {
       key: kind,
       cpu: async () => {
         proc.send({ cpu: true });
-        return (await once(proc, 'message'))[0].cpuUs;
+        return (await once(proc, 'message'))[0];
       },
       makeDispatcher: () =>
         new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY, ...TIMEOUTS }),
@@ -141,11 +141,18 @@ async function main() {
   process.stdout.write('\nmax req/s rounds');
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
-      const before = t.cpu ? await t.cpu() : 0;
+      const before = t.cpu ? await t.cpu() : undefined;
       const max = await closedLoop(t.dispatcher, t.url, request, MAX_MS);
       const r = results[t.key];
-      if (t.cpu) r.cpu.push(((await t.cpu()) - before) / Math.max(1, max.count + max.errors));
+      if (t.cpu && before) {
+        const after = await t.cpu();
+        r.cpu.push((after.cpuUs - before.cpuUs) / Math.max(1, max.count + max.errors));
+        // Event-loop utilisation of the proxy's main thread during the phase: near 1 means the proxy
+        // itself is the limit; well below 1 means the load generator or the shared cores are.
+        r.elu = Math.max(r.elu ?? 0, performance.eventLoopUtilization(after.elu, before.elu).utilization);
+      }
       r.maxRps = Math.max(r.maxRps, max.count / (MAX_MS / 1000));
+      if (process.env.BENCH_DEBUG) console.log(`  round ${round} ${t.key}: ${max.count} requests`);
       r.errors += max.errors;
       process.stdout.write('.');
     }
@@ -242,6 +249,7 @@ function report(r) {
   console.log(`  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`);
   console.log(`  first request, fresh connection, new host    direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`);
   console.log(`  first request, fresh connection, known host  direct ${a.firstKnownHost.toFixed(2)}  baseline ${b.firstKnownHost.toFixed(2)}  gateway ${c.firstKnownHost.toFixed(2)} ms`);
+  console.log(`  proxy event-loop utilisation at max load: baseline ${(b.elu * 100).toFixed(0)} %  gateway ${(c.elu * 100).toFixed(0)} %`);
   console.log(`  proxy CPU per request at max load (user+system): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`);
   if (c.rows !== undefined) console.log(`  traffic_log rows written by the gateway: ${c.rows}`);
   console.log('');
@@ -299,7 +307,7 @@ async function child() {
     if (msg.cpu) {
       if (samples === 1) await profile?.stop(`${process.env.BENCH_PROFILE}/${config.kind}.cpuprofile`);
       const u = process.cpuUsage();
-      process.send({ cpuUs: u.user + u.system });
+      process.send({ cpuUs: u.user + u.system, elu: performance.eventLoopUtilization() });
       if (samples === 0) await profile?.start();
       continue;
     }
