@@ -259,7 +259,7 @@ describe('raw tunnels (intercept=false)', () => {
 
 describe('egress guard on resolved addresses', () => {
   it('a connector whose domain resolves to loopback is refused without the allow list', async () => {
-    const strict = await startGatewayHarness({ allowPrivateEgress: [] });
+    const strict = await startGatewayHarness({ allowPrivateEgress: [], serviceToken: null });
     try {
       const dispatcher = new ProxyAgent({
         uri: strict.proxyUrl('bot'),
@@ -271,6 +271,11 @@ describe('egress guard on resolved addresses', () => {
       // And the fake api.github.com (connect-to 127.0.0.1) is blocked too.
       const gh = await fetch('https://api.github.com/repos/octo/hello', { dispatcher });
       expect(gh.status).toBe(403);
+      // Without a service token the internal API does not exist at all.
+      const internal = await fetch(`http://127.0.0.1:${strict.port}/internal/credentials`, {
+        headers: { authorization: 'Bearer anything' },
+      });
+      expect(internal.status).toBe(404);
       await dispatcher.close();
     } finally {
       await strict.close();

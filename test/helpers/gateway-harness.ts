@@ -87,7 +87,8 @@ export interface HarnessOptions {
   allowPrivateEgress?: string[];
   maxBodyBytes?: number;
   extraConnectTo?: GatewayOptions['connectTo'];
-  serviceToken?: string;
+  /** null: no service token, so /internal does not exist. */
+  serviceToken?: string | null;
   mutate?: (s: GatewayConfigSnapshot) => void;
   withGit?: boolean;
   upstreamTimeoutMs?: number;
@@ -277,7 +278,8 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     ],
     allowPrivateEgress: opts.allowPrivateEgress ?? ['127.0.0.0/8'],
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
-    serviceToken: new Secret(opts.serviceToken ?? 'test-service-token'),
+    serviceToken:
+      opts.serviceToken === null ? undefined : new Secret(opts.serviceToken ?? 'test-service-token'),
     shutdownGraceMs: 200,
     ...(opts.upstreamTimeoutMs ? { upstreamTimeoutMs: opts.upstreamTimeoutMs } : {}),
   };
