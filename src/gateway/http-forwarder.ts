@@ -2,7 +2,7 @@
 // and stream the answer back without buffering. `stream.pipeline` carries backpressure both ways (a
 // slow agent slows the upstream read, memory stays flat) and both sides are torn down on failure:
 // an agent that disconnects aborts the upstream request.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { signWebhookBody, webhookSignatureHeader } from '../connectors/webhook.js';
 import type { ActiveConnections } from './active-connections.js';
@@ -140,20 +140,30 @@ function forwardPrepared(
   }
   let failed = false;
   let cutReason: string | undefined;
-  const upstreamReq = deps.upstream.request(
-    target,
-    req.method ?? 'GET',
-    prepared.path,
-    prepared.headers,
-    (f) => {
+  let upstreamReq: ClientRequest;
+  try {
+    upstreamReq = deps.upstream.request(target, req.method ?? 'GET', prepared.path, prepared.headers, (f) => {
       failed = true;
       if (!res.headersSent) problem(f);
       else {
         res.destroy();
         record.finish({ status: res.statusCode, error: f.detail, bytesIn, bytesOut });
       }
-    },
-  );
+    });
+  } catch (err) {
+    // Node refuses to send some targets and header values it would have parsed (ERR_UNESCAPED_CHARACTERS,
+    // ERR_INVALID_CHAR): the agent's request cannot be forwarded as it is.
+    const detail = `the request cannot be forwarded: ${(err as NodeJS.ErrnoException).code ?? 'invalid request'}`;
+    sendProblem(res, {
+      code: 'bad_request',
+      detail,
+      requestId,
+      agent: admitted.agent.name,
+      action: admitted.match.action,
+    });
+    record.finish({ status: 400, error: detail });
+    return;
+  }
   const untrack = deps.active.add({
     kind: 'stream',
     agent: admitted.agent.name,

@@ -1,7 +1,7 @@
 // WebSocket handshakes are decided like any request (admission), then the upstream handshake is sent
 // with the credential injected and, once the upstream answers 101, bytes are piped both ways until
 // either side closes. The kill switch cuts these like any stream.
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ActiveConnections } from './active-connections.js';
@@ -59,7 +59,15 @@ export function forwardWebSocket(
     return;
   }
 
-  const upstreamReq = deps.upstream.request(target, 'GET', prepared.path, prepared.headers, fail);
+  let upstreamReq: ClientRequest;
+  try {
+    upstreamReq = deps.upstream.request(target, 'GET', prepared.path, prepared.headers, fail);
+  } catch (err) {
+    const detail = `the handshake cannot be forwarded: ${(err as NodeJS.ErrnoException).code ?? 'invalid request'}`;
+    const p = writeProblemToSocket(client, { code: 'bad_request', detail, ...base });
+    record.finish({ status: p.status, error: detail });
+    return;
+  }
   const onClientGone = () => upstreamReq.destroy();
   client.once('close', onClientGone);
 
