@@ -50,7 +50,9 @@ async function main() {
     process.exit(1);
   }, 170_000);
   deadline.unref();
-  const { createCertificateAuthority, loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
+  const { createCertificateAuthority, loadCertificateAuthority } = await load(
+    'src/gateway/tls/certificate-authority.js',
+  );
   const { Agent, ProxyAgent, request } = await import('undici');
 
   // Upstream: HTTPS with a certificate for every bench host, signed by its own CA.
@@ -58,13 +60,16 @@ async function main() {
   const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
   const leaf = await issueLeaf(upstreamCa, [...HOSTS, '127.0.0.1']);
   const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
-  const upstream = https.createServer({ key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 }, (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    });
-  });
+  const upstream = https.createServer(
+    { key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 },
+    (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        res.end(body);
+      });
+    },
+  );
   upstream.listen(0, '127.0.0.1');
   await once(upstream, 'listening');
   const upstreamPort = upstream.address().port;
@@ -75,7 +80,11 @@ async function main() {
     {
       key: 'direct',
       makeDispatcher: () =>
-        new Agent({ connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' }, connections: CONCURRENCY, ...TIMEOUTS }),
+        new Agent({
+          connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' },
+          connections: CONCURRENCY,
+          ...TIMEOUTS,
+        }),
       url: `${origin}/v1/items`,
       newHostUrl: () => `${origin}/v1/items`,
     },
@@ -84,7 +93,9 @@ async function main() {
   let stopping = false;
   let n = 0;
   for (const kind of ['baseline', 'gateway']) {
-    const proc = fork(fileURLToPath(import.meta.url), ['--child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(fileURLToPath(import.meta.url), ['--child'], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     proc.on('exit', (code) => {
       if (!stopping) {
         console.error(`bench: the ${kind} process exited early (code ${code})`);
@@ -102,7 +113,12 @@ async function main() {
         return (await once(proc, 'message'))[0];
       },
       makeDispatcher: () =>
-        new ProxyAgent({ uri: proxy, requestTls: { ca: interceptCa.certPem }, connections: CONCURRENCY, ...TIMEOUTS }),
+        new ProxyAgent({
+          uri: proxy,
+          requestTls: { ca: interceptCa.certPem },
+          connections: CONCURRENCY,
+          ...TIMEOUTS,
+        }),
       url: 'https://bench.test/v1/items',
       newHostUrl: () => `https://new${n++}.bench.test/v1/items`,
     });
@@ -110,7 +126,13 @@ async function main() {
 
   const results = {};
   for (const t of targets) {
-    results[t.key] = { maxRps: 0, p50: Number.POSITIVE_INFINITY, p99: Number.POSITIVE_INFINITY, cpu: [], errors: 0 };
+    results[t.key] = {
+      maxRps: 0,
+      p50: Number.POSITIVE_INFINITY,
+      p99: Number.POSITIVE_INFINITY,
+      cpu: [],
+      errors: 0,
+    };
     t.dispatcher = t.makeDispatcher();
   }
   process.stdout.write('first request to a new host, warm-up');
@@ -242,15 +264,30 @@ async function openLoop(dispatcher, url, request, ms, rate) {
 
 function report(r) {
   const { direct: a, baseline: b, gateway: c } = r;
-  const line = (label, value, target, pass) => console.log(`${pass ? 'PASS' : 'MISS'}  ${label}: ${value} (target ${target})`);
+  const line = (label, value, target, pass) =>
+    console.log(`${pass ? 'PASS' : 'MISS'}  ${label}: ${value} (target ${target})`);
   console.log('\nSummary (loopback, keep-alive, proxy in one child process)');
-  console.log(`  max req/s      direct ${a.maxRps.toFixed(0)}  baseline ${b.maxRps.toFixed(0)}  gateway ${c.maxRps.toFixed(0)}`);
-  console.log(`  p50 @1000/s    direct ${a.p50.toFixed(2)}  baseline ${b.p50.toFixed(2)}  gateway ${c.p50.toFixed(2)} ms`);
-  console.log(`  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`);
-  console.log(`  first request, fresh connection, new host    direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`);
-  console.log(`  first request, fresh connection, known host  direct ${a.firstKnownHost.toFixed(2)}  baseline ${b.firstKnownHost.toFixed(2)}  gateway ${c.firstKnownHost.toFixed(2)} ms`);
-  console.log(`  proxy event-loop utilisation at max load: baseline ${(b.elu * 100).toFixed(0)} %  gateway ${(c.elu * 100).toFixed(0)} %`);
-  console.log(`  proxy CPU per request at max load (user+system): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`);
+  console.log(
+    `  max req/s      direct ${a.maxRps.toFixed(0)}  baseline ${b.maxRps.toFixed(0)}  gateway ${c.maxRps.toFixed(0)}`,
+  );
+  console.log(
+    `  p50 @1000/s    direct ${a.p50.toFixed(2)}  baseline ${b.p50.toFixed(2)}  gateway ${c.p50.toFixed(2)} ms`,
+  );
+  console.log(
+    `  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`,
+  );
+  console.log(
+    `  first request, fresh connection, new host    direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`,
+  );
+  console.log(
+    `  first request, fresh connection, known host  direct ${a.firstKnownHost.toFixed(2)}  baseline ${b.firstKnownHost.toFixed(2)}  gateway ${c.firstKnownHost.toFixed(2)} ms`,
+  );
+  console.log(
+    `  proxy event-loop utilisation at max load: baseline ${(b.elu * 100).toFixed(0)} %  gateway ${(c.elu * 100).toFixed(0)} %`,
+  );
+  console.log(
+    `  proxy CPU per request at max load (user+system): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`,
+  );
   if (c.rows !== undefined) console.log(`  traffic_log rows written by the gateway: ${c.rows}`);
   console.log('');
   const ratio = c.maxRps / b.maxRps;
@@ -258,12 +295,25 @@ function report(r) {
   line('gateway max req/s', c.maxRps.toFixed(0), '>= 2,000', c.maxRps >= 2000);
   const addedP50 = c.p50 - a.p50;
   const addedP99 = c.p99 - a.p99;
-  line('added p50 at 1,000 req/s (gateway - direct)', `${addedP50.toFixed(2)} ms`, '<= 0.5 ms', addedP50 <= 0.5);
+  line(
+    'added p50 at 1,000 req/s (gateway - direct)',
+    `${addedP50.toFixed(2)} ms`,
+    '<= 0.5 ms',
+    addedP50 <= 0.5,
+  );
   line('added p99 at 1,000 req/s (gateway - direct)', `${addedP99.toFixed(2)} ms`, '<= 3 ms', addedP99 <= 3);
   const newHost = c.firstNewHost - c.firstKnownHost;
-  line('new host: first request to a new host - to a known one (gateway, fresh connections)', `${newHost.toFixed(2)} ms`, '<= 5 ms', newHost <= 5);
-  console.log(`      (added to a direct first request on a fresh connection: ${(c.firstNewHost - a.firstNewHost).toFixed(2)} ms; baseline ${(b.firstNewHost - a.firstNewHost).toFixed(2)} ms)`);
-  if (a.errors + b.errors + c.errors > 0) console.log(`note: ${a.errors + b.errors + c.errors} failed requests during the run`);
+  line(
+    'new host: first request to a new host - to a known one (gateway, fresh connections)',
+    `${newHost.toFixed(2)} ms`,
+    '<= 5 ms',
+    newHost <= 5,
+  );
+  console.log(
+    `      (added to a direct first request on a fresh connection: ${(c.firstNewHost - a.firstNewHost).toFixed(2)} ms; baseline ${(b.firstNewHost - a.firstNewHost).toFixed(2)} ms)`,
+  );
+  if (a.errors + b.errors + c.errors > 0)
+    console.log(`note: ${a.errors + b.errors + c.errors} failed requests during the run`);
 }
 
 function percentile(values, q) {
@@ -277,7 +327,10 @@ function median(values) {
 }
 
 async function issueLeaf(ca, hosts) {
-  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
   const now = Date.now();
   const certPem = await ca.issueServerCertificate({
     hosts,
@@ -286,7 +339,10 @@ async function issueLeaf(ca, hosts) {
     notAfter: new Date(now + 86_400_000),
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
-  return { certPem, keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n` };
+  return {
+    certPem,
+    keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n`,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -296,8 +352,16 @@ async function child() {
   // Never outlive the parent (a killed run must not leave proxies listening).
   process.on('disconnect', () => process.exit(0));
   const [config] = await once(process, 'message');
-  const connectTo = HOSTS.map((host) => ({ host, port: 443, targetHost: '127.0.0.1', targetPort: config.upstreamPort }));
-  const stop = config.kind === 'gateway' ? await startGateway(config, connectTo) : await startBaseline(config, connectTo);
+  const connectTo = HOSTS.map((host) => ({
+    host,
+    port: 443,
+    targetHost: '127.0.0.1',
+    targetPort: config.upstreamPort,
+  }));
+  const stop =
+    config.kind === 'gateway'
+      ? await startGateway(config, connectTo)
+      : await startBaseline(config, connectTo);
   process.send(stop.ready);
   // The parent samples this process's CPU time around the steady-state phase; with BENCH_PROFILE=DIR
   // the same phase is CPU-profiled into DIR (for finding hot spots, not for the numbers).
@@ -324,7 +388,9 @@ async function startProfiler() {
   const session = new Session();
   session.connect();
   const post = (method, params) =>
-    new Promise((resolve, reject) => session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
+    );
   await post('Profiler.enable');
   return {
     start: () => post('Profiler.start'),
@@ -340,14 +406,24 @@ async function startBaseline(config, connectTo) {
   const { Server } = await import('proxy-chain');
   const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
   const { LeafCertificateCache } = await load('src/gateway/tls/leaf-certificates.js');
-  const leaves = new LeafCertificateCache(await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem));
+  const leaves = new LeafCertificateCache(
+    await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem),
+  );
   const dial = new Map(connectTo.map((r) => [r.host, r]));
   const upstreamAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 256, ca: config.upstreamCaPem });
   const inner = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
     const host = req.socket.tunnelHost;
     const to = dial.get(host);
     const up = https.request(
-      { host: to.targetHost, port: to.targetPort, servername: host, method: req.method, path: req.url, headers: req.headers, agent: upstreamAgent },
+      {
+        host: to.targetHost,
+        port: to.targetPort,
+        servername: host,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: upstreamAgent,
+      },
       (upRes) => {
         res.writeHead(upRes.statusCode, upRes.headers);
         upRes.pipe(res);
@@ -431,7 +507,15 @@ async function startGateway(config, connectTo) {
       },
     ],
     connectors: [
-      { id: 'c1', name: 'bench', type: 'generic', domains: ['bench.test', '*.bench.test'], auth: 'bearer', intercept: true, options: {} },
+      {
+        id: 'c1',
+        name: 'bench',
+        type: 'generic',
+        domains: ['bench.test', '*.bench.test'],
+        auth: 'bearer',
+        intercept: true,
+        options: {},
+      },
     ],
     permissions: [{ id: 'p1', agent: 'bot', connector: 'bench', action: 'http.*', decision: 'allow' }],
     policies: [],
