@@ -115,6 +115,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         metrics,
         version: opts.version,
         ...(opts.now ? { now: opts.now } : {}),
+        healthExtras: () => ({ control_plane: controlLinkHealth(sync, config) }),
       });
       const { port } = await listenOrExplain(
         () => gateway!.start(),
@@ -158,7 +159,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
         serviceToken,
         gatewayName: config.gatewayName,
         version: opts.version,
-        applySnapshot: (s) => gw.applySnapshot(s),
+        applySnapshot: (s) => gw.applySnapshot(s, { followOlder: true }),
         outbox: gw.outbox,
         logger: logger.child({ component: 'sync' }),
       });
@@ -188,6 +189,21 @@ export async function startDaemon(opts: DaemonOptions): Promise<Daemon> {
       closing ??= closeAll();
       return closing;
     },
+  };
+}
+
+/** What the gateway's /health says about its control plane: configured, connected, last contact. */
+function controlLinkHealth(sync: GatewaySync | undefined, config: Config): Record<string, unknown> {
+  if (!sync) return { configured: false };
+  const st = sync.state();
+  return {
+    configured: true,
+    url: config.controlPlaneUrl ?? 'in-process',
+    connected: st.connected,
+    config_version: st.lastSnapshotVersion,
+    last_contact_at: st.lastContactAt,
+    last_error: st.lastError,
+    events_shipped: st.eventsShipped,
   };
 }
 

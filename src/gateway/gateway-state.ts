@@ -51,15 +51,24 @@ export class GatewayState {
     this.#install(compileRuntimeConfig(emptySnapshot(), store.localKillSwitch()));
   }
 
-  /** Validates, compiles, persists and installs a snapshot. Throws AppError bad_request / conflict. */
-  applySnapshot(s: GatewayConfigSnapshot): void {
+  /**
+   * Validates, compiles, persists and installs a snapshot. Throws AppError bad_request / conflict.
+   * `followOlder`: the gateway's own control plane stream is the source of truth, so an older version
+   * from it means that control plane's database went back (a restore) and is followed, loudly.
+   */
+  applySnapshot(s: GatewayConfigSnapshot, opts: { followOlder?: boolean } = {}): void {
     const { store } = this.#deps;
     const parsed = parseSnapshot(s);
     if (!parsed.ok) throw new AppError('bad_request', `invalid snapshot: ${parsed.error}`);
     const current = Math.max(this.#config.snapshot.version, store.cachedVersion() ?? 0);
     // Equal versions re-apply (idempotent re-sends); older ones are refused, so a delayed or replayed
     // push can never roll the gateway back to a configuration that was already replaced.
-    if (s.version < current) {
+    if (s.version < current && opts.followOlder) {
+      this.#deps.logger.warn(
+        { version: s.version, previous: current },
+        'the control plane sent an older configuration version (was its database restored?); following it',
+      );
+    } else if (s.version < current) {
       throw new AppError(
         'conflict',
         `snapshot version ${s.version} is older than the applied version ${current}`,

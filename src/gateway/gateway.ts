@@ -53,12 +53,15 @@ export interface GatewayDeps {
   metrics: Registry;
   now?: () => Date;
   version: string;
+  /** More for /health from outside the gateway (the daemon adds the control plane link's state). */
+  healthExtras?: (() => Record<string, unknown>) | undefined;
 }
 
 export interface Gateway {
   start(): Promise<{ port: number }>;
   close(): Promise<void>;
-  applySnapshot(s: GatewayConfigSnapshot): Promise<void>;
+  /** `followOlder` only for the gateway's own control plane stream (see GatewayState). */
+  applySnapshot(s: GatewayConfigSnapshot, opts?: { followOlder?: boolean }): Promise<void>;
   readonly vault: {
     set(connector: string, secret: Secret): void;
     delete(connector: string): void;
@@ -233,8 +236,8 @@ export function buildGateway(deps: GatewayDeps): Gateway {
     });
   }
 
-  async function applySnapshot(s: GatewayConfigSnapshot): Promise<void> {
-    state.applySnapshot(s);
+  async function applySnapshot(s: GatewayConfigSnapshot, opts?: { followOlder?: boolean }): Promise<void> {
+    state.applySnapshot(s, opts);
     if (started) await agentPorts.sync(state.agentPorts());
   }
 
@@ -257,6 +260,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       agent_port_errors: agentPorts.failures(),
       active_connections: active.size,
       traffic_log_queued: writer.queued,
+      ...deps.healthExtras?.(),
     };
   }
 

@@ -84,6 +84,15 @@ afterAll(async () => {
 
 describe('split deployment', () => {
   it('both running: requests are proxied and their action events reach the audit log', async () => {
+    const health = (await (await fetch(`http://127.0.0.1:${ports.gateway}/health`)).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health.control_plane).toMatchObject({
+      configured: true,
+      connected: true,
+      url: control!.controlUrl,
+    });
     expect(await proxyStatus(proxyUrl, 'http://plain.test/both')).toBe(200);
     await until(() =>
       expect(

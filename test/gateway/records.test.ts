@@ -254,6 +254,11 @@ describe('internal API', () => {
     const old = await internal('PUT', '/internal/snapshot', { ...next, version: 1 });
     expect(old.status).toBe(409);
     expect(h.gateway.health()['snapshot_version']).toBe(next.version);
+    // Its own control plane's stream is the source of truth: an older version from it (a restored
+    // database) is followed rather than refused forever.
+    await h.gateway.applySnapshot({ ...structuredClone(next), version: 2 }, { followOlder: true });
+    expect(h.gateway.health()['snapshot_version']).toBe(2);
+    h.snapshot.version = 2;
   });
 
   it('local kill switch: activation denies at once and is merged with the snapshot', async () => {
