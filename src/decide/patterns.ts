@@ -23,10 +23,21 @@ export function patternSpecificity(pattern: string): number {
   return literal;
 }
 
+// Permissions are matched on every request, against the same few configured patterns: validate and
+// split each pattern once. Bounded, because dry runs can send arbitrary patterns.
+const MATCHER_CACHE_LIMIT = 10_000;
+const matchers = new Map<string, (actionSegments: readonly string[]) => boolean>();
+
 /** Whether `action` falls under `pattern`. An invalid pattern matches nothing. */
 export function matchesActionPattern(pattern: string, action: string): boolean {
-  if (typeof action !== 'string' || !isValidActionPattern(pattern)) return false;
-  return segmentsMatch(pattern.split('.'), action.split('.'));
+  if (typeof action !== 'string' || typeof pattern !== 'string') return false;
+  let match = matchers.get(pattern);
+  if (match === undefined) {
+    if (matchers.size >= MATCHER_CACHE_LIMIT) matchers.clear();
+    match = compileActionPattern(pattern);
+    matchers.set(pattern, match);
+  }
+  return match(action.split('.'));
 }
 
 /**
