@@ -8,6 +8,7 @@ import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { Selectable } from 'kysely';
 import { Registry } from 'prom-client';
 import { GATEWAY_MIGRATIONS } from '../../migrations/index.js';
 import { Secret } from '../../src/config/secret.js';
@@ -19,7 +20,7 @@ import {
   loadCertificateAuthority,
 } from '../../src/gateway/tls/certificate-authority.js';
 import { createLogger } from '../../src/logging/create-logger.js';
-import type { GatewayDatabase } from '../../src/storage/gateway-schema.js';
+import type { GatewayDatabase, TrafficLogTable } from '../../src/storage/gateway-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
 import type { GatewayConfigSnapshot, SnapshotAgent } from '../../src/sync/snapshot.js';
 import { createFakeUpstream, type FakeUpstream } from './fake-upstream.js';
@@ -36,26 +37,8 @@ export const GITHUB_SECRET = `ghp_PLANTED_${randomBytes(12).toString('hex')}`;
 export const PLAIN_SECRET = `plain_PLANTED_${randomBytes(12).toString('hex')}`;
 export const DUMMY = 'dummy-agent-held-token';
 
-export interface TrafficRow {
-  id: number;
-  request_id: string;
-  agent: string | null;
-  connector: string | null;
-  action: string | null;
-  method: string;
-  host: string;
-  path: string;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  latency_ms: number | null;
-  bytes_in: number | null;
-  bytes_out: number | null;
-  error: string | null;
-  mode: string | null;
-  created_at: string;
-  completed_at: string | null;
-}
+/** A traffic_log row as the tests read it: the schema's own row type. */
+export type TrafficRow = Selectable<TrafficLogTable>;
 
 export interface GatewayHarness {
   gateway: Gateway;
