@@ -122,17 +122,18 @@ export function registerLogsCommand(
           printedHeader = true;
         };
 
-        const first = await api.request<TrafficPage>('GET', `/v1/traffic${query({ ...filters, last })}`);
-        emit(first.entries);
-        if (!opts.follow) {
-          if (!opts.json && first.entries.length === 0) ctx.stdout.write('no traffic yet\n');
-          return;
-        }
-
+        // Ctrl-C ends a follow (exit 0) from the very start: a handler installed only after the first
+        // page lets a Ctrl-C that follows the first lines kill the process by signal instead.
         const stop = new AbortController();
         const onSigint = () => stop.abort();
-        process.once('SIGINT', onSigint);
+        if (opts.follow) process.once('SIGINT', onSigint);
         try {
+          const first = await api.request<TrafficPage>('GET', `/v1/traffic${query({ ...filters, last })}`);
+          emit(first.entries);
+          if (!opts.follow) {
+            if (!opts.json && first.entries.length === 0) ctx.stdout.write('no traffic yet\n');
+            return;
+          }
           let afterId = first.last_id ?? first.entries.at(-1)?.id ?? 0;
           while (!stop.signal.aborted) {
             const page = await api.request<TrafficPage>(
