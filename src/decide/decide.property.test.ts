@@ -5,28 +5,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from './decide.js';
 import { compilePolicies } from './evaluate.js';
+import { FIXED_FIELDS } from './fields.js';
 import { OPERATORS } from './operators.js';
 import { verdictSeverity } from './permissions.js';
 import { parsePolicyDocument } from './policy-schema.js';
 import type { PolicyDocument } from './policy-types.js';
 import type { DecisionRequest, PermissionRule } from './types.js';
 
-const FIELDS = [
-  'action',
-  'connector',
-  'agent',
-  'method',
-  'host',
-  'path',
-  'risk',
-  'time.hour',
-  'time.weekday',
-  'labels.env',
-  'params.amount',
-  'params.a.b',
-  'params.list',
-  'params.flag',
-];
+const FIELDS = [...FIXED_FIELDS, 'labels.env', 'params.amount', 'params.a.b', 'params.list', 'params.flag'];
 
 const value = fc.oneof(
   fc.integer({ min: -10, max: 10_000 }),
