@@ -9,26 +9,30 @@ import type { KillSwitchScope } from '../decide/types.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
 import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
-import { ActiveConnections } from './active-connections.js';
-import { AgentPorts } from './agent-ports.js';
-import { refuseApprovalRequired } from './approval-hold.js';
-import { ConfigStore } from './config-store.js';
-import { createConnectHandler } from './connect-handler.js';
-import { createRateLimits } from './decision-engine.js';
+import { VaultStore } from '../vault/vault-store.js';
+import { createGatewayApi } from './api/gateway-api.js';
+import { createGatewayMetrics } from './api/gateway-metrics.js';
+import { createInternalApi } from './api/internal-api.js';
 import { createEgressGuard } from './egress/egress-guard.js';
-import { createGatewayApi } from './gateway-api.js';
-import { createGatewayMetrics } from './gateway-metrics.js';
-import { GatewayState } from './gateway-state.js';
-import { FIRST_REQUEST_TIMEOUT_MS, type InterceptionOptions, type TunnelContext } from './interception.js';
-import { createInternalApi } from './internal-api.js';
-import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './proxy-listener.js';
-import { createRequestHandlers } from './request-handlers.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import { Upstream } from './forward/upstream.js';
+import { AgentPorts } from './listen/agent-ports.js';
+import { createConnectHandler } from './listen/connect-handler.js';
+import {
+  FIRST_REQUEST_TIMEOUT_MS,
+  type InterceptionOptions,
+  type TunnelContext,
+} from './listen/interception.js';
+import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './listen/proxy-listener.js';
+import { refuseApprovalRequired } from './pipeline/approval-hold.js';
+import { createRequestHandlers } from './pipeline/request-handlers.js';
+import { ActiveConnections } from './state/active-connections.js';
+import { ConfigStore } from './state/config-store.js';
+import { createRateLimits } from './state/decision-engine.js';
+import { GatewayState } from './state/gateway-state.js';
+import type { RuntimeConfig } from './state/runtime-config.js';
 import type { CertificateAuthority } from './tls/certificate-authority.js';
 import { LeafCertificateCache } from './tls/leaf-certificates.js';
-import { type OutboxRow, TrafficLogWriter } from './traffic-log-writer.js';
-import { Upstream } from './upstream.js';
-import { VaultStore } from './vault-store.js';
+import { type OutboxRow, TrafficLogWriter } from './traffic-log/traffic-log-writer.js';
 
 export interface GatewayOptions {
   host: string;

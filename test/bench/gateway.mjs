@@ -461,7 +461,7 @@ async function startBaseline(config, connectTo) {
 
 async function startGateway(config, connectTo) {
   const { buildGateway } = await load('src/gateway/gateway.js');
-  const { hashAgentKey } = await load('src/gateway/identity.js');
+  const { hashAgentKey } = await load('src/gateway/pipeline/identity.js');
   const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
   const { openDatabase } = await load('src/storage/open-database.js');
   const { GATEWAY_MIGRATIONS } = await load('migrations/index.js');

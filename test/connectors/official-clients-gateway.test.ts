@@ -8,7 +8,7 @@ import { Octokit } from '@octokit/rest';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
-import { hashAgentKey } from '../../src/gateway/identity.js';
+import { hashAgentKey } from '../../src/gateway/pipeline/identity.js';
 import {
   DUMMY,
   type GatewayHarness,

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { GATEWAY_MIGRATIONS } from '../../migrations/index.js';
 import { Secret } from '../../src/config/secret.js';
 import { buildGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
-import { hashAgentKey } from '../../src/gateway/identity.js';
+import { hashAgentKey } from '../../src/gateway/pipeline/identity.js';
 import { buildCaBundle } from '../../src/gateway/tls/ca-bundle.js';
 import {
   createCertificateAuthority,

@@ -1,6 +1,8 @@
 // What a dry run decides about: a request (method + URL + headers + body) is mapped exactly as the
 // gateway maps it (same connector index, same connector `map`, same body rules); an action given by
 // name is taken as is, with its risk from the connector's catalogue. Pure: no I/O, nothing is sent.
+
+import { type ConnectorIndex, normaliseHost } from '../../connectors/connector-index.js';
 import { getConnectorType } from '../../connectors/registry.js';
 import {
   ACTION_NAME_PATTERN,
@@ -9,7 +11,6 @@ import {
   type Risk,
 } from '../../connectors/types.js';
 import { AppError } from '../../errors/codes.js';
-import { type ConnectorIndex, normaliseHost } from '../../gateway/connector-index.js';
 import type { SnapshotConnector } from '../../sync/snapshot.js';
 
 export interface DryRunRequestInput {

@@ -1,6 +1,8 @@
 // Dry run (SPEC 6): decides a request or an action for an agent exactly as its gateway would, from
 // the same snapshot the gateway is sent (buildSnapshot) and the same `decide` function, without
 // sending anything or taking a rate-limit token. The answer shows every matched permission and rule.
+
+import { ConnectorIndex } from '../../connectors/connector-index.js';
 import { getConnectorType } from '../../connectors/registry.js';
 import type { Risk } from '../../connectors/types.js';
 import { decide } from '../../decide/decide.js';
@@ -8,7 +10,6 @@ import { compilePolicies } from '../../decide/evaluate.js';
 import { matchesActionPattern } from '../../decide/patterns.js';
 import type { Decision, Verdict } from '../../decide/types.js';
 import { AppError } from '../../errors/codes.js';
-import { ConnectorIndex } from '../../gateway/connector-index.js';
 import { buildSnapshot } from '../config/build-snapshot.js';
 import type { Db } from '../config/gateways.js';
 import { actionTarget, type DryRunTarget, requestTarget } from './dry-run-target.js';

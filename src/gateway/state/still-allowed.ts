@@ -2,8 +2,9 @@
 // Only what can make an open connection illegitimate is re-checked: the agent (removed, suspended,
 // key revoked or expired), the connector (removed, or no longer covering the host) and the kill
 // switch. Permission and policy changes apply from the next request.
+
+import { identify } from '../pipeline/identity.js';
 import type { ActiveEntry } from './active-connections.js';
-import { identify } from './identity.js';
 import type { RuntimeConfig } from './runtime-config.js';
 
 export function stillAllowed(config: RuntimeConfig, entry: ActiveEntry, now: Date): boolean {

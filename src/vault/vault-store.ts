@@ -9,7 +9,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { Secret } from '../config/secret.js';
-import { decryptCredential, encryptCredential, masterKeyCheck, VaultError } from '../vault/vault-crypto.js';
+import { decryptCredential, encryptCredential, masterKeyCheck, VaultError } from './vault-crypto.js';
 
 const KEY_CHECK = 'vault_key_check';
 

@@ -9,8 +9,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { ErrorCode } from '../errors/codes.js';
-import type { EgressGuard } from './egress/egress-guard.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import type { EgressGuard } from '../egress/egress-guard.js';
 import { PreconnectingAgent } from './preconnecting-agent.js';
 
 export interface ConnectToRule {

@@ -4,14 +4,14 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { ActiveConnections } from './active-connections.js';
-import type { Admitted } from './admission.js';
-import { prepareUpstreamRequest } from './connector-runtime.js';
+import { VaultRecordUnreadable, type VaultStore } from '../../vault/vault-store.js';
+import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import { REQUEST_ID_HEADER, writeProblemToSocket } from '../api/problem.js';
+import type { Admitted } from '../pipeline/admission.js';
+import type { ActiveConnections } from '../state/active-connections.js';
 import { forwardResponseHeaders } from './forward-headers.js';
-import type { GatewayMetrics } from './gateway-metrics.js';
-import { REQUEST_ID_HEADER, writeProblemToSocket } from './problem.js';
+import { prepareUpstreamRequest } from './prepare-upstream-request.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
-import { VaultRecordUnreadable, type VaultStore } from './vault-store.js';
 
 export interface WebSocketDeps {
   upstream: Upstream;

@@ -1,24 +1,12 @@
-// The gateway's side of the connector contract: the registry look-up, the query redaction used for
-// the traffic log, and credential injection adapted to raw header lists. `applyCredential` (pure,
-// in src/connectors) works on a header record; the forwarder keeps Node's flat raw list so the case,
-// order and repetition of the agent's other headers survive, so this file translates both ways.
+// Credential injection adapted to raw header lists. `applyCredential` (pure, in src/connectors)
+// works on a header record; the forwarder keeps Node's flat raw list so the case, order and
+// repetition of the agent's other headers survive, so this file translates both ways.
 
-import type { Secret } from '../config/secret.js';
-import { applyCredential, redactQuery } from '../connectors/credential.js';
-import { getConnectorType } from '../connectors/registry.js';
-import type { ConnectorType } from '../connectors/types.js';
-import type { Admitted } from './admission.js';
+import type { Secret } from '../../config/secret.js';
+import { applyCredential } from '../../connectors/credential.js';
+import type { ConnectorType } from '../../connectors/types.js';
+import type { SnapshotConnector } from '../../sync/snapshot.js';
 import { forwardRequestHeaders } from './forward-headers.js';
-
-export function connectorTypeOf(type: string): ConnectorType | undefined {
-  return getConnectorType(type);
-}
-
-/** The path as stored in the traffic log: parameter names only, never values. */
-export function loggablePath(path: string, query: URLSearchParams): string {
-  const names = redactQuery(query);
-  return names ? `${path}?${names}` : path;
-}
 
 export interface PreparedUpstreamRequest {
   headers: string[];
@@ -27,7 +15,7 @@ export interface PreparedUpstreamRequest {
 
 /** Headers and path to send upstream: hop-by-hop removed, the stored credential injected. */
 export function prepareUpstreamRequest(
-  admitted: Pick<Admitted, 'connector' | 'type'>,
+  admitted: { connector: Pick<SnapshotConnector, 'auth'>; type: Pick<ConnectorType, 'credentialHeaders'> },
   rawHeaders: readonly string[],
   target: string,
   secret: Secret | undefined,

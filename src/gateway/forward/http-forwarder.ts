@@ -4,17 +4,17 @@
 // an agent that disconnects aborts the upstream request.
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { signWebhookBody, webhookSignatureHeader } from '../connectors/webhook.js';
-import type { ActiveConnections } from './active-connections.js';
-import type { Admitted } from './admission.js';
-import { prepareUpstreamRequest } from './connector-runtime.js';
+import { signWebhookBody, webhookSignatureHeader } from '../../connectors/webhook.js';
+import type { VaultStore } from '../../vault/vault-store.js';
+import { VaultRecordUnreadable } from '../../vault/vault-store.js';
+import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import { REQUEST_ID_HEADER, sendProblem } from '../api/problem.js';
+import type { Admitted } from '../pipeline/admission.js';
+import { readBoundedBody } from '../pipeline/request-body.js';
+import type { ActiveConnections } from '../state/active-connections.js';
 import { forwardResponseHeaders } from './forward-headers.js';
-import type { GatewayMetrics } from './gateway-metrics.js';
-import { REQUEST_ID_HEADER, sendProblem } from './problem.js';
-import { readBoundedBody } from './request-body.js';
+import { prepareUpstreamRequest } from './prepare-upstream-request.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
-import type { VaultStore } from './vault-store.js';
-import { VaultRecordUnreadable } from './vault-store.js';
 
 export interface ForwarderDeps {
   upstream: Upstream;

@@ -7,13 +7,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import * as net from 'node:net';
 import { z } from 'zod';
-import { Secret } from '../config/secret.js';
-import type { KillSwitchEntry, KillSwitchScope } from '../decide/types.js';
-import { AppError } from '../errors/codes.js';
-import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
+import { Secret } from '../../config/secret.js';
+import type { KillSwitchEntry, KillSwitchScope } from '../../decide/types.js';
+import { AppError } from '../../errors/codes.js';
+import type { GatewayConfigSnapshot } from '../../sync/snapshot.js';
+import type { VaultCredentialInfo } from '../../vault/vault-store.js';
+import { describeIssues, killSwitchScopeSchema, parseSnapshot } from '../state/snapshot-schema.js';
 import { readJsonBody, sendApiProblem, sendJson } from './api-responses.js';
-import { describeIssues, killSwitchScopeSchema, parseSnapshot } from './snapshot-schema.js';
-import type { VaultCredentialInfo } from './vault-store.js';
 
 export interface InternalApiTarget {
   vault: {

@@ -4,20 +4,20 @@
 // and hold for approval. The result is either an admitted request or a problem to answer with.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import type { ActionMatch, ConnectorRequest, ConnectorType } from '../connectors/types.js';
-import type { Decision } from '../decide/types.js';
-import type { ErrorCode } from '../errors/codes.js';
-import type { SnapshotAgent, SnapshotConnector } from '../sync/snapshot.js';
+import { normaliseHost } from '../../connectors/connector-index.js';
+import { getConnectorType } from '../../connectors/registry.js';
+import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
+import type { Decision } from '../../decide/types.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
+import type { ProblemInput } from '../api/problem.js';
+import type { TunnelContext } from '../listen/interception.js';
+import type { RateLimits } from '../state/decision-engine.js';
+import type { RuntimeConfig } from '../state/runtime-config.js';
 import type { HoldForApproval } from './approval-hold.js';
-import { normaliseHost } from './connector-index.js';
-import { connectorTypeOf, loggablePath } from './connector-runtime.js';
-import type { RateLimits } from './decision-engine.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
-import type { TunnelContext } from './interception.js';
-import type { ProblemInput } from './problem.js';
 import { readBoundedBody } from './request-body.js';
-import { type RecordDeps, RequestRecord } from './request-record.js';
-import type { RuntimeConfig } from './runtime-config.js';
+import { loggablePath, type RecordDeps, RequestRecord } from './request-record.js';
 
 export interface AdmissionDeps {
   config(): RuntimeConfig;
@@ -115,7 +115,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     });
   }
   record.entry.connector = connector.name;
-  const type = connectorTypeOf(connector.type);
+  const type = getConnectorType(connector.type);
   if (!type) {
     return refuse(
       'connector_not_found',

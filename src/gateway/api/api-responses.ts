@@ -1,8 +1,8 @@
 // Small helpers for the gateway's own origin-form API: JSON answers, bounded JSON bodies, problems.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode } from '../errors/codes.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import { readBoundedBody } from '../pipeline/request-body.js';
 import { REQUEST_ID_HEADER, sendProblem } from './problem.js';
-import { readBoundedBody } from './request-body.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, requestId: string): void {
   const text = JSON.stringify(body);

@@ -2,8 +2,8 @@
 // configuration changes (kill switch, suspension, removal, key revocation), the gateway re-checks
 // each one against the new configuration and cuts those it would no longer admit: a kill switch that
 // only stopped new requests would leave a running stream or an open tunnel untouched.
-import type { GatewayMetrics } from './gateway-metrics.js';
-import type { PresentedIdentity } from './identity.js';
+import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import type { PresentedIdentity } from '../pipeline/identity.js';
 
 export type ActiveKind = 'tunnel' | 'raw' | 'stream' | 'websocket';
 

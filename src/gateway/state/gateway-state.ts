@@ -2,16 +2,16 @@
 // gateway.db) merged with the kill switch entries activated on the gateway itself. Every change is
 // compiled once and swapped in with one assignment, then open tunnels and streams are re-checked.
 import type { Logger } from 'pino';
-import type { KillSwitchEntry, KillSwitchScope } from '../decide/types.js';
-import { AppError } from '../errors/codes.js';
-import { emptySnapshot, type GatewayConfigSnapshot } from '../sync/snapshot.js';
+import type { KillSwitchEntry, KillSwitchScope } from '../../decide/types.js';
+import { AppError } from '../../errors/codes.js';
+import { emptySnapshot, type GatewayConfigSnapshot } from '../../sync/snapshot.js';
+import type { TrafficLogWriter } from '../traffic-log/traffic-log-writer.js';
 import type { ActiveConnections } from './active-connections.js';
 import type { ConfigStore } from './config-store.js';
 import type { RateLimits } from './decision-engine.js';
 import { compileRuntimeConfig, type RuntimeConfig } from './runtime-config.js';
 import { parseSnapshot } from './snapshot-schema.js';
 import { stillAllowed } from './still-allowed.js';
-import type { TrafficLogWriter } from './traffic-log-writer.js';
 
 export interface GatewayStateDeps {
   store: ConfigStore;

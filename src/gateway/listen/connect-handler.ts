@@ -12,22 +12,22 @@ import {
   type PrepareRequestFunctionResult,
   RequestError,
 } from 'proxy-chain';
-import type { ErrorCode } from '../errors/codes.js';
-import type { ActiveConnections } from './active-connections.js';
-import type { HoldForApproval } from './approval-hold.js';
-import { normaliseHost } from './connector-index.js';
-import type { RateLimits } from './decision-engine.js';
-import { identify, presentedIdentity, presentedNothing } from './identity.js';
+import { normaliseHost } from '../../connectors/connector-index.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import { type ProblemInput, renderProblem } from '../api/problem.js';
+import { describeUpstreamError, type Upstream } from '../forward/upstream.js';
+import type { HoldForApproval } from '../pipeline/approval-hold.js';
+import { identify, presentedIdentity, presentedNothing } from '../pipeline/identity.js';
+import { type RecordDeps, RequestRecord } from '../pipeline/request-record.js';
+import type { ActiveConnections } from '../state/active-connections.js';
+import type { RateLimits } from '../state/decision-engine.js';
+import type { RuntimeConfig } from '../state/runtime-config.js';
+import { parseCertificateHost } from '../tls/certificate-host.js';
 import {
   type InterceptionOptions,
   interceptingConnectServer,
   rawTunnelConnectServer,
 } from './interception.js';
-import { type ProblemInput, renderProblem } from './problem.js';
-import { type RecordDeps, RequestRecord } from './request-record.js';
-import type { RuntimeConfig } from './runtime-config.js';
-import { parseCertificateHost } from './tls/certificate-host.js';
-import { describeUpstreamError, type Upstream } from './upstream.js';
 
 export interface ConnectDeps {
   config(): RuntimeConfig;

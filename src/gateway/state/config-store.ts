@@ -2,8 +2,8 @@
 // plane is down (SPEC 8): the last snapshot applied (config_cache) and kill switch entries activated
 // on the gateway directly (local_kill_switch).
 import type Database from 'better-sqlite3';
-import type { KillSwitchEntry, KillSwitchScope } from '../decide/types.js';
-import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
+import type { KillSwitchEntry, KillSwitchScope } from '../../decide/types.js';
+import type { GatewayConfigSnapshot } from '../../sync/snapshot.js';
 import { parseSnapshot } from './snapshot-schema.js';
 
 export type CachedSnapshot =

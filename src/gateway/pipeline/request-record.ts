@@ -1,9 +1,14 @@
 // One request's bookkeeping: its traffic_log row from receipt to completion, the outbox event that
 // describes it, and its metrics. Written once per request, whatever path it takes (refused, held,
 // forwarded, cut), so every row ends complete.
-import type { Decision } from '../decide/types.js';
-import type { GatewayMetrics } from './gateway-metrics.js';
-import { newTrafficEntry, type TrafficEntry, type TrafficLogWriter } from './traffic-log-writer.js';
+import { redactQuery } from '../../connectors/credential.js';
+import type { Decision } from '../../decide/types.js';
+import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import {
+  newTrafficEntry,
+  type TrafficEntry,
+  type TrafficLogWriter,
+} from '../traffic-log/traffic-log-writer.js';
 
 export interface RecordDeps {
   writer: TrafficLogWriter;
@@ -175,4 +180,10 @@ export function boundParams(params: Record<string, unknown>): Record<string, unk
   }
   if (json.length <= MAX_PARAM_JSON) return out;
   return { truncated: true, keys: Object.keys(params).slice(0, 50) };
+}
+
+/** The path as stored in the traffic log: parameter names only, never values. */
+export function loggablePath(path: string, query: URLSearchParams): string {
+  const names = redactQuery(query);
+  return names ? `${path}?${names}` : path;
 }

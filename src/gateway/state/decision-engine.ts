@@ -1,12 +1,12 @@
 // The gateway's side of the decision contract: compile a snapshot into the decide module's state,
 // and adapt the rate limiter's answer to what the pipeline needs. Both stay pure (src/decide).
-import { type DecisionState, decide } from '../decide/decide.js';
-import { compilePolicies } from '../decide/evaluate.js';
-import { killSwitchCovers } from '../decide/kill-switch.js';
-import type { RateLimitRule } from '../decide/policy-types.js';
-import { RateLimiter } from '../decide/rate-limit.js';
-import type { Decision, DecisionRequest, KillSwitchEntry } from '../decide/types.js';
-import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
+import { type DecisionState, decide } from '../../decide/decide.js';
+import { compilePolicies } from '../../decide/evaluate.js';
+import { killSwitchCovers } from '../../decide/kill-switch.js';
+import type { RateLimitRule } from '../../decide/policy-types.js';
+import { RateLimiter } from '../../decide/rate-limit.js';
+import type { Decision, DecisionRequest, KillSwitchEntry } from '../../decide/types.js';
+import type { GatewayConfigSnapshot } from '../../sync/snapshot.js';
 
 export interface CompiledDecisions {
   decide(req: DecisionRequest): Decision;

@@ -3,7 +3,7 @@
 // detail is built from decision reasons and names (agent, connector, action), never from headers.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
+import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
 
 export const PROBLEM_TYPE_BASE = 'https://tameflare.dev/problems/';
 export const REQUEST_ID_HEADER = 'X-TameFlare-Request-Id';

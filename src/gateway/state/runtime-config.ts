@@ -1,12 +1,13 @@
 // The gateway's configuration compiled for the hot path: look-up maps, the connector index and the
 // compiled decision state, built once per snapshot and swapped in with one assignment, so a request
 // sees either the old configuration or the new one, never a mix.
-import type { KillSwitchEntry } from '../decide/types.js';
-import type { GatewayConfigSnapshot, SnapshotAgent, SnapshotConnector } from '../sync/snapshot.js';
-import { ConnectorIndex } from './connector-index.js';
-import { connectorTypeOf } from './connector-runtime.js';
+
+import { ConnectorIndex } from '../../connectors/connector-index.js';
+import { getConnectorType } from '../../connectors/registry.js';
+import type { KillSwitchEntry } from '../../decide/types.js';
+import type { GatewayConfigSnapshot, SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
+import type { AgentDirectory } from '../pipeline/identity.js';
 import { type CompiledDecisions, compileDecisions } from './decision-engine.js';
-import type { AgentDirectory } from './identity.js';
 
 export interface RuntimeConfig extends AgentDirectory {
   readonly snapshot: GatewayConfigSnapshot;
@@ -31,7 +32,7 @@ export function compileRuntimeConfig(
   const connectorsByName = new Map(snapshot.connectors.map((c) => [c.name, c]));
   const connectors = new ConnectorIndex(snapshot.connectors, (c) => {
     if (c.domains.length > 0) return c.domains;
-    return connectorTypeOf(c.type)?.defaultDomains(c.options) ?? [];
+    return getConnectorType(c.type)?.defaultDomains(c.options) ?? [];
   });
   const killSwitch = mergeKillSwitch(snapshot.killSwitch, localKillSwitch);
   return {

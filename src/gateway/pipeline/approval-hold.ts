@@ -1,10 +1,10 @@
 // The one place a require_approval decision waits. Approvals arrive with a later issue; until then the
 // hold answers at once with 403 approval_required. Replacing this function (holding the request open
 // until the control plane decides, bounded by the hold timeout) changes nothing else in the pipeline.
-import type { ActionMatch } from '../connectors/types.js';
-import type { Decision } from '../decide/types.js';
-import type { ErrorCode } from '../errors/codes.js';
-import type { SnapshotAgent, SnapshotConnector } from '../sync/snapshot.js';
+import type { ActionMatch } from '../../connectors/types.js';
+import type { Decision } from '../../decide/types.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 
 export interface HoldRequest {
   requestId: string;

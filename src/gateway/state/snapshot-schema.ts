@@ -2,7 +2,7 @@
 // and the cached copy in gateway.db, which a hand edit could break). Strict on what the proxy relies
 // on (identities, hosts, ports); policies are validated again when compiled.
 import { z } from 'zod';
-import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
+import type { GatewayConfigSnapshot } from '../../sync/snapshot.js';
 
 const name = z.string().min(1).max(128);
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO-8601 timestamp');

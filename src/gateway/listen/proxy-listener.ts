@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
-import { renderProblem } from './problem.js';
+import { renderProblem } from '../api/problem.js';
 
 export interface ListenerHandlers {
   /** Origin-form requests: the gateway API on the shared port, a refusal on agent ports. */

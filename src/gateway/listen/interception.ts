@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import type * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { PresentedIdentity } from './identity.js';
+import type { PresentedIdentity } from '../pipeline/identity.js';
 
 /** What a tunnel was opened for; attached to each socket handed to the inner server. */
 export interface TunnelContext {

@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
+import { normaliseHost } from '../../connectors/connector-index.js';
+import { type ProblemInput, sendProblem, writeProblemToSocket } from '../api/problem.js';
+import { isWebSocketUpgrade } from '../forward/forward-headers.js';
+import { type ForwarderDeps, forwardHttp } from '../forward/http-forwarder.js';
+import { forwardWebSocket } from '../forward/websocket-forwarder.js';
+import type { TunnelContext } from '../listen/interception.js';
 import { type AdmissionDeps, admit } from './admission.js';
-import { normaliseHost } from './connector-index.js';
-import { isWebSocketUpgrade } from './forward-headers.js';
-import { type ForwarderDeps, forwardHttp } from './http-forwarder.js';
 import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
-import type { TunnelContext } from './interception.js';
-import { type ProblemInput, sendProblem, writeProblemToSocket } from './problem.js';
-import { forwardWebSocket } from './websocket-forwarder.js';
 
 export interface HandlerDeps {
   admission: AdmissionDeps;

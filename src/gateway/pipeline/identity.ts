@@ -7,7 +7,7 @@
 // the key. Nothing is cached between requests: every request (and every request inside a tunnel) is
 // checked against the current configuration, so removal, suspension or key revocation applies at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { SnapshotAgent } from '../sync/snapshot.js';
+import type { SnapshotAgent } from '../../sync/snapshot.js';
 
 export interface AgentDirectory {
   agentsByName: ReadonlyMap<string, SnapshotAgent>;
