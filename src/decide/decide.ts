@@ -45,9 +45,12 @@ export function describeMatchedRule(m: MatchedRule): string {
   return `policy ${m.policy} / rule ${m.rule} → ${verdict}${m.reason === '' ? '' : `: ${m.reason}`}`;
 }
 
-/** The reasons as one sentence, for a problem+json `detail` or a log line. */
+/**
+ * The reasons as one sentence: the one wording of a decision, for a problem+json `detail`, the
+ * traffic log and the outbox event. A decision without reasons is worded by its code.
+ */
 export function decisionDetail(decision: Decision): string {
-  return decision.reasons.join('; ');
+  return decision.reasons.join('; ') || decision.code.replaceAll('_', ' ');
 }
 
 function decideEnforced(state: DecisionState, req: DecisionRequest): Decision {

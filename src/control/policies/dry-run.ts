@@ -7,6 +7,7 @@ import { getConnectorType } from '../../connectors/registry.js';
 import type { Risk } from '../../connectors/types.js';
 import { decide } from '../../decide/decide.js';
 import { compilePolicies } from '../../decide/evaluate.js';
+import { outcome, outcomeVerdict } from '../../decide/outcome.js';
 import { matchesActionPattern } from '../../decide/patterns.js';
 import type { Decision, Verdict } from '../../decide/types.js';
 import { AppError } from '../../errors/codes.js';
@@ -139,6 +140,8 @@ export async function dryRun(db: Db, input: DryRunInput, now: Date): Promise<Dry
       now: at,
     },
   );
+  // What the gateway would do with it (no rate-limit token is taken here).
+  const next = agent.status === 'suspended' ? undefined : outcome({ decision, mode: agent.mode });
   // The gateway refuses a suspended agent before deciding; the decision is still shown for context.
   if (agent.status === 'suspended') {
     decision = {
@@ -151,8 +154,8 @@ export async function dryRun(db: Db, input: DryRunInput, now: Date): Promise<Dry
   }
   const answer: DryRunAnswer = {
     ...base,
-    verdict: decision.verdict,
-    code: decision.code,
+    verdict: next ? outcomeVerdict(next) : decision.verdict,
+    code: next?.code ?? decision.code,
     reasons: decision.reasons,
     permission: decision.permission ? { ...decision.permission, id: String(decision.permission.id) } : null,
     matched_rules: decision.matchedRules.map((m) => ({

@@ -7,7 +7,6 @@ import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
 
 export const PROBLEM_TYPE_BASE = 'https://tameflare.dev/problems/';
 export const REQUEST_ID_HEADER = 'X-TameFlare-Request-Id';
-export const KILL_SWITCH_HEADER = 'X-TameFlare-Kill-Switch';
 export const PROXY_AUTHENTICATE = 'Basic realm="tameflare"';
 
 export interface ProblemInput {
@@ -17,7 +16,7 @@ export interface ProblemInput {
   agent?: string | undefined;
   action?: string | undefined;
   approvalId?: string | undefined;
-  /** Extra response headers (Retry-After, Proxy-Authenticate, ...). */
+  /** Extra response headers (Retry-After, X-TameFlare-Kill-Switch, Proxy-Authenticate, ...). */
   headers?: Record<string, string> | undefined;
 }
 
@@ -55,7 +54,6 @@ export function renderProblem(input: ProblemInput): RenderedProblem {
     ...lowerCaseKeys(input.headers),
   };
   if (input.code === 'agent_unknown') headers['proxy-authenticate'] ??= PROXY_AUTHENTICATE;
-  if (input.code === 'kill_switch_active') headers[KILL_SWITCH_HEADER.toLowerCase()] = 'active';
   return { status, headers, body };
 }
 

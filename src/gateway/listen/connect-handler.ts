@@ -16,11 +16,10 @@ import { normaliseHost } from '../../connectors/connector-index.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import { type ProblemInput, renderProblem } from '../api/problem.js';
 import { describeUpstreamError, type Upstream } from '../forward/upstream.js';
-import type { HoldForApproval } from '../pipeline/approval-hold.js';
 import { identify, presentedIdentity, presentedNothing } from '../pipeline/identity.js';
-import { type RecordDeps, RequestRecord } from '../pipeline/request-record.js';
+import { RequestRecord } from '../pipeline/request-record.js';
+import { type OutcomeDeps, resolveOutcome } from '../pipeline/resolve-outcome.js';
 import type { ActiveConnections } from '../state/active-connections.js';
-import type { RateLimits } from '../state/decision-engine.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
 import { parseCertificateHost } from '../tls/certificate-host.js';
 import {
@@ -29,11 +28,8 @@ import {
   rawTunnelConnectServer,
 } from './interception.js';
 
-export interface ConnectDeps {
+export interface ConnectDeps extends OutcomeDeps {
   config(): RuntimeConfig;
-  records: RecordDeps;
-  rateLimits: RateLimits;
-  hold: HoldForApproval;
   upstream: Upstream;
   secureContextFor(host: string): Promise<SecureContext>;
   interception: InterceptionOptions;
@@ -102,67 +98,20 @@ export function createConnectHandler(deps: ConnectDeps) {
     // A raw tunnel: one decision for the whole tunnel.
     record.open();
     record.entry.connector = connector.name;
-    record.entry.action = 'tunnel.connect';
-    record.params = { host, port };
-    const decision = cfg.decisions.decide({
-      agent: { name: agent.name, mode: agent.mode, labels: agent.labels },
-      connector: { name: connector.name, type: connector.type },
-      action: 'tunnel.connect',
-      params: { host, port },
-      risk: 'medium',
+    const resolved = await resolveOutcome(deps, cfg.decisions, {
+      requestId,
+      record,
+      agent,
+      connector,
+      match: { action: 'tunnel.connect', params: { host, port }, risk: 'medium' },
       method: 'CONNECT',
       host,
       path: '',
       now: deps.now(),
+      signal: () => new AbortController().signal,
     });
-    const monitor = agent.mode === 'monitor';
+    if (!resolved.ok) return fail(resolved.problem);
     const base = { agent: agent.name, action: 'tunnel.connect' };
-    const words = decision.reasons.join('; ') || decision.code;
-    if (decision.code === 'kill_switch_active') {
-      record.decided({ ...decision, verdict: 'deny' }, false);
-      return fail({ code: 'kill_switch_active', detail: words, ...base });
-    }
-    if (decision.verdict === 'allow') {
-      const limited = deps.rateLimits.check(agent.name, connector.name, 'tunnel.connect');
-      if (!limited.ok) {
-        const reason = `rate limit ${limited.rule} exceeded; retry in ${limited.retryAfterSeconds} s`;
-        deps.records.metrics.rateLimited.inc();
-        record.decided(decision, monitor, { code: 'rate_limited', reason });
-        if (!monitor) {
-          fail({
-            code: 'rate_limited',
-            detail: reason,
-            ...base,
-            headers: { 'retry-after': String(limited.retryAfterSeconds) },
-          });
-        }
-      } else record.decided(decision, monitor);
-    } else record.decided(decision, monitor);
-    if (decision.verdict === 'deny') {
-      fail({
-        code: decision.code === 'policy_denied' ? 'policy_denied' : 'permission_denied',
-        detail: words,
-        ...base,
-      });
-    }
-    if (decision.verdict === 'require_approval') {
-      const outcome = await deps.hold(
-        {
-          requestId,
-          agent,
-          connector,
-          match: { action: 'tunnel.connect', params: { host, port }, risk: 'medium' },
-          decision,
-          method: 'CONNECT',
-          host,
-          path: '',
-        },
-        new AbortController().signal,
-      );
-      if (outcome.verdict === 'deny') {
-        fail({ code: outcome.code, detail: outcome.detail, ...base, approvalId: outcome.approvalId });
-      }
-    }
     let upstreamSocket: net.Socket;
     try {
       upstreamSocket = await deps.upstream.connectRaw(host, port);

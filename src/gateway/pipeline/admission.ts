@@ -7,23 +7,18 @@ import type { Logger } from 'pino';
 import { normaliseHost } from '../../connectors/connector-index.js';
 import { getConnectorType } from '../../connectors/registry.js';
 import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
-import type { Decision } from '../../decide/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
-import type { RateLimits } from '../state/decision-engine.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
-import type { HoldForApproval } from './approval-hold.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
 import { readBoundedBody } from './request-body.js';
-import { loggablePath, type RecordDeps, RequestRecord } from './request-record.js';
+import { loggablePath, RequestRecord } from './request-record.js';
+import { type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
 
-export interface AdmissionDeps {
+export interface AdmissionDeps extends OutcomeDeps {
   config(): RuntimeConfig;
-  records: RecordDeps;
-  rateLimits: RateLimits;
-  hold: HoldForApproval;
   maxBodyBytes: number;
   logger: Logger;
   now(): Date;
@@ -166,84 +161,22 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
       agent: agent.name,
     });
   }
-  record.entry.action = match.action;
-  record.params = match.params;
 
-  // 5. decide, then rate limits
-  const decision: Decision = cfg.decisions.decide({
-    agent: { name: agent.name, mode: agent.mode, labels: agent.labels },
-    connector: { name: connector.name, type: connector.type },
-    action: match.action,
-    params: match.params,
-    risk: match.risk,
+  // 5-6. decide, rate-limit, record the decision, hold for approval
+  const resolved = await resolveOutcome(deps, cfg.decisions, {
+    requestId,
+    record,
+    agent,
+    connector,
+    match,
     method,
     host: input.host,
     path,
     now,
+    signal: input.signal,
   });
-  const monitor = agent.mode === 'monitor';
-  const problemBase = { agent: agent.name, action: match.action };
-  // The kill switch is never shadowed by monitor mode: it exists to stop traffic.
-  if (decision.code === 'kill_switch_active') {
-    record.decided({ ...decision, verdict: 'deny' }, false);
-    return {
-      ok: false,
-      record,
-      problem: { code: 'kill_switch_active', detail: words(decision), requestId, ...problemBase },
-    };
-  }
-  if (decision.verdict === 'allow') {
-    const limited = deps.rateLimits.check(agent.name, connector.name, match.action);
-    if (!limited.ok) {
-      const reason = `rate limit ${limited.rule} exceeded; retry in ${limited.retryAfterSeconds} s`;
-      deps.records.metrics.rateLimited.inc();
-      record.decided(decision, monitor, { code: 'rate_limited', reason });
-      if (!monitor) {
-        return {
-          ok: false,
-          record,
-          problem: {
-            code: 'rate_limited',
-            detail: reason,
-            requestId,
-            ...problemBase,
-            headers: { 'retry-after': String(limited.retryAfterSeconds) },
-          },
-        };
-      }
-      return { ok: true, record, agent, connector, type, match, body };
-    }
-  }
-  // 6. record the decision
-  record.decided(decision, monitor);
-  if (decision.verdict === 'deny') {
-    const code: ErrorCode = decision.code === 'policy_denied' ? 'policy_denied' : 'permission_denied';
-    return { ok: false, record, problem: { code, detail: words(decision), requestId, ...problemBase } };
-  }
-  if (decision.verdict === 'require_approval') {
-    const outcome = await deps.hold(
-      { requestId, agent, connector, match, decision, method, host: input.host, path },
-      input.signal(),
-    );
-    if (outcome.verdict === 'deny') {
-      return {
-        ok: false,
-        record,
-        problem: {
-          code: outcome.code,
-          detail: outcome.detail,
-          requestId,
-          ...problemBase,
-          approvalId: outcome.approvalId,
-        },
-      };
-    }
-  }
+  if (!resolved.ok) return { ok: false, record, problem: resolved.problem };
   return { ok: true, record, agent, connector, type, match, body };
-}
-
-function words(decision: Decision): string {
-  return decision.reasons.join('; ') || decision.code.replaceAll('_', ' ');
 }
 
 /** Inside a tunnel, the Host header must name the CONNECT target (a missing one is taken as it). */

@@ -2,6 +2,7 @@
 // hold answers at once with 403 approval_required. Replacing this function (holding the request open
 // until the control plane decides, bounded by the hold timeout) changes nothing else in the pipeline.
 import type { ActionMatch } from '../../connectors/types.js';
+import { decisionDetail } from '../../decide/decide.js';
 import type { Decision } from '../../decide/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
@@ -28,6 +29,6 @@ export const refuseApprovalRequired: HoldForApproval = async (request) => ({
   verdict: 'deny',
   code: 'approval_required',
   detail:
-    `${request.match.action} requires approval (${request.decision.reasons.join('; ') || 'approval required'}); ` +
+    `${request.match.action} requires approval (${decisionDetail(request.decision)}); ` +
     'this gateway cannot hold requests for approval yet, so the request was not sent',
 });

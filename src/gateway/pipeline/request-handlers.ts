@@ -71,31 +71,25 @@ export function createRequestHandlers(deps: HandlerDeps) {
     };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
-    const requestId = randomUUID();
-    const admitted = await admit(deps.admission, {
-      requestId,
+  /** Admission for a resolved request; `side` is the agent's end, whose closing ends a hold. */
+  function admitResolved(req: IncomingMessage, r: Resolved, upgrade: boolean, side: ServerResponse | Duplex) {
+    return admit(deps.admission, {
+      requestId: randomUUID(),
       req,
-      secure: r.secure,
-      host: r.host,
-      port: r.port,
-      target: r.target,
-      who: r.who,
-      tunnel: r.tunnel,
-      upgrade: false,
-      signal: () => goneSignal(res),
+      ...r,
+      upgrade,
+      signal: () => goneSignal(side),
     });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
+    const admitted = await admitResolved(req, r, false, res);
     if (!admitted.ok) {
       answer(res, admitted.problem, admitted.close);
       admitted.record.finish({ status: res.statusCode });
       return;
     }
-    forwardHttp(deps.forwarder, admitted, req, res, {
-      secure: r.secure,
-      host: r.host,
-      port: r.port,
-      path: r.target,
-    });
+    forwardHttp(deps.forwarder, admitted, req, res, forwardTarget(r));
   }
 
   function run(req: IncomingMessage, res: ServerResponse, r: Resolved | string): void {
@@ -123,30 +117,13 @@ export function createRequestHandlers(deps: HandlerDeps) {
       writeProblemToSocket(socket, { code: 'bad_request', detail, requestId: randomUUID() });
       return;
     }
-    const requestId = randomUUID();
-    const admitted = await admit(deps.admission, {
-      requestId,
-      req,
-      secure: r.secure,
-      host: r.host,
-      port: r.port,
-      target: r.target,
-      who: r.who,
-      tunnel: r.tunnel,
-      upgrade: true,
-      signal: () => goneSignal(socket),
-    });
+    const admitted = await admitResolved(req, r, true, socket);
     if (!admitted.ok) {
       const p = writeProblemToSocket(socket, admitted.problem);
       admitted.record.finish({ status: p.status });
       return;
     }
-    forwardWebSocket(deps.forwarder, admitted, req, socket, head, {
-      secure: r.secure,
-      host: r.host,
-      port: r.port,
-      path: r.target,
-    });
+    forwardWebSocket(deps.forwarder, admitted, req, socket, head, forwardTarget(r));
   }
 
   function upgradeSafely(req: IncomingMessage, socket: Duplex, head: Buffer, r: Resolved | string): void {
@@ -184,6 +161,10 @@ export function createRequestHandlers(deps: HandlerDeps) {
       upgradeSafely(req, socket, head, resolve(req, null, tunnel));
     },
   };
+}
+
+function forwardTarget(r: Resolved): { secure: boolean; host: string; port: number; path: string } {
+  return { secure: r.secure, host: r.host, port: r.port, path: r.target };
 }
 
 /** The first request is in: from here on the inner server's keep-alive timeout governs idleness. */

@@ -2,6 +2,7 @@
 // describes it, and its metrics. Written once per request, whatever path it takes (refused, held,
 // forwarded, cut), so every row ends complete.
 import { redactQuery } from '../../connectors/credential.js';
+import type { Outcome } from '../../decide/outcome.js';
 import type { Decision } from '../../decide/types.js';
 import type { GatewayMetrics } from '../api/gateway-metrics.js';
 import {
@@ -87,33 +88,34 @@ export class RequestRecord {
     this.eventType = 'action.denied';
   }
 
-  /** Records the decision (step 6); touches the row so a long request shows it before completing. */
-  decided(decision: Decision, monitor: boolean, override?: { code: string; reason: string }): void {
-    const wouldDeny = monitor && decision.wouldHave !== undefined && decision.wouldHave !== 'allow';
-    this.entry.mode = monitor ? 'monitor' : 'enforce';
-    this.reasons = override ? [override.reason] : decision.reasons;
-    this.code = override?.code ?? decision.code;
-    if (override && !monitor) {
-      this.entry.decision = 'deny';
-      this.entry.reason = `${override.code}: ${override.reason}`;
-      this.eventType = 'action.denied';
-    } else if (override) {
-      this.entry.decision = 'allow';
-      this.entry.reason = `would deny: ${override.reason}`;
-      this.eventType = 'action.would_deny';
-    } else if (wouldDeny) {
-      this.entry.decision = 'allow';
-      this.entry.reason = `would ${decision.wouldHave === 'deny' ? 'deny' : 'require approval'}: ${decision.reasons.join('; ')}`;
-      this.eventType = 'action.would_deny';
-    } else {
-      this.entry.decision = decision.verdict;
-      this.entry.reason = decision.reasons.join('; ') || null;
-      this.eventType =
-        decision.verdict === 'allow'
-          ? 'action.allowed'
-          : decision.verdict === 'require_approval'
-            ? 'action.pending_approval'
-            : 'action.denied';
+  /** Records what the decision led to (step 6); touches the row so a long request shows it before completing. */
+  decided(decision: Decision, next: Outcome): void {
+    this.entry.mode = next.mode;
+    this.code = next.code;
+    // A rate limit overrides the decision's reasons: it is why the request was (or would be) refused.
+    this.reasons = next.rateLimited ? [next.detail] : decision.reasons;
+    switch (next.kind) {
+      case 'refuse':
+        this.entry.decision = 'deny';
+        // Like `refused`, a refusal the decision did not make names its code.
+        this.entry.reason = next.rateLimited ? `${next.code}: ${next.detail}` : next.detail;
+        this.eventType = 'action.denied';
+        break;
+      case 'monitor-forward':
+        this.entry.decision = 'allow';
+        this.entry.reason = `would ${next.wouldHave === 'deny' ? 'deny' : 'require approval'}: ${next.detail}`;
+        this.eventType = 'action.would_deny';
+        break;
+      case 'hold':
+        this.entry.decision = 'require_approval';
+        this.entry.reason = next.detail;
+        this.eventType = 'action.pending_approval';
+        break;
+      case 'forward':
+        this.entry.decision = 'allow';
+        this.entry.reason = next.detail;
+        this.eventType = 'action.allowed';
+        break;
     }
     if (this.#open) this.#deps.writer.touch(this.entry);
   }

@@ -1,0 +1,82 @@
+// Steps 5-6 of the pipeline for a request mapped to an action, whether it came as a plain request, a
+// request inside a tunnel, a WebSocket handshake or a raw tunnel's CONNECT: decide, take a rate-limit
+// token, turn both into an outcome (src/decide/outcome.ts), record it, and hold for approval when the
+// outcome says so. The answer is either "go on" or the problem to refuse with.
+import type { ActionMatch } from '../../connectors/types.js';
+import { outcome, takesRateLimitToken } from '../../decide/outcome.js';
+import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
+import type { ProblemInput } from '../api/problem.js';
+import type { CompiledDecisions, RateLimits } from '../state/decision-engine.js';
+import type { HoldForApproval } from './approval-hold.js';
+import type { RecordDeps, RequestRecord } from './request-record.js';
+
+export interface OutcomeDeps {
+  records: RecordDeps;
+  rateLimits: RateLimits;
+  hold: HoldForApproval;
+}
+
+export interface MappedRequest {
+  requestId: string;
+  record: RequestRecord;
+  agent: SnapshotAgent;
+  connector: SnapshotConnector;
+  match: ActionMatch;
+  method: string;
+  host: string;
+  /** The path without its query. */
+  path: string;
+  now: Date;
+  /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
+  signal(): AbortSignal;
+}
+
+export type Resolution = { ok: true } | { ok: false; problem: ProblemInput };
+
+export async function resolveOutcome(
+  deps: OutcomeDeps,
+  decisions: CompiledDecisions,
+  request: MappedRequest,
+): Promise<Resolution> {
+  const { requestId, record, agent, connector, match, method, host, path } = request;
+  record.entry.action = match.action;
+  record.params = match.params;
+  const decision = decisions.decide({
+    agent: { name: agent.name, mode: agent.mode, labels: agent.labels },
+    connector: { name: connector.name, type: connector.type },
+    action: match.action,
+    params: match.params,
+    risk: match.risk,
+    method,
+    host,
+    path,
+    now: request.now,
+  });
+  const rateLimit = takesRateLimitToken(decision)
+    ? deps.rateLimits.check(agent.name, connector.name, match.action)
+    : undefined;
+  const next = outcome({ decision, mode: agent.mode, rateLimit });
+  if (next.rateLimited) deps.records.metrics.rateLimited.inc();
+  record.decided(decision, next);
+
+  const problemBase = { requestId, agent: agent.name, action: match.action };
+  if (next.kind === 'refuse') {
+    return {
+      ok: false,
+      problem: { ...problemBase, code: next.code, detail: next.detail, headers: next.headers },
+    };
+  }
+  if (next.kind === 'hold') {
+    const held = await deps.hold(
+      { requestId, agent, connector, match, decision, method, host, path },
+      request.signal(),
+    );
+    if (held.verdict === 'deny') {
+      return {
+        ok: false,
+        problem: { ...problemBase, code: held.code, detail: held.detail, approvalId: held.approvalId },
+      };
+    }
+  }
+  return { ok: true };
+}
