@@ -8,25 +8,25 @@ import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
-import { registerControlSyncRoutes } from '../sync/control-sync-routes.js';
-import { authenticateHook } from './auth/authenticate.js';
-import { ConfigChanges } from './config/config-changes.js';
-import { createGatewayLink } from './gateway-link.js';
+import { registerAgentRoutes } from './agents/agent-routes.js';
+import { registerAuthRoutes } from './auth/auth-routes.js';
+import { installRouteGuard } from './auth/route-guard.js';
+import { registerConfigRoutes } from './config-document/config-routes.js';
+import { registerConnectorRoutes } from './connectors/connector-routes.js';
+import { registerDryRunRoutes } from './dry-run/dry-run-routes.js';
+import { ConfigChanges } from './gateways/config-changes.js';
+import { createGatewayLink } from './gateways/gateway-link.js';
+import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
+import { registerHealthRoutes } from './health/health-routes.js';
 import { errorBody, handleError } from './http-errors.js';
+import { registerKillSwitchRoutes } from './kill-switch/kill-switch-routes.js';
+import { registerMaintenanceRoutes } from './maintenance/maintenance-routes.js';
 import { collectOpenApi } from './openapi.js';
-import { registerAgentRoutes } from './routes/agent-routes.js';
-import { registerAuthRoutes } from './routes/auth-routes.js';
-import { registerConfigRoutes } from './routes/config-routes.js';
-import { registerConnectorRoutes } from './routes/connector-routes.js';
-import { registerDryRunRoutes } from './routes/dry-run-routes.js';
-import { registerHealthRoutes } from './routes/health-routes.js';
-import { registerKillSwitchRoutes } from './routes/kill-switch-routes.js';
-import { registerMaintenanceRoutes } from './routes/maintenance-routes.js';
-import { registerPermissionRoutes } from './routes/permission-routes.js';
-import { registerPolicyRoutes } from './routes/policy-routes.js';
-import { registerRateLimitRoutes } from './routes/rate-limit-routes.js';
-import type { ConfigRouteDeps } from './routes/route-deps.js';
-import { registerTrafficRoutes } from './routes/traffic-routes.js';
+import { registerPermissionRoutes } from './permissions/permission-routes.js';
+import { registerPolicyRoutes } from './policies/policy-routes.js';
+import { registerRateLimitRoutes } from './rate-limits/rate-limit-routes.js';
+import type { ConfigRouteDeps } from './route-deps.js';
+import { registerTrafficRoutes } from './traffic/traffic-routes.js';
 
 export interface ControlPlaneDeps {
   config: Config;
@@ -41,7 +41,10 @@ export interface ControlPlaneDeps {
   signingKeys?: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
   /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
   serviceToken?: Secret | undefined;
-  /** Extra route registrations (other parts of the product add theirs through this). */
+  /**
+   * Extra route registrations (other parts of the product add theirs through this). Each route also
+   * needs its line in ./route-roles.ts, or registering it throws.
+   */
   routes?: ((app: FastifyInstance, scope: 'v1' | 'root') => void)[] | undefined;
 }
 
@@ -51,6 +54,8 @@ export interface ControlPlane {
   start(): Promise<{ port: number }>;
   close(): Promise<void>;
   readonly address: { port: number } | undefined;
+  /** Every route served, as `METHOD /path` (the keys of ./route-roles.ts). */
+  routes(): string[];
 }
 
 export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
@@ -66,6 +71,13 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  const guard = installRouteGuard(app, {
+    db: deps.db.db,
+    now,
+    serviceToken: deps.serviceToken,
+    // Cleanup writes a signed anchor: without the signing key the endpoint cannot work at all.
+    maintenanceSecret: deps.signingKeys ? deps.config.maintenanceSecret : undefined,
+  });
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -79,16 +91,14 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now };
 
   registerHealthRoutes(app, { ...deps, now, startedAt });
-  registerControlSyncRoutes(app, {
+  registerGatewaySyncRoutes(app, {
     db: deps.db.db,
     changes,
-    serviceToken: deps.serviceToken,
     logger: deps.logger.child({ part: 'sync' }),
     now,
   });
   registerMaintenanceRoutes(app, {
     db: deps.db.db,
-    secret: deps.config.maintenanceSecret,
     retentionDays: deps.config.auditRetentionDays,
     keys: deps.signingKeys,
     now,
@@ -97,12 +107,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
 
   void app.register(
     async (v1) => {
-      v1.get('/openapi.json', { config: { public: true } }, async () => openapi());
-      v1.addHook('onRequest', async (req, reply) => {
-        if ((req.routeOptions.config as { public?: boolean } | undefined)?.public) return;
-        await authenticateHook(deps.db.db, now)(req);
-        void reply;
-      });
+      v1.get('/openapi.json', async () => openapi());
       registerAuthRoutes(v1, { db: deps.db.db });
       registerAgentRoutes(v1, configDeps);
       registerConnectorRoutes(v1, configDeps);
@@ -134,6 +139,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     async close() {
       await app.close();
     },
+    routes: guard.routes,
   };
 }
 

@@ -1,6 +1,7 @@
 // The OpenAPI document is collected from the route schemas themselves, so it cannot drift from what
 // the API validates.
 import type { FastifyInstance, RouteOptions } from 'fastify';
+import { accessOf } from './route-roles.js';
 
 interface Operation {
   method: string;
@@ -51,7 +52,10 @@ export function collectOpenApi(
         summary: s.summary,
         tags: s.tags,
         parameters: params.length ? params : undefined,
-        security: op.url === '/v1/auth/login' || op.url === '/api/maintenance/cleanup' ? [] : undefined,
+        // Only API-token routes use the document's bearer scheme.
+        security: ['public', 'maintenance'].includes(accessOf(op.method.toUpperCase(), op.url) ?? '')
+          ? []
+          : undefined,
         responses: { '200': { description: 'OK' }, default: { description: 'Error with a stable code' } },
       };
       if (s.body) entry.requestBody = { required: true, content: { 'application/json': { schema: s.body } } };

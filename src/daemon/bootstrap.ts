@@ -8,7 +8,7 @@ import {
   countUsers,
   createApiToken,
   createUser,
-} from '../control/accounts/accounts.js';
+} from '../control/accounts/account-store.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { type DataDirPaths, writePrivateFile } from './data-dir.js';
 

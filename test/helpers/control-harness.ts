@@ -8,7 +8,7 @@ import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
 import { signingKeys } from '../../src/audit/anchor.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { Secret } from '../../src/config/secret.js';
-import { createApiToken } from '../../src/control/accounts/accounts.js';
+import { createApiToken } from '../../src/control/accounts/account-store.js';
 import type { Role } from '../../src/control/accounts/roles.js';
 import { buildControlPlane, type ControlPlane } from '../../src/control/build-control-plane.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';

@@ -1,10 +1,11 @@
 // Who is calling the /v1 API. API tokens (tf_pat_…) arrive as `Authorization: Bearer`; dashboard
-// sessions come later through a cookie. Roles are checked per route with `requireRole`.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// sessions come later through a cookie. Which role a route needs is decided in ../route-roles.ts
+// and checked by ./route-guard.ts, never per route.
+import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-import { authenticateApiToken, type Principal } from '../accounts/accounts.js';
+import { authenticateApiToken, type Principal } from '../accounts/account-store.js';
 import { type Role, roleAtLeast } from '../accounts/roles.js';
 
 declare module 'fastify' {
@@ -20,28 +21,28 @@ export function bearerToken(req: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-export function authenticateHook(db: Kysely<LocalDatabase>, now: () => Date) {
-  return async (req: FastifyRequest): Promise<void> => {
-    const token = bearerToken(req);
-    const principal = token ? await authenticateApiToken(db, token, now()) : undefined;
-    if (!principal) {
-      throw new AppError('unauthenticated', 'a valid API token is required (Authorization: Bearer tf_pat_…)');
-    }
-    req.principal = principal;
-  };
+/** Sets `req.principal`, or refuses with 401. */
+export async function authenticate(
+  db: Kysely<LocalDatabase>,
+  req: FastifyRequest,
+  now: Date,
+): Promise<Principal> {
+  const token = bearerToken(req);
+  const principal = token ? await authenticateApiToken(db, token, now) : undefined;
+  if (!principal) {
+    throw new AppError('unauthenticated', 'a valid API token is required (Authorization: Bearer tf_pat_…)');
+  }
+  req.principal = principal;
+  return principal;
 }
 
-export function requireRole(role: Role) {
-  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const p = req.principal;
-    if (!p) throw new AppError('unauthenticated', 'authentication required');
-    if (!roleAtLeast(p.role, role)) {
-      throw new AppError('insufficient_role', `this needs the ${role} role; you are ${p.role}`, {
-        required_role: role,
-        role: p.role,
-      });
-    }
-  };
+export function checkRole(p: Principal, role: Role): void {
+  if (!roleAtLeast(p.role, role)) {
+    throw new AppError('insufficient_role', `this needs the ${role} role; you are ${p.role}`, {
+      required_role: role,
+      role: p.role,
+    });
+  }
 }
 
 export function principalOf(req: FastifyRequest): Principal {

@@ -3,13 +3,19 @@
 // event its API route writes, and the whole apply one `config.applied` event; if anything throws, the
 // transaction rolls all of it back.
 
+import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { pickAgentPort } from '../agents/agent-ports.js';
+import { portsInUse } from '../agents/agent-store.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
-import { pickAgentPort, portsInUse } from '../config/agent-ports.js';
-import { bumpAllConfigVersions, type Db, findGateway } from '../config/gateways.js';
+import type { Db } from '../db.js';
+import { bumpAllConfigVersions, findGateway } from '../gateways/gateway-store.js';
 import { deletePolicy, savePolicy } from '../policies/policy-store.js';
-import { removeRateLimit, setRateLimit } from '../policies/rate-limit-store.js';
+import { removeRateLimit, setRateLimit } from '../rate-limits/rate-limit-store.js';
+import type { LiveConfig } from './config-document.js';
+import { readLiveConfig } from './live-config.js';
 import type { ConfigPlan } from './plan-config.js';
 
 export interface ApplyContext {
@@ -26,6 +32,21 @@ export interface ApplyOutcome {
   newAgentKeys: Record<string, string>;
   /** Gateways whose configuration version was bumped (to notify after commit). */
   gatewayIds: string[];
+}
+
+/**
+ * Plans against the live state and applies the plan in one transaction, so nothing can change in
+ * between. `planFor` throws to refuse (nothing is written then).
+ */
+export async function planAndApply<T extends { plan: ConfigPlan }>(
+  db: Kysely<LocalDatabase>,
+  planFor: (live: LiveConfig) => T,
+  ctx: ApplyContext,
+): Promise<T & { outcome: ApplyOutcome }> {
+  return db.transaction().execute(async (trx) => {
+    const planned = planFor(await readLiveConfig(trx));
+    return { ...planned, outcome: await applyPlan(trx, planned.plan, ctx) };
+  });
 }
 
 export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): Promise<ApplyOutcome> {

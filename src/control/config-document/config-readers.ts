@@ -1,7 +1,7 @@
 // Small readers shared by the configuration document validators: each reports a problem at its path
 // and answers undefined, so one pass over a document collects every error.
 import { describeType, type IssueSink, isPlainObject, type PathSegment } from '../../decide/schema-reader.js';
-import { NAME_PATTERN } from '../routes/route-deps.js';
+import { NAME_PATTERN } from '../route-deps.js';
 
 const NAME = new RegExp(NAME_PATTERN);
 

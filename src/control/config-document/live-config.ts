@@ -3,7 +3,7 @@
 // neither is read.
 import { POLICY_KEYS, RULE_KEYS } from '../../decide/policy-schema.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
-import type { Db } from '../config/gateways.js';
+import type { Db } from '../db.js';
 import type {
   ConfigAgent,
   ConfigConnector,

@@ -8,7 +8,7 @@
 import { canonicalJson } from '../../audit/canonical-json.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
 import type { Issue, PathSegment } from '../../decide/schema-reader.js';
-import { rateLimitKey } from '../policies/rate-limit-store.js';
+import { rateLimitKey } from '../rate-limits/rate-limit-store.js';
 import {
   type ConfigAgent,
   type ConfigConnector,

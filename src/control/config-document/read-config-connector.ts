@@ -3,7 +3,7 @@
 // connectors without interception), so an applied connector is the one the API would have created.
 import { CONNECTOR_TYPES, getConnectorType } from '../../connectors/registry.js';
 import { describeType, type IssueSink, isPlainObject, type PathSegment } from '../../decide/schema-reader.js';
-import { AUTH_PATTERN, DOMAIN_PATTERN } from '../config/connector-shapes.js';
+import { AUTH_PATTERN, DOMAIN_PATTERN } from '../connectors/connector-shapes.js';
 import type { ConfigConnector } from './config-document.js';
 import { readBoolean, readName, readObject, readOptional } from './config-readers.js';
 

@@ -3,11 +3,14 @@
 // the caller's transaction, so history, ledger and live state cannot disagree. Version numbers keep
 // counting across a delete and re-create: a name's history is one line.
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { canonicalJson } from '../../audit/canonical-json.js';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
 import { AppError } from '../../errors/codes.js';
-import type { Db } from '../config/gateways.js';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { Db } from '../db.js';
+import { bumpAllConfigVersions } from '../gateways/gateway-store.js';
 
 export type PolicyChange = 'created' | 'updated' | 'enabled' | 'disabled' | 'rollback' | 'deleted';
 
@@ -71,6 +74,27 @@ export async function policyHistory(db: Db, name: string): Promise<PolicyVersion
     created_at: r.created_at,
     document: JSON.parse(r.document) as PolicyDocument,
   }));
+}
+
+/** The current version number of a policy, or null when there is none (never created, or deleted). */
+export async function currentPolicyVersion(db: Db, name: string): Promise<number | null> {
+  const row = await db.selectFrom('policies').select('version').where('name', '=', name).executeTakeFirst();
+  return row?.version ?? null;
+}
+
+/**
+ * Runs policy changes in one transaction. Policies apply to every gateway, so when `work` changed
+ * something every configuration version is bumped; the ids to notify after commit are returned.
+ */
+export async function changePolicies<T extends { changed: boolean }>(
+  db: Kysely<LocalDatabase>,
+  work: (trx: Db, ctx: PolicyWriteContext) => Promise<T>,
+  ctx: PolicyWriteContext,
+): Promise<{ result: T; gatewayIds: string[] }> {
+  return db.transaction().execute(async (trx) => {
+    const result = await work(trx, ctx);
+    return { result, gatewayIds: result.changed ? await bumpAllConfigVersions(trx) : [] };
+  });
 }
 
 export type SaveOutcome = { change: 'created' | 'updated' | 'unchanged'; record: PolicyRecord };

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { userEmail } from '../accounts/account-store.js';
+import { principalOf } from './authenticate.js';
+
+export function registerAuthRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
+  app.get(
+    '/auth/me',
+    { schema: { summary: "The caller's identity and role", tags: ['auth'] } },
+    async (req) => {
+      const p = principalOf(req);
+      const email = p.userId ? await userEmail(deps.db, p.userId) : null;
+      return { kind: p.kind, name: p.name, role: p.role, user_id: p.userId, email };
+    },
+  );
+}

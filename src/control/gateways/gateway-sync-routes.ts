@@ -1,0 +1,126 @@
+// The control plane's side of the gateway link (service token only, see ../route-roles.ts): a live configuration stream
+// (server-sent events, a full snapshot whenever the gateway's version changes) and the intake of
+// the gateway's outbox, which becomes `action.*` audit events exactly once and in order.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { buildSnapshot } from './build-snapshot.js';
+import type { ConfigChanges } from './config-changes.js';
+import { acceptGatewayEvents, type GatewayOutboxEvent } from './gateway-event-store.js';
+import { ensureGateway, markGatewaySeen } from './gateway-store.js';
+
+export interface GatewaySyncDeps {
+  db: Kysely<LocalDatabase>;
+  changes: ConfigChanges;
+  logger: Logger;
+  now: () => Date;
+  heartbeatMs?: number | undefined;
+}
+
+const GATEWAY_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
+
+export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyncDeps): void {
+  const log = deps.logger;
+  const streams = new Set<FastifyReply>();
+  // preClose, not onClose: server.close() waits for open connections, and a gateway's stream never
+  // ends by itself, so it must be ended first or shutdown hangs until the grace period runs out.
+  app.addHook('preClose', async () => {
+    for (const r of streams) r.raw.end();
+  });
+
+  app.get(
+    '/internal/gateway/stream',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['gateway'],
+          properties: {
+            gateway: { type: 'string', pattern: GATEWAY_NAME },
+            version: { type: 'string', maxLength: 40 },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      const { gateway: name, version } = req.query as { gateway: string; version?: string };
+      const gw = await ensureGateway(deps.db, name);
+      await markGatewaySeen(deps.db, gw.id, deps.now(), version ?? null);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      streams.add(reply);
+      let sent = -1;
+      let sending = Promise.resolve();
+      const send = () => {
+        sending = sending
+          .then(async () => {
+            if (res.destroyed) return;
+            const snapshot = await buildSnapshot(deps.db, gw.id, deps.now());
+            if (snapshot.version === sent) return;
+            sent = snapshot.version;
+            res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${JSON.stringify(snapshot)}\n\n`);
+          })
+          .catch((err: unknown) => log.error({ err }, 'could not send a configuration snapshot'));
+      };
+      const unsubscribe = deps.changes.subscribe((id) => {
+        if (id === gw.id) send();
+      });
+      const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.heartbeatMs ?? 15_000);
+      heartbeat.unref();
+      res.on('close', () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        streams.delete(reply);
+        log.info({ gateway: name }, 'gateway stream closed');
+      });
+      log.info({ gateway: name, version }, 'gateway stream opened');
+      send();
+    },
+  );
+
+  app.post(
+    '/internal/gateway/events',
+    {
+      bodyLimit: 16 * 1024 * 1024,
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['gateway', 'events'],
+          properties: {
+            gateway: { type: 'string', pattern: GATEWAY_NAME },
+            events: {
+              type: 'array',
+              maxItems: 5000,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['id', 'event_type', 'payload', 'created_at'],
+                properties: {
+                  id: { type: 'integer', minimum: 1 },
+                  event_type: { type: 'string', pattern: '^[a-z_]+(\\.[a-z_]+)+$' },
+                  payload: { type: 'string', maxLength: 1_000_000 },
+                  created_at: { type: 'string', maxLength: 40 },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const body = req.body as { gateway: string; events: GatewayOutboxEvent[] };
+      const gw = await ensureGateway(deps.db, body.gateway);
+      const acknowledged = await acceptGatewayEvents(deps.db, gw, body.events, deps.now());
+      return { acknowledged };
+    },
+  );
+}

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../config/config.js';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { OpenedDatabase } from '../../storage/open-database.js';
+import { databaseAnswers } from './health-store.js';
+
+export interface HealthDeps {
+  config: Config;
+  db: OpenedDatabase<LocalDatabase>;
+  metrics: Registry;
+  version: string;
+  now: () => Date;
+  startedAt: Date;
+  gatewayUrl?: (() => string | undefined) | undefined;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
+  app.get('/health', async (_req, reply) => {
+    const database = (await databaseAnswers(deps.db.db)) ? 'ok' : 'error';
+    const gatewayUrl = deps.gatewayUrl?.();
+    const gateway = gatewayUrl ? await probeGateway(gatewayUrl) : { configured: false };
+    const body = {
+      status: database === 'ok' ? 'ok' : 'degraded',
+      role: 'control',
+      version: deps.version,
+      uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
+      database,
+      gateway,
+    };
+    return reply.status(database === 'ok' ? 200 : 503).send(body);
+  });
+  app.get('/metrics', async (_req, reply) => {
+    const text = await deps.metrics.metrics();
+    return reply.type(deps.metrics.contentType).send(text);
+  });
+}
+
+async function probeGateway(url: string): Promise<Record<string, unknown>> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1500) });
+    const body = (await res.json()) as Record<string, unknown>;
+    return { configured: true, reachable: res.ok, status: body.status, version: body.version };
+  } catch (err) {
+    return { configured: true, reachable: false, error: (err as Error).message };
+  }
+}

@@ -1,0 +1,16 @@
+import type { Kysely } from 'kysely';
+import type { Config } from '../config/config.js';
+import type { LocalDatabase } from '../storage/local-schema.js';
+import type { ConfigChanges } from './gateways/config-changes.js';
+import type { GatewayLink } from './gateways/gateway-link.js';
+
+/** What the configuration routes are built from. */
+export interface ConfigRouteDeps {
+  db: Kysely<LocalDatabase>;
+  changes: ConfigChanges;
+  link: GatewayLink;
+  config: Pick<Config, 'gatewayName' | 'agentPortStart'>;
+  now: () => Date;
+}
+
+export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';

@@ -1,0 +1,84 @@
+// The minimum access of every route the control plane serves, in one place. The route guard
+// (auth/route-guard.ts) enforces it for every request, and a route missing from it cannot even be
+// registered: forgetting a line fails closed. test/control/route-roles.test.ts checks both ways.
+//
+// Threat model: a route whose role is decided in its own file is one forgotten `preHandler` away
+// from being open to every token. Here a reviewer sees every route's bar side by side.
+import type { Role } from './accounts/roles.js';
+
+/**
+ * `public`: no credential. `service`: the gateway link's shared token (GATEWAY_SERVICE_TOKEN).
+ * `maintenance`: MAINTENANCE_SECRET. A role: an API token (or session) of at least that role.
+ */
+export type RouteAccess = Role | 'public' | 'service' | 'maintenance';
+
+/** Keyed `METHOD /full/path` exactly as Fastify registers it (`:param` segments included). */
+export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
+  // the daemon's own, outside /v1
+  'GET /health': 'public',
+  'GET /metrics': 'public',
+  'POST /api/maintenance/cleanup': 'maintenance',
+  'GET /internal/gateway/stream': 'service',
+  'POST /internal/gateway/events': 'service',
+
+  'GET /v1/openapi.json': 'public',
+  'GET /v1/auth/me': 'viewer',
+
+  'GET /v1/agents': 'viewer',
+  'POST /v1/agents': 'admin',
+  'GET /v1/agents/:name': 'viewer',
+  'DELETE /v1/agents/:name': 'admin',
+  'POST /v1/agents/:name/suspend': 'admin',
+  'POST /v1/agents/:name/resume': 'admin',
+  'POST /v1/agents/:name/rotate-key': 'admin',
+  'POST /v1/agents/:name/session-keys': 'admin',
+  'DELETE /v1/agents/:name/session-keys/:id': 'admin',
+  'GET /v1/gateway-info': 'viewer',
+
+  'GET /v1/connectors': 'viewer',
+  'POST /v1/connectors': 'admin',
+  'DELETE /v1/connectors/:name': 'admin',
+  'PUT /v1/connectors/:name/credential': 'admin',
+  'DELETE /v1/connectors/:name/credential': 'admin',
+  'GET /v1/connector-types': 'viewer',
+  'GET /v1/connector-types/:type/actions': 'viewer',
+
+  'GET /v1/permissions': 'viewer',
+  'POST /v1/permissions': 'admin',
+  'DELETE /v1/permissions/:id': 'admin',
+  'POST /v1/permissions/preset': 'admin',
+
+  'GET /v1/policies': 'viewer',
+  'POST /v1/policies': 'admin',
+  'GET /v1/policies/:name': 'viewer',
+  'DELETE /v1/policies/:name': 'admin',
+  'POST /v1/policies/:name/enable': 'admin',
+  'POST /v1/policies/:name/disable': 'admin',
+  'GET /v1/policies/:name/versions': 'viewer',
+  'POST /v1/policies/:name/rollback': 'admin',
+  // Dry run only reads the configuration.
+  'POST /v1/dry-run': 'viewer',
+
+  'GET /v1/rate-limits': 'viewer',
+  'POST /v1/rate-limits': 'admin',
+  'DELETE /v1/rate-limits/:id': 'admin',
+
+  'GET /v1/kill-switch': 'viewer',
+  'POST /v1/kill-switch': 'owner',
+  'DELETE /v1/kill-switch': 'owner',
+
+  'GET /v1/config/export': 'viewer',
+  'POST /v1/config/apply': 'admin',
+
+  'GET /v1/traffic': 'viewer',
+};
+
+export function routeKey(method: string, url: string): string {
+  // Fastify adds a HEAD route for every GET; it is the GET's route and needs the same access.
+  return `${method === 'HEAD' ? 'GET' : method} ${url}`;
+}
+
+export function accessOf(method: string, url: string): RouteAccess | undefined {
+  const key = routeKey(method, url);
+  return Object.hasOwn(ROUTE_ROLES, key) ? ROUTE_ROLES[key] : undefined;
+}

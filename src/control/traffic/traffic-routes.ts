@@ -1,0 +1,57 @@
+// Traffic as the control plane knows it: the `action.*` events gateways ship through their outbox.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { LocalDatabase } from '../../storage/local-schema.js';
+import { type TrafficQuery, trafficEvents } from './traffic-store.js';
+
+export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
+  app.get(
+    '/traffic',
+    {
+      schema: {
+        summary: 'Recent proxied requests (oldest first)',
+        tags: ['traffic'],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            last: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+            agent: { type: 'string', maxLength: 63 },
+            decision: { type: 'string', maxLength: 32 },
+            after_id: { type: 'integer', minimum: 0 },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query as TrafficQuery;
+      const rows = await trafficEvents(deps.db, q);
+      const entries = rows.map((r) => {
+        const d = JSON.parse(r.details) as Record<string, unknown>;
+        return {
+          id: r.id,
+          created_at: (d.created_at as string | undefined) ?? r.created_at,
+          event_type: r.event_type,
+          request_id: d.request_id ?? null,
+          gateway: d.gateway ?? null,
+          agent: d.agent ?? null,
+          connector: d.connector ?? null,
+          action: d.action ?? null,
+          method: d.method ?? null,
+          host: d.host ?? null,
+          path: d.path ?? null,
+          decision: d.decision ?? null,
+          reason: d.reason ?? (Array.isArray(d.reasons) ? (d.reasons as string[]).join('; ') : null),
+          status: d.status ?? null,
+          latency_ms: d.latency_ms ?? null,
+          bytes_in: d.bytes_in ?? null,
+          bytes_out: d.bytes_out ?? null,
+          error: d.error ?? null,
+          mode: d.mode ?? null,
+        };
+      });
+      const lastId = rows.length ? rows[rows.length - 1]!.id : (q.after_id ?? 0);
+      return { entries, last_id: lastId };
+    },
+  );
+}
