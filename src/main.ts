@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CliError } from './cli/cli-error.js';
 import { runCli } from './cli/program.js';
 import { SECRET_ENV_VARS } from './config/resolve-config.js';
+import { ExitNow } from './daemon/lifecycle.js';
 
 function packageVersion(): string {
   try {
@@ -30,7 +31,10 @@ try {
     preloadPath: fileURLToPath(new URL('./agent-env/preload.js', import.meta.url)),
   });
 } catch (err) {
-  if (err instanceof CliError) {
+  if (err instanceof ExitNow) {
+    // A daemon whose shutdown cannot finish: whatever still holds the event loop is abandoned.
+    process.exit(err.exitCode);
+  } else if (err instanceof CliError) {
     process.stderr.write(`tameflare: ${err.message}\n`);
     process.exitCode = err.exitCode;
   } else {

@@ -1,7 +1,7 @@
 // How CLI commands talk to the running daemon: --url / TAMEFLARE_URL, a token from --token,
 // TAMEFLARE_TOKEN or the data dir's cli.token. "Not running" is said plainly, in one line.
 import { readFileSync } from 'node:fs';
-import { dataDirPaths } from '../daemon/data-dir-paths.js';
+import { dataDirPaths, resolveDataDir } from '../daemon/data-dir-paths.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 
@@ -20,7 +20,7 @@ export function resolveApiTarget(ctx: CliContext, flags: ApiFlags): ApiTarget {
   const url = (flags.url ?? ctx.env.TAMEFLARE_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   let token = flags.token ?? ctx.env.TAMEFLARE_TOKEN;
   if (!token) {
-    const file = dataDirPaths(flags.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare').cliToken;
+    const file = dataDirPaths(resolveDataDir(flags.dataDir, ctx.env)).cliToken;
     try {
       token = readFileSync(file, 'utf8').trim() || undefined;
     } catch {

@@ -1,6 +1,7 @@
 // The options every daemon-talking command shares (--data-dir, --url, --token, --json), declared
 // once so that their wording and precedence cannot drift between command groups.
 import type { Command } from 'commander';
+import { resolveDataDir } from '../daemon/data-dir-paths.js';
 import { ApiClient, resolveApiTarget } from './api-client.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
@@ -35,7 +36,7 @@ export function apiClientFor(ctx: CliContext, opts: ApiOptions): ApiClient {
 }
 
 export function dataDirOf(ctx: CliContext, opts: { dataDir?: string | undefined }): string {
-  return opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare';
+  return resolveDataDir(opts.dataDir, ctx.env);
 }
 
 /** A path segment from user input: encoded, so a name can never add segments or a query. */

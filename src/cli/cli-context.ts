@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Config, ConfigSources } from '../config/config.js';
 import { ConfigError, type FlagValues, resolveConfig } from '../config/resolve-config.js';
-import { dataDirPaths } from '../daemon/data-dir-paths.js';
+import { dataDirPaths, resolveDataDir } from '../daemon/data-dir-paths.js';
 import { CliError } from './cli-error.js';
 
 export interface CliContext {
@@ -27,8 +27,7 @@ export function printJson(ctx: CliContext, value: unknown): void {
 
 /** Resolves the daemon configuration: flags > env > data dir's config.yaml > defaults. */
 export function loadConfig(ctx: CliContext, flags: FlagValues): { config: Config; sources: ConfigSources } {
-  const dataDir = flags.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare';
-  const file = readConfigYaml(dataDirPaths(dataDir).configYaml);
+  const file = readConfigYaml(dataDirPaths(resolveDataDir(flags.dataDir, ctx.env)).configYaml);
   try {
     return resolveConfig({ flags, env: ctx.env, file });
   } catch (err) {

@@ -1,6 +1,7 @@
-// The gateway's builder: wires listeners, interception, the pipeline, upstream pooling, the traffic
-// log, the vault and the configuration together. Building binds nothing; start() binds; close()
-// releases in reverse order. See docs/gateway.md for how the parts fit.
+// The gateway's builder: wires the listeners, interception, the pipeline and the configuration state
+// around the services it is given (traffic log writer, vault, config store, upstream pool, leaf
+// certificates, metrics). Building binds nothing; start() binds; close() releases what it bound, in
+// reverse order. See docs/gateway.md for how the parts fit.
 import * as http from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
@@ -9,12 +10,11 @@ import type { KillSwitchScope } from '../decide/types.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
 import type { GatewayConfigSnapshot } from '../sync/snapshot.js';
-import { VaultStore } from '../vault/vault-store.js';
+import type { VaultStore } from '../vault/vault-store.js';
 import { createGatewayApi } from './api/gateway-api.js';
-import { createGatewayMetrics } from './api/gateway-metrics.js';
+import type { GatewayMetrics } from './api/gateway-metrics.js';
 import { createInternalApi } from './api/internal-api.js';
-import { createEgressGuard } from './egress/egress-guard.js';
-import { Upstream } from './forward/upstream.js';
+import type { Upstream } from './forward/upstream.js';
 import { AgentPorts } from './listen/agent-ports.js';
 import { createConnectHandler } from './listen/connect-handler.js';
 import {
@@ -26,39 +26,42 @@ import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './li
 import { refuseApprovalRequired } from './pipeline/approval-hold.js';
 import { createRequestHandlers } from './pipeline/request-handlers.js';
 import { ActiveConnections } from './state/active-connections.js';
-import { ConfigStore } from './state/config-store.js';
+import type { ConfigStore } from './state/config-store.js';
 import { createRateLimits } from './state/decision-engine.js';
 import { GatewayState } from './state/gateway-state.js';
 import type { RuntimeConfig } from './state/runtime-config.js';
-import type { CertificateAuthority } from './tls/certificate-authority.js';
-import { LeafCertificateCache } from './tls/leaf-certificates.js';
-import { type OutboxRow, TrafficLogWriter } from './traffic-log/traffic-log-writer.js';
+import type { LeafCertificateCache } from './tls/leaf-certificates.js';
+import type { OutboxRow, TrafficLogWriter } from './traffic-log/traffic-log-writer.js';
 
+/** What the gateway is told: where to listen and its limits (from the daemon's Config). */
 export interface GatewayOptions {
   host: string;
   port: number; // 9443 by default; 0 in tests (the real port is read back)
   agentPortStart: number; // 9444
-  upstreamCaPems: string[]; // extra roots for upstream TLS verification (--upstream-ca)
-  connectTo: { host: string; port: number; targetHost: string; targetPort: number }[]; // --connect-to
-  allowPrivateEgress: string[]; // CIDRs (--unsafe-allow-private-egress)
   maxBodyBytes: number; // cap for bodies a connector must read (413 beyond)
   serviceToken: Secret | undefined; // guards /internal/* (GATEWAY_SERVICE_TOKEN); undefined: /internal is 404
-  upstreamTimeoutMs?: number; // dispatch to response headers; 504 upstream_timeout beyond (default 300 s)
-  upstreamConnectTimeoutMs?: number; // TCP connect; 504 beyond (default 10 s)
-  shutdownGraceMs?: number; // how long close() lets in-flight requests finish (default 5 s)
-}
-
-export interface GatewayDeps {
-  options: GatewayOptions;
-  logger: Logger;
-  db: OpenedDatabase<GatewayDatabase>;
-  ca: CertificateAuthority;
-  masterKey: Buffer;
-  metrics: Registry;
-  now?: () => Date;
+  shutdownGraceMs: number; // how long close() lets in-flight requests finish
   version: string;
   /** More for /health from outside the gateway (the daemon adds the control plane link's state). */
   healthExtras?: (() => Record<string, unknown>) | undefined;
+}
+
+/**
+ * What the gateway is given, built by the composition root (src/daemon/gateway-services.ts), which
+ * also closes them: the gateway's own close() releases only what it bound and tracks.
+ */
+export interface GatewayServices {
+  db: OpenedDatabase<GatewayDatabase>;
+  writer: TrafficLogWriter;
+  vault: VaultStore;
+  store: ConfigStore;
+  upstream: Upstream;
+  leaves: LeafCertificateCache;
+  metrics: GatewayMetrics;
+  /** The process's Prometheus registry, served on /metrics. */
+  registry: Registry;
+  logger: Logger;
+  now: () => Date;
 }
 
 export interface Gateway {
@@ -91,26 +94,11 @@ export interface Gateway {
   deactivateKillSwitch(scope: KillSwitchScope): boolean;
 }
 
-export function buildGateway(deps: GatewayDeps): Gateway {
-  const { options, db, ca, version } = deps;
-  const logger = deps.logger;
-  const now = deps.now ?? (() => new Date());
+export function buildGateway(services: GatewayServices, options: GatewayOptions): Gateway {
+  const { db, writer, vault, store, upstream, leaves, metrics, logger, now } = services;
   const startedAt = Date.now();
-  const graceMs = options.shutdownGraceMs ?? 5_000;
-
-  const writer = new TrafficLogWriter(db.raw, { path: db.path, logger });
-  const metrics = createGatewayMetrics(deps.metrics, () => writer.queued);
-  const vault = new VaultStore(db.raw, deps.masterKey, now);
-  const store = new ConfigStore(db.raw);
+  const graceMs = options.shutdownGraceMs;
   const active = new ActiveConnections(metrics);
-  const leaves = new LeafCertificateCache(ca);
-  const upstream = new Upstream({
-    caPems: options.upstreamCaPems,
-    connectTo: options.connectTo,
-    egress: createEgressGuard({ allowCidrs: options.allowPrivateEgress }),
-    headersTimeoutMs: options.upstreamTimeoutMs ?? 300_000,
-    connectTimeoutMs: options.upstreamConnectTimeoutMs ?? 10_000,
-  });
   let minted = 0;
   metrics.leafCertsMinted.reset();
   const secureContextFor = async (host: string) => {
@@ -199,7 +187,7 @@ export function buildGateway(deps: GatewayDeps): Gateway {
   );
 
   const listenerHandlers: ListenerHandlers = {
-    originForm: createGatewayApi({ health: () => health(), registry: deps.metrics, internal, logger }),
+    originForm: createGatewayApi({ health: () => health(), registry: services.registry, internal, logger }),
     proxyRequest: handlers.proxyRequest,
     proxyUpgrade: handlers.proxyUpgrade,
     connect: createConnectHandler({
@@ -257,14 +245,14 @@ export function buildGateway(deps: GatewayDeps): Gateway {
       uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
       agents: state.config.snapshot.agents.length,
       connectors: state.config.snapshot.connectors.length,
-      version,
+      version: options.version,
       snapshot_version: state.config.snapshot.version,
       db: dbOk ? 'ok' : 'error',
       agent_ports: agentPorts.ports(),
       agent_port_errors: agentPorts.failures(),
       active_connections: active.size,
       traffic_log_queued: writer.queued,
-      ...deps.healthExtras?.(),
+      ...options.healthExtras?.(),
     };
   }
 
@@ -299,10 +287,10 @@ export function buildGateway(deps: GatewayDeps): Gateway {
         clearTimeout(grace);
         clearInterval(sweeper);
         active.cutAll('cut: the gateway is shutting down');
-        // Cut streams complete their rows on the next turns of the loop: let them land first.
+        // Cut streams complete their rows on the next turns of the loop: let them land, then wait
+        // until the rows are written (the writer itself is closed by the composition root).
         await new Promise((resolve) => setTimeout(resolve, 20));
-        await writer.close();
-        upstream.close();
+        await writer.drain();
       })();
       return closing;
     },

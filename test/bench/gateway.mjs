@@ -461,6 +461,7 @@ async function startBaseline(config, connectTo) {
 
 async function startGateway(config, connectTo) {
   const { buildGateway } = await load('src/gateway/gateway.js');
+  const { createGatewayServices } = await load('src/daemon/gateway-services.js');
   const { hashAgentKey } = await load('src/gateway/pipeline/identity.js');
   const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
   const { openDatabase } = await load('src/storage/open-database.js');
@@ -471,23 +472,22 @@ async function startGateway(config, connectTo) {
   const dir = mkdtempSync(join(tmpdir(), 'tameflare-bench-'));
   const db = await openDatabase(join(dir, 'gateway.db'), GATEWAY_MIGRATIONS);
   const key = `tf_agent_${randomBytes(24).toString('hex')}`;
-  const gateway = buildGateway({
-    options: {
-      host: '127.0.0.1',
-      port: 0,
-      agentPortStart: 20000,
-      upstreamCaPems: [config.upstreamCaPem],
-      connectTo,
-      allowPrivateEgress: ['127.0.0.0/8'],
-      maxBodyBytes: 1024 * 1024,
-      serviceToken: undefined,
-      shutdownGraceMs: 500,
-    },
-    logger: createLogger({ level: 'warn' }),
+  const services = createGatewayServices({
     db,
     ca: await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem),
     masterKey: randomBytes(32),
-    metrics: new Registry(),
+    upstream: { caPems: [config.upstreamCaPem], connectTo, allowPrivateEgress: ['127.0.0.0/8'] },
+    registry: new Registry(),
+    logger: createLogger({ level: 'warn' }),
+    now: () => new Date(),
+  });
+  const gateway = buildGateway(services, {
+    host: '127.0.0.1',
+    port: 0,
+    agentPortStart: 20000,
+    maxBodyBytes: 1024 * 1024,
+    serviceToken: undefined,
+    shutdownGraceMs: 500,
     version: 'bench',
   });
   const { port } = await gateway.start();
@@ -527,6 +527,7 @@ async function startGateway(config, connectTo) {
     ready: { port, user: 'bot', key },
     async close() {
       await gateway.close();
+      await services.close();
       const rows = db.raw.prepare('SELECT COUNT(*) AS n FROM traffic_log').get().n;
       await db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve-config.js';
+import { createContext } from '../../src/daemon/create-context.js';
 import { startDaemon } from '../../src/daemon/start-daemon.js';
 
 describe('startDaemon in process', () => {
@@ -37,5 +38,41 @@ describe('startDaemon in process', () => {
     }
     await expect(fetch(`${daemon.controlUrl}/health`)).rejects.toThrow();
     await expect(fetch(`${daemon.gatewayUrl}/health`)).rejects.toThrow();
+  });
+});
+
+describe('createContext', () => {
+  it('builds every service without binding; start() binds and reads port 0 back; close() releases', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tf-context-'));
+    const { config } = resolveConfig({
+      flags: { dataDir, port: '0', gatewayPort: '0', agentPortStart: '31100' },
+      env: {},
+    });
+    let t = Date.parse('2030-01-02T03:04:05Z');
+    const clock = () => new Date(t);
+    const context = await createContext(config, {
+      logger: pino({ level: 'silent' }),
+      now: clock,
+      adminPassword: 'context-password-123',
+    });
+    try {
+      expect(context.gateway?.address).toBeUndefined();
+      expect(context.control?.address).toBeUndefined();
+      expect(context.sync).toBeUndefined();
+      expect(context.paths.dir).toBe(dataDir);
+      const { controlUrl, gatewayUrl } = await context.start();
+      expect(gatewayUrl).toBe(`http://127.0.0.1:${context.gateway?.address?.port}`);
+      expect(controlUrl).toBe(`http://127.0.0.1:${context.control?.address?.port}`);
+      expect(context.gateway?.address?.port).not.toBe(0);
+      expect(context.bootstrap?.owner?.email).toBe('admin@localhost');
+      // The clock given to the context is the one the services read.
+      t += 3_600_000;
+      const health = (await (await fetch(`${controlUrl}/health`)).json()) as Record<string, unknown>;
+      expect(health['uptime_seconds']).toBe(3600);
+    } finally {
+      await context.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    await expect(fetch(`http://127.0.0.1:${context.gateway?.address?.port}/health`)).rejects.toThrow();
   });
 });

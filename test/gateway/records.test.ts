@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { fetch, ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/config/secret.js';
+import { createGatewayServices } from '../../src/daemon/gateway-services.js';
 import { buildGateway } from '../../src/gateway/gateway.js';
 import {
   createCertificateAuthority,
@@ -314,27 +315,28 @@ describe('restart', () => {
 
   it('the wrong master key stops start-up with a clear error', async () => {
     const pems = await createCertificateAuthority();
-    const gateway = buildGateway({
-      options: {
-        host: '127.0.0.1',
-        port: 0,
-        agentPortStart: 20000,
-        upstreamCaPems: [],
-        connectTo: [],
-        allowPrivateEgress: [],
-        maxBodyBytes: 1024,
-        serviceToken: undefined,
-      },
-      logger: createLogger({ level: 'silent' }),
+    const services = createGatewayServices({
       db: h.db,
       ca: await loadCertificateAuthority(pems.certPem, pems.keyPem),
       masterKey: randomBytes(32),
-      metrics: new Registry(),
+      upstream: { caPems: [], connectTo: [], allowPrivateEgress: [] },
+      registry: new Registry(),
+      logger: createLogger({ level: 'silent' }),
+      now: () => new Date(),
+    });
+    const gateway = buildGateway(services, {
+      host: '127.0.0.1',
+      port: 0,
+      agentPortStart: 20000,
+      maxBodyBytes: 1024,
+      serviceToken: undefined,
+      shutdownGraceMs: 200,
       version: 'x',
     });
     await expect(gateway.start()).rejects.toThrow(
       'the master key does not match the one this gateway.db was created with',
     );
     await gateway.close();
+    await services.close();
   });
 });

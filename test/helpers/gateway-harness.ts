@@ -11,7 +11,9 @@ import { Writable } from 'node:stream';
 import type { Selectable } from 'kysely';
 import { Registry } from 'prom-client';
 import { GATEWAY_MIGRATIONS } from '../../migrations/index.js';
+import type { ConnectToRule } from '../../src/config/config.js';
 import { Secret } from '../../src/config/secret.js';
+import { createGatewayServices } from '../../src/daemon/gateway-services.js';
 import { buildGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
 import { hashAgentKey } from '../../src/gateway/pipeline/identity.js';
 import { buildCaBundle } from '../../src/gateway/tls/ca-bundle.js';
@@ -69,7 +71,7 @@ export interface GatewayHarness {
 export interface HarnessOptions {
   allowPrivateEgress?: string[];
   maxBodyBytes?: number;
-  extraConnectTo?: GatewayOptions['connectTo'];
+  extraConnectTo?: ConnectToRule[];
   /** null: no service token, so /internal does not exist. */
   serviceToken?: string | null;
   mutate?: (s: GatewayConfigSnapshot) => void;
@@ -244,48 +246,59 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
   });
   const db = await openDatabase<GatewayDatabase>(join(dir, 'gateway.db'), GATEWAY_MIGRATIONS);
   const masterKey = randomBytes(32);
+  const connectTo: ConnectToRule[] = [
+    { host: 'api.github.com', port: 443, targetHost: '127.0.0.1', targetPort: githubServer.port },
+    { host: 'raw.test', port: 443, targetHost: '127.0.0.1', targetPort: githubServer.port },
+    { host: 'localhost', port: 443, targetHost: 'localhost', targetPort: githubServer.port },
+    { host: 'plain.test', port: 80, targetHost: '127.0.0.1', targetPort: plainServer.port },
+    { host: 'metadata.test', port: 80, targetHost: '169.254.169.254', targetPort: 80 },
+    { host: 'down.test', port: 80, targetHost: '127.0.0.1', targetPort: closedPort! },
+    ...(git ? [{ host: 'github.com', port: 443, targetHost: '127.0.0.1', targetPort: git.port }] : []),
+    ...(opts.extraConnectTo ?? []),
+  ];
   const options: GatewayOptions = {
     host: '127.0.0.1',
     port: 0,
     agentPortStart: 20000,
-    upstreamCaPems: [upstreamCa.certPem],
-    connectTo: [
-      { host: 'api.github.com', port: 443, targetHost: '127.0.0.1', targetPort: githubServer.port },
-      { host: 'raw.test', port: 443, targetHost: '127.0.0.1', targetPort: githubServer.port },
-      { host: 'localhost', port: 443, targetHost: 'localhost', targetPort: githubServer.port },
-      { host: 'plain.test', port: 80, targetHost: '127.0.0.1', targetPort: plainServer.port },
-      { host: 'metadata.test', port: 80, targetHost: '169.254.169.254', targetPort: 80 },
-      { host: 'down.test', port: 80, targetHost: '127.0.0.1', targetPort: closedPort! },
-      ...(git ? [{ host: 'github.com', port: 443, targetHost: '127.0.0.1', targetPort: git.port }] : []),
-      ...(opts.extraConnectTo ?? []),
-    ],
-    allowPrivateEgress: opts.allowPrivateEgress ?? ['127.0.0.0/8'],
     maxBodyBytes: opts.maxBodyBytes ?? 64 * 1024,
     serviceToken:
       opts.serviceToken === null ? undefined : new Secret(opts.serviceToken ?? 'test-service-token'),
     shutdownGraceMs: 200,
-    ...(opts.upstreamTimeoutMs ? { upstreamTimeoutMs: opts.upstreamTimeoutMs } : {}),
+    version: '0.0.0-test',
   };
-  const build = () =>
-    buildGateway({
-      options,
-      logger,
+  // The same construction as the daemon's composition root; rebuilt on restart like a new process.
+  const build = () => {
+    const services = createGatewayServices({
       db,
       ca: authority,
       masterKey,
-      metrics: new Registry(),
-      version: '0.0.0-test',
+      upstream: {
+        caPems: [upstreamCa.certPem],
+        connectTo,
+        allowPrivateEgress: opts.allowPrivateEgress ?? ['127.0.0.0/8'],
+        headersTimeoutMs: opts.upstreamTimeoutMs,
+      },
+      registry: new Registry(),
+      logger,
+      now: () => new Date(),
     });
+    return { services, gateway: buildGateway(services, options) };
+  };
+  let built = build();
+  let port = (await built.gateway.start()).port;
+  const gateway = () => built.gateway;
+  const stop = async () => {
+    await built.gateway.close();
+    await built.services.close();
+  };
 
-  let gateway = build();
-  let port = (await gateway.start()).port;
-  await gateway.applySnapshot(snapshot);
-  gateway.vault.set('github', new Secret(GITHUB_SECRET));
-  gateway.vault.set('plain', new Secret(PLAIN_SECRET));
+  await gateway().applySnapshot(snapshot);
+  gateway().vault.set('github', new Secret(GITHUB_SECRET));
+  gateway().vault.set('plain', new Secret(PLAIN_SECRET));
 
   const harness: GatewayHarness = {
     get gateway() {
-      return gateway;
+      return gateway();
     },
     get port() {
       return port;
@@ -309,7 +322,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
     async apply(change) {
       change(snapshot);
       snapshot.version++;
-      await gateway.applySnapshot(structuredClone(snapshot));
+      await gateway().applySnapshot(structuredClone(snapshot));
     },
     rows(where = '1 = 1', ...params) {
       return db.raw
@@ -327,13 +340,13 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
       );
     },
     async restart() {
-      await gateway.close();
-      gateway = build();
+      await stop();
       options.port = port; // same port, so proxy URLs stay valid
-      port = (await gateway.start()).port;
+      built = build();
+      port = (await built.gateway.start()).port;
     },
     async close() {
-      await gateway.close();
+      await stop();
       await Promise.all([githubServer.close(), plainServer.close(), git?.close()]);
       if (git) rmSync(git.root, { recursive: true, force: true });
       await db.close();

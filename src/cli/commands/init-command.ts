@@ -1,21 +1,12 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { BootstrapResult } from '../../daemon/bootstrap.js';
-import { dataDirPaths } from '../../daemon/data-dir-paths.js';
+import { bootstrapNotice } from '../../daemon/bootstrap-notice.js';
+import { dataDirPaths, resolveDataDir } from '../../daemon/data-dir-paths.js';
 import type { GatewayDatabase } from '../../storage/gateway-schema.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { addExamples } from '../program.js';
-
-export function printBootstrap(ctx: CliContext, b: BootstrapResult, stream = ctx.stderr): void {
-  if (!b.owner) return;
-  const lines = [`Owner account created: ${b.owner.email}`];
-  if (b.owner.generatedPassword) {
-    lines.push(`Password (shown once, store it now): ${b.owner.generatedPassword}`);
-  }
-  if (b.cliTokenCreated) lines.push('CLI token written to cli.token in the data directory.');
-  stream.write(`\n${lines.map((l) => `  ${l}`).join('\n')}\n\n`);
-}
 
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -34,7 +25,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
           import('../../storage/open-database.js'),
         ]);
       const { ensureControlFiles, ensureDataDir, ensureGatewayFiles } = dataDir;
-      const paths = dataDirPaths(opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare');
+      const paths = dataDirPaths(resolveDataDir(opts.dataDir, ctx.env));
       const created: string[] = [];
       const existing: string[] = [];
       let bootstrap: BootstrapResult | undefined;
@@ -71,7 +62,7 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         print(ctx, `Nothing to do: ${paths.dir} is already initialised.`);
         return;
       }
-      if (bootstrap) printBootstrap(ctx, { ...bootstrap, cliTokenCreated: false }, ctx.stdout);
+      if (bootstrap) ctx.stdout.write(bootstrapNotice({ ...bootstrap, cliTokenCreated: false }));
       print(ctx, `Initialised ${paths.dir}`);
       print(ctx, `  created: ${created.join(', ')}`);
       if (existing.length) print(ctx, `  kept:    ${existing.join(', ')}`);

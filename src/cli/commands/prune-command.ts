@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { dataDirPaths } from '../../daemon/data-dir-paths.js';
+import { dataDirPaths, resolveDataDir } from '../../daemon/data-dir-paths.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { addExamples } from '../program.js';
@@ -40,7 +40,7 @@ export function registerPruneCommand(program: Command, ctx: CliContext): void {
             2,
           );
         }
-        const paths = dataDirPaths(opts.dataDir ?? ctx.env.TAMEFLARE_DATA_DIR ?? './.tameflare');
+        const paths = dataDirPaths(resolveDataDir(opts.dataDir, ctx.env));
         if (!existsSync(paths.gatewayDb))
           throw new CliError(`no gateway.db in ${paths.dir}: nothing to prune`);
         const [{ openSqlite }, { pruneTrafficLog }] = await Promise.all([

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
+import { bootstrapNotice } from '../../daemon/bootstrap-notice.js';
 import type { Daemon } from '../../daemon/start-daemon.js';
 import { type CliContext, loadConfig } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { addExamples } from '../program.js';
-import { printBootstrap } from './init-command.js';
 
 interface ServeFlags {
   dataDir?: string;
@@ -47,8 +47,9 @@ export function registerServeCommand(
     .option('--admin-email <email>', 'email of the owner created on first start (default admin@localhost)')
     .action(async (flags: ServeFlags) => {
       const { config, sources } = loadConfig(ctx, flags);
-      const [{ StartupError, startDaemon }, { createLogger }] = await Promise.all([
+      const [{ startDaemon }, { runUntilSignalled, StartupError }, { createLogger }] = await Promise.all([
         import('../../daemon/start-daemon.js'),
+        import('../../daemon/lifecycle.js'),
         import('../../logging/create-logger.js'),
       ]);
       const logger = createLogger({
@@ -72,32 +73,9 @@ export function registerServeCommand(
         }
         throw err;
       }
-      if (daemon.bootstrap) printBootstrap(ctx, daemon.bootstrap);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: NodeJS.Signals) => {
-          if (stopping) {
-            logger.warn({ signal }, 'second signal: exiting now');
-            setResult(1);
-            process.exit(1);
-          }
-          stopping = true;
-          logger.info({ signal }, 'shutting down');
-          const force = setTimeout(() => {
-            logger.error('shutdown grace period over: exiting');
-            process.exit(1);
-          }, config.shutdownGraceMs + 5_000);
-          force.unref();
-          daemon.close().then(() => {
-            logger.info('stopped');
-            logger.flush?.();
-            resolve();
-          });
-        };
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
-      setResult(0);
+      if (daemon.bootstrap) ctx.stderr.write(bootstrapNotice(daemon.bootstrap));
+      // A shutdown that cannot finish rejects with ExitNow, which main.ts turns into an exit.
+      setResult(await runUntilSignalled(daemon, { logger, graceMs: config.shutdownGraceMs }));
     });
   addExamples(cmd, [
     'tameflare serve',

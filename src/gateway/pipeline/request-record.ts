@@ -5,11 +5,7 @@ import { redactQuery } from '../../connectors/credential.js';
 import type { Outcome } from '../../decide/outcome.js';
 import type { Decision } from '../../decide/types.js';
 import type { GatewayMetrics } from '../api/gateway-metrics.js';
-import {
-  newTrafficEntry,
-  type TrafficEntry,
-  type TrafficLogWriter,
-} from '../traffic-log/traffic-log-writer.js';
+import type { TrafficEntry, TrafficLogWriter } from '../traffic-log/traffic-log-writer.js';
 
 export interface RecordDeps {
   writer: TrafficLogWriter;
@@ -47,7 +43,7 @@ export class RequestRecord {
     this.#deps = deps;
     this.requestId = fields.requestId;
     this.#started = performance.now();
-    this.entry = newTrafficEntry({
+    this.entry = deps.writer.newEntry({
       requestId: fields.requestId,
       agent: fields.agent ?? null,
       method: fields.method,

@@ -56,28 +56,8 @@ type WorkerMessage =
   | { type: 'retrying'; message: string }
   | { type: 'closed' };
 
-let nextSeq = 1;
-
-export function newTrafficEntry(
-  fields: Pick<TrafficEntry, 'requestId' | 'method' | 'host' | 'path' | 'createdAt'> & Partial<TrafficEntry>,
-): TrafficEntry {
-  return {
-    agent: null,
-    connector: null,
-    action: null,
-    decision: null,
-    reason: null,
-    status: null,
-    latencyMs: null,
-    bytesIn: null,
-    bytesOut: null,
-    error: null,
-    mode: null,
-    completedAt: null,
-    ...fields,
-    seq: nextSeq++,
-  };
-}
+type EntryFields = Pick<TrafficEntry, 'requestId' | 'method' | 'host' | 'path' | 'createdAt'> &
+  Partial<Omit<TrafficEntry, 'seq'>>;
 
 export class TrafficLogWriter {
   readonly #logger: Logger;
@@ -95,6 +75,8 @@ export class TrafficLogWriter {
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #appendListeners: (() => void)[] = [];
+  #drainWaiters: (() => void)[] = [];
+  #nextSeq = 1;
 
   constructor(raw: Database.Database, opts: TrafficLogWriterOptions) {
     this.#logger = opts.logger;
@@ -119,15 +101,29 @@ export class TrafficLogWriter {
     worker.unref(); // never what keeps a process alive; close() drains it
     worker.on('message', (msg: WorkerMessage) => this.#onWorkerMessage(msg));
     worker.on('error', (err) => this.#logger.error({ err }, 'traffic log writer thread failed'));
+    worker.once('exit', () => this.#releaseDrainWaiters()); // nothing more will be written
     this.#worker = worker;
     return worker;
   }
 
-  /** Starts a row (decision NULL). The caller mutates the entry and calls `touch`. */
-  begin(fields: Parameters<typeof newTrafficEntry>[0]): TrafficEntry {
-    const entry = newTrafficEntry(fields);
-    this.touch(entry);
-    return entry;
+  /** A new row, not written until the first `touch` (decision NULL). The caller mutates it and touches it. */
+  newEntry(fields: EntryFields): TrafficEntry {
+    return {
+      agent: null,
+      connector: null,
+      action: null,
+      decision: null,
+      reason: null,
+      status: null,
+      latencyMs: null,
+      bytesIn: null,
+      bytesOut: null,
+      error: null,
+      mode: null,
+      completedAt: null,
+      ...fields,
+      seq: this.#nextSeq++,
+    };
   }
 
   /** Marks an entry as changed; it is written with the next batch. */
@@ -198,6 +194,16 @@ export class TrafficLogWriter {
     }
   }
 
+  /**
+   * Hands everything queued to the writer thread and resolves once it has been written (or has
+   * failed and been logged); the writer stays open.
+   */
+  drain(): Promise<void> {
+    this.flush();
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
   /** Flushes, waits until the writer thread has written everything, and stops it. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -243,6 +249,7 @@ export class TrafficLogWriter {
       return;
     }
     this.#inFlight -= msg.rows + msg.events;
+    if (this.#inFlight === 0) this.#releaseDrainWaiters();
     if (msg.type === 'failed') {
       this.#logger.error(
         { error: msg.message, rows: msg.rows, events: msg.events },
@@ -258,6 +265,12 @@ export class TrafficLogWriter {
         this.#logger.error({ err }, 'outbox listener failed');
       }
     }
+  }
+
+  #releaseDrainWaiters(): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   #schedule(): void {

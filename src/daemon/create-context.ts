@@ -1,0 +1,281 @@
+// The composition root: every service of the selected role(s) is built here, once, with explicit
+// arguments (no module-level singletons, nothing hung on a Fastify instance). Building binds no port;
+// start() binds the gateway, then the control plane (so it can reach the gateway), then follows the
+// control plane; close() releases everything in the reverse order of building.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { signingKeys } from '../audit/anchor.js';
+import type { Config, ConfigSources } from '../config/config.js';
+import { summarizeConfig } from '../config/resolve-config.js';
+import { Secret } from '../config/secret.js';
+import { buildControlPlane, type ControlPlane } from '../control/build-control-plane.js';
+import { buildGateway, type Gateway } from '../gateway/gateway.js';
+import { loadCertificateAuthority } from '../gateway/tls/certificate-authority.js';
+import { createLogger } from '../logging/create-logger.js';
+import type { GatewayDatabase } from '../storage/gateway-schema.js';
+import type { LocalDatabase } from '../storage/local-schema.js';
+import { type OpenedDatabase, openDatabase } from '../storage/open-database.js';
+import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
+import { parseMasterKey } from '../vault/vault-crypto.js';
+import { type BootstrapResult, bootstrapControlPlane } from './bootstrap.js';
+import {
+  type DataDirPaths,
+  dataDirPaths,
+  ensureControlFiles,
+  ensureDataDir,
+  ensureGatewayFiles,
+} from './data-dir.js';
+import { createGatewayServices } from './gateway-services.js';
+import { listenOrExplain, StartupError } from './lifecycle.js';
+
+/** What is not configuration: the process's logger, clock and version, and first-start answers. */
+export interface ContextOverrides {
+  /** Default: a JSON logger at the configured level. */
+  logger?: Logger | undefined;
+  /** The clock every service reads. Default: the wall clock. */
+  now?: (() => Date) | undefined;
+  version?: string | undefined;
+  /** Where each configuration value came from, for the start-up summary (logged when given). */
+  sources?: ConfigSources | undefined;
+  /** The owner created on first start. */
+  adminEmail?: string | undefined;
+  adminPassword?: string | undefined;
+}
+
+export interface DaemonAddresses {
+  controlUrl: string | undefined;
+  gatewayUrl: string | undefined;
+}
+
+export interface DaemonContext {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly paths: DataDirPaths;
+  readonly gateway: Gateway | undefined;
+  readonly control: ControlPlane | undefined;
+  /** What the first start created (owner, CLI token), once started; undefined without a control plane. */
+  readonly bootstrap: BootstrapResult | undefined;
+  /** The gateway's link to its control plane, once started (when there is one to follow). */
+  readonly sync: GatewaySync | undefined;
+  /** Binds (port 0 reads the real port back) and starts following; once. */
+  start(): Promise<DaemonAddresses>;
+  /** Releases everything built or started, in reverse order; idempotent, never rejects. */
+  close(): Promise<void>;
+}
+
+export async function createContext(
+  config: Config,
+  overrides: ContextOverrides = {},
+): Promise<DaemonContext> {
+  const logger = overrides.logger ?? createLogger({ level: config.logLevel });
+  const now = overrides.now ?? (() => new Date());
+  const version = overrides.version ?? '0.0.0';
+  const paths = dataDirPaths(config.dataDir);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tameflare_process_' });
+  if (overrides.sources) logger.info({ config: summarizeConfig(config, overrides.sources) }, 'configuration');
+
+  const closers: (() => Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const release of [...closers].reverse()) {
+        try {
+          await release();
+        } catch (err) {
+          logger.error({ err }, 'error while closing');
+        }
+      }
+    })();
+    return closing;
+  };
+
+  const runsGateway = config.role === 'gateway' || config.role === 'all';
+  const runsControl = config.role === 'control' || config.role === 'all';
+  // In a single process the two roles still talk over HTTP with a service token; when none is set,
+  // a random one that lives only in this process is used.
+  const serviceToken =
+    config.gatewayServiceToken ??
+    (config.role === 'all' ? new Secret(randomBytes(32).toString('base64url')) : undefined);
+
+  let gateway: Gateway | undefined;
+  let control: ControlPlane | undefined;
+  let bootstrap: BootstrapResult | undefined;
+  let sync: GatewaySync | undefined;
+  let localDb: OpenedDatabase<LocalDatabase> | undefined;
+  const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
+  try {
+    ensureDataDir(paths);
+    if (runsGateway) {
+      await ensureGatewayFiles(paths, { masterKeyFromEnv: config.masterKey !== undefined });
+      const masterKey = config.masterKey
+        ? parseMasterKey(config.masterKey.reveal(), 'TAMEFLARE_MASTER_KEY')
+        : parseMasterKey(readFileSync(paths.masterKey, 'utf8'), paths.masterKey);
+      const ca = await loadCertificateAuthority(
+        readFileSync(paths.caCert, 'utf8'),
+        readFileSync(paths.caKey, 'utf8'),
+      );
+      const upstreamCaPems = config.upstreamCaFiles.map((file) => readPem(file));
+      const db = await openDatabase<GatewayDatabase>(paths.gatewayDb, GATEWAY_MIGRATIONS);
+      closers.push(() => db.close());
+      const gatewayLogger = logger.child({ component: 'gateway' });
+      const services = createGatewayServices({
+        db,
+        ca,
+        masterKey,
+        upstream: {
+          caPems: upstreamCaPems,
+          connectTo: config.connectTo,
+          allowPrivateEgress: config.allowPrivateEgress,
+        },
+        registry,
+        logger: gatewayLogger,
+        now,
+      });
+      closers.push(() => services.close());
+      const built = buildGateway(services, {
+        host: config.host,
+        port: config.gatewayPort,
+        agentPortStart: config.agentPortStart,
+        maxBodyBytes: config.maxBodyBytes,
+        serviceToken,
+        shutdownGraceMs: config.shutdownGraceMs,
+        version,
+        healthExtras: () => ({ control_plane: controlLinkHealth(sync, config) }),
+      });
+      closers.push(() => built.close());
+      gateway = built;
+    }
+    if (runsControl) {
+      await ensureControlFiles(paths);
+      const db = await openDatabase<LocalDatabase>(paths.localDb, LOCAL_MIGRATIONS);
+      closers.push(() => db.close());
+      localDb = db;
+      const built = buildControlPlane({
+        config,
+        logger: logger.child({ component: 'control' }),
+        db,
+        metrics: registry,
+        version,
+        now,
+        gatewayUrl: () => config.gatewayUrl ?? urls.gatewayUrl,
+        serviceToken,
+        signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
+      });
+      closers.push(() => built.close());
+      control = built;
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  let starting: Promise<DaemonAddresses> | undefined;
+  async function start(): Promise<DaemonAddresses> {
+    if (gateway) {
+      const gw = gateway;
+      const { port } = await listenOrExplain(
+        () => gw.start(),
+        'gateway',
+        '--gateway-port',
+        config.gatewayPort,
+      );
+      urls.gatewayUrl = `http://${urlHost(config.host)}:${port}`;
+    }
+    if (control && localDb) {
+      // Only once the gateway has bound: a port conflict there must not leave behind an owner whose
+      // generated password was never printed (it is printed after a successful start).
+      bootstrap = await bootstrapControlPlane(localDb.db, paths, {
+        adminEmail: overrides.adminEmail,
+        adminPassword: overrides.adminPassword,
+      });
+      const cp = control;
+      const { port } = await listenOrExplain(() => cp.start(), 'control plane', '--port', config.port);
+      urls.controlUrl = `http://${urlHost(config.host)}:${port}`;
+    }
+    // The gateway follows its control plane: the one in this process, or CONTROL_PLANE_URL.
+    const followUrl = config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined);
+    if (gateway && followUrl && serviceToken) {
+      const gw = gateway;
+      const link = startGatewaySync({
+        controlPlaneUrl: followUrl,
+        serviceToken,
+        gatewayName: config.gatewayName,
+        version,
+        applySnapshot: (s) => gw.applySnapshot(s, { followOlder: true }),
+        outbox: gw.outbox,
+        logger: logger.child({ component: 'sync' }),
+      });
+      sync = link;
+      // Closed first (it was started last): stop following, then ship what is left.
+      closers.push(async () => {
+        await link.flush();
+        await link.close();
+      });
+    } else if (gateway && config.role === 'gateway') {
+      logger.warn('no CONTROL_PLANE_URL and GATEWAY_SERVICE_TOKEN: running on the cached configuration only');
+    }
+    logger.info(
+      { role: config.role, control: urls.controlUrl, gateway: urls.gatewayUrl, dataDir: paths.dir },
+      'ready',
+    );
+    return { ...urls };
+  }
+
+  return {
+    config,
+    logger,
+    now,
+    paths,
+    gateway,
+    control,
+    get bootstrap() {
+      return bootstrap;
+    },
+    get sync() {
+      return sync;
+    },
+    start() {
+      starting ??= start();
+      return starting;
+    },
+    close,
+  };
+}
+
+/** What the gateway's /health says about its control plane: configured, connected, last contact. */
+function controlLinkHealth(sync: GatewaySync | undefined, config: Config): Record<string, unknown> {
+  if (!sync) return { configured: false };
+  const st = sync.state();
+  return {
+    configured: true,
+    url: config.controlPlaneUrl ?? 'in-process',
+    connected: st.connected,
+    config_version: st.lastSnapshotVersion,
+    last_contact_at: st.lastContactAt,
+    last_error: st.lastError,
+    events_shipped: st.eventsShipped,
+  };
+}
+
+function readPem(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new StartupError(
+      `cannot read --upstream-ca ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      2,
+    );
+  }
+}
+
+/** A bind address as a host to connect to (the wildcard addresses become loopback). */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}

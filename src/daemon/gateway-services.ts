@@ -1,0 +1,72 @@
+// The gateway's services, built from explicit inputs for buildGateway: the traffic log writer, the
+// vault, the configuration cache, the upstream pool (with its egress guard), the leaf certificate
+// cache and the metrics. The composition root builds them once per gateway and closes them after
+// the gateway has stopped, in reverse order.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ConnectToRule } from '../config/config.js';
+import { createGatewayMetrics } from '../gateway/api/gateway-metrics.js';
+import { createEgressGuard } from '../gateway/egress/egress-guard.js';
+import { Upstream } from '../gateway/forward/upstream.js';
+import type { GatewayServices } from '../gateway/gateway.js';
+import { ConfigStore } from '../gateway/state/config-store.js';
+import type { CertificateAuthority } from '../gateway/tls/certificate-authority.js';
+import { LeafCertificateCache } from '../gateway/tls/leaf-certificates.js';
+import { TrafficLogWriter } from '../gateway/traffic-log/traffic-log-writer.js';
+import type { GatewayDatabase } from '../storage/gateway-schema.js';
+import type { OpenedDatabase } from '../storage/open-database.js';
+import { VaultStore } from '../vault/vault-store.js';
+
+export interface GatewayServiceInputs {
+  db: OpenedDatabase<GatewayDatabase>;
+  /** The interception CA leaves are minted from. */
+  ca: CertificateAuthority;
+  masterKey: Buffer;
+  upstream: {
+    caPems: readonly string[]; // extra roots for upstream TLS verification (--upstream-ca)
+    connectTo: readonly ConnectToRule[]; // --connect-to
+    allowPrivateEgress: readonly string[]; // CIDRs (--unsafe-allow-private-egress)
+    headersTimeoutMs?: number | undefined; // dispatch to response headers; 504 beyond (default 300 s)
+    connectTimeoutMs?: number | undefined; // TCP connect; 504 beyond (default 10 s)
+  };
+  registry: Registry;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface OwnedGatewayServices extends GatewayServices {
+  /** Flushes the traffic log and releases the upstream pool; the database stays open (its opener closes it). */
+  close(): Promise<void>;
+}
+
+export function createGatewayServices(inputs: GatewayServiceInputs): OwnedGatewayServices {
+  const { db, logger, now } = inputs;
+  const writer = new TrafficLogWriter(db.raw, { path: db.path, logger });
+  const upstream = new Upstream({
+    caPems: [...inputs.upstream.caPems],
+    connectTo: [...inputs.upstream.connectTo],
+    egress: createEgressGuard({ allowCidrs: [...inputs.upstream.allowPrivateEgress] }),
+    headersTimeoutMs: inputs.upstream.headersTimeoutMs ?? 300_000,
+    connectTimeoutMs: inputs.upstream.connectTimeoutMs ?? 10_000,
+  });
+  let closing: Promise<void> | undefined;
+  return {
+    db,
+    writer,
+    vault: new VaultStore(db.raw, inputs.masterKey, now),
+    store: new ConfigStore(db.raw),
+    upstream,
+    leaves: new LeafCertificateCache(inputs.ca),
+    metrics: createGatewayMetrics(inputs.registry, () => writer.queued),
+    registry: inputs.registry,
+    logger,
+    now,
+    close() {
+      closing ??= (async () => {
+        await writer.close();
+        upstream.close();
+      })();
+      return closing;
+    },
+  };
+}
