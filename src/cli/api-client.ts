@@ -2,6 +2,7 @@
 // TAMEFLARE_TOKEN or the data dir's cli.token. "Not running" is said plainly, in one line.
 import { readFileSync } from 'node:fs';
 import { dataDirPaths, resolveDataDir } from '../daemon/data-dir-paths.js';
+import type { ProblemDocument } from '../wire/problem.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 
@@ -62,14 +63,17 @@ export class ApiClient {
       json = undefined;
     }
     if (!res.ok) {
-      const e = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const problem = json as Partial<ProblemDocument> | undefined;
       if (res.status === 401 && !this.target.token) {
         throw new CliError(
           'no API token: pass --token, set TAMEFLARE_TOKEN, or run on the host with the data dir',
         );
       }
+      // A problem's `detail` is written for whoever called; its code names the kind of failure.
       throw new CliError(
-        e?.message ? `${e.message} (${e.code ?? res.status})` : `HTTP ${res.status} from ${path}`,
+        typeof problem?.detail === 'string'
+          ? `${problem.detail} (${problem.code ?? res.status})`
+          : `HTTP ${res.status} from ${path}`,
       );
     }
     return json as T;

@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 // The control plane's HTTP server: built without binding, started, closed. Routes are registered
 // from explicit functions; services are passed in, never hung on the Fastify instance.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -18,12 +18,12 @@ import { ConfigChanges } from './gateways/config-changes.js';
 import { createGatewayLink } from './gateways/gateway-link.js';
 import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
 import { registerHealthRoutes } from './health/health-routes.js';
-import { errorBody, handleError } from './http-errors.js';
 import { registerKillSwitchRoutes } from './kill-switch/kill-switch-routes.js';
 import { registerMaintenanceRoutes } from './maintenance/maintenance-routes.js';
 import { collectOpenApi } from './openapi.js';
 import { registerPermissionRoutes } from './permissions/permission-routes.js';
 import { registerPolicyRoutes } from './policies/policy-routes.js';
+import { handleError, handleNotFound } from './problem-reply.js';
 import { registerRateLimitRoutes } from './rate-limits/rate-limit-routes.js';
 import type { ConfigRouteDeps } from './route-deps.js';
 import { registerTrafficRoutes } from './traffic/traffic-routes.js';
@@ -68,6 +68,8 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     // Unknown fields are rejected, not silently dropped: a typo in a security setting must be loud.
     ajv: { customOptions: { removeAdditional: false, allErrors: false, coerceTypes: 'array' } },
     forceCloseConnections: 'idle',
+    // Named in every problem answer and log line; random so it says nothing about traffic volume.
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
@@ -79,9 +81,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     maintenanceSecret: deps.signingKeys ? deps.config.maintenanceSecret : undefined,
   });
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send(errorBody('not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
-  });
+  app.setNotFoundHandler(handleNotFound);
   app.addHook('onResponse', async (req, reply) => {
     req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request');
   });

@@ -56,7 +56,10 @@ export function collectOpenApi(
         security: ['public', 'maintenance'].includes(accessOf(op.method.toUpperCase(), op.url) ?? '')
           ? []
           : undefined,
-        responses: { '200': { description: 'OK' }, default: { description: 'Error with a stable code' } },
+        responses: {
+          '200': { description: 'OK' },
+          default: { description: 'An RFC 9457 problem (application/problem+json) with a stable code' },
+        },
       };
       if (s.body) entry.requestBody = { required: true, content: { 'application/json': { schema: s.body } } };
       paths[path] = { ...(paths[path] ?? {}), [op.method]: entry };

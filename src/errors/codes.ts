@@ -1,5 +1,5 @@
 // The one catalogue of stable error codes. Transports map a code to a status here and nowhere else;
-// the gateway renders them as RFC 9457 problem+json, the control plane as JSON error bodies.
+// the gateway and the control plane both answer them as RFC 9457 problem+json (./problem-document.ts).
 
 export const ERROR_CODES = {
   // gateway (SPEC 4.4)
@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   validation_failed: { status: 400, title: 'Validation failed' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   unavailable: { status: 503, title: 'Service unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -100,12 +100,13 @@ describe('agent', () => {
     expect((await ok(['agent', 'remove', 'scripted'])).stdout).toBe('agent scripted removed\n');
     const gone = await fails(['agent', 'show', 'scripted']);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toMatch(/scripted/);
+    // The problem's `detail` and its code, not the compatibility `message` ("Not found: …").
+    expect(gone.stderr).toBe('tameflare: no agent named scripted (not_found)\n');
   });
 
   it('a duplicate name is one clear line', async () => {
     const run = await fails(['agent', 'add', 'bot']);
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toBe('tameflare: an agent named bot already exists (conflict)\n');
   });
 });
 

@@ -30,12 +30,12 @@ interface Diff {
   new_agent_keys: Record<string, string>;
   credentials_missing: string[];
 }
+/** A problem+json answer (RFC 9457) with its compatibility member `error`. */
 interface ErrorAnswer {
-  error: {
-    code: string;
-    message: string;
-    details: { errors: { path: string; message: string; line?: number }[] };
-  };
+  code: string;
+  detail: string;
+  error: { code: string; message: string };
+  errors?: { path: string; message: string; line?: number }[];
 }
 
 async function exportYaml(h: ControlHarness): Promise<string> {
@@ -234,8 +234,8 @@ describe('config apply', () => {
     ].join('\n');
     const r = await target.api<ErrorAnswer>('POST', '/v1/config/apply', { document: badRef });
     expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('validation_failed');
-    expect(r.body.error.details.errors).toEqual([
+    expect(r.body.code).toBe('validation_failed');
+    expect(r.body.errors!).toEqual([
       {
         path: 'permissions[1].connector',
         line: 6,
@@ -250,11 +250,11 @@ describe('config apply', () => {
       },
     });
     expect(badPolicy.status).toBe(400);
-    expect(badPolicy.body.error.details.errors.map((e) => e.path)).toEqual(['policies[0].rules[0].decision']);
+    expect(badPolicy.body.errors!.map((e) => e.path)).toEqual(['policies[0].rules[0].decision']);
     const badShape = await target.api<ErrorAnswer>('POST', '/v1/config/apply', {
       document: 'version: 2\nagents:\n  - name: Bad Name\n    colour: red\n',
     });
-    expect(badShape.body.error.details.errors.map((e) => `${e.line} ${e.path}`)).toEqual([
+    expect(badShape.body.errors!.map((e) => `${e.line} ${e.path}`)).toEqual([
       '1 version',
       '4 agents[0].colour',
       '3 agents[0].name',
@@ -271,10 +271,7 @@ describe('config apply', () => {
       },
     });
     expect(r.status).toBe(400);
-    expect(r.body.error.details.errors.map((e) => e.path).sort()).toEqual([
-      'agents[0].port',
-      'connectors[0].type',
-    ]);
+    expect(r.body.errors!.map((e) => e.path).sort()).toEqual(['agents[0].port', 'connectors[0].type']);
   });
 
   it('lets two agents swap ports in one apply', async () => {

@@ -45,25 +45,25 @@ describe('control plane configuration API', () => {
     expect((await h.api('GET', '/v1/agents', undefined, 'tf_pat_nope')).status).toBe(401);
     const viewer = await h.tokenWithRole('viewer');
     expect((await h.api('GET', '/v1/agents', undefined, viewer)).status).toBe(200);
-    const denied = await h.api<{ error: { code: string; details: { required_role: string } } }>(
+    const denied = await h.api<{ code: string; required_role: string }>(
       'POST',
       '/v1/agents',
       { name: 'nope' },
       viewer,
     );
     expect(denied.status).toBe(403);
-    expect(denied.body.error.code).toBe('insufficient_role');
-    expect(denied.body.error.details.required_role).toBe('admin');
+    expect(denied.body.code).toBe('insufficient_role');
+    expect(denied.body.required_role).toBe('admin');
   });
 
   it('rejects unknown fields instead of dropping them', async () => {
-    const r = await h.api<{ error: { code: string; message: string } }>('POST', '/v1/agents', {
+    const r = await h.api<{ code: string; detail: string }>('POST', '/v1/agents', {
       name: 'x1',
       mood: 'happy',
     });
     expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('validation_failed');
-    expect(r.body.error.message).toContain('mood');
+    expect(r.body.code).toBe('validation_failed');
+    expect(r.body.detail).toContain('mood');
   });
 
   it('streams a snapshot to the gateway on connect and after every change', async () => {
@@ -119,12 +119,12 @@ describe('control plane configuration API', () => {
     const ports = list.body.agents.map((x) => x.port);
     expect(new Set(ports).size).toBe(ports.length);
     expect((await h.api('POST', '/v1/agents', { name: 'bot-2' })).status).toBe(409);
-    const clash = await h.api<{ error: { message: string } }>('POST', '/v1/agents', {
+    const clash = await h.api<{ detail: string }>('POST', '/v1/agents', {
       name: 'bot-3',
       port: a.body.agent.port,
     });
     expect(clash.status).toBe(409);
-    expect(clash.body.error.message).toContain('bot-2');
+    expect(clash.body.detail).toContain('bot-2');
   });
 
   it('manages permissions with presets, and validates patterns', async () => {

@@ -29,12 +29,12 @@ rules:
 interface ApplyAnswer {
   results: { name: string; change: string; version: number; message: string }[];
 }
+/** A problem+json answer (RFC 9457) with its compatibility member `error`. */
 interface ErrorAnswer {
-  error: {
-    code: string;
-    message: string;
-    details?: { errors: { path: string; message: string; line?: number }[] };
-  };
+  code: string;
+  detail: string;
+  error: { code: string; message: string };
+  errors?: { path: string; message: string; line?: number }[];
 }
 
 async function configVersion(): Promise<number> {
@@ -63,18 +63,20 @@ describe('/v1/policies', () => {
       },
     });
     expect(bad.status).toBe(400);
+    expect(bad.body.code).toBe('validation_failed');
     expect(bad.body.error.code).toBe('validation_failed');
-    const paths = bad.body.error.details!.errors.map((e) => e.path);
+    const paths = bad.body.errors!.map((e) => e.path);
     expect(paths).toContain('colour');
     expect(paths).toContain('rules[0].when.all[0].operator');
     expect(paths).toContain('rules[1].decision');
+    expect(bad.body.detail).toContain('rules[1].decision');
     expect(bad.body.error.message).toContain('rules[1].decision');
 
     const yaml = await h.api<ErrorAnswer>('POST', '/v1/policies', {
       yaml: 'name: y\nrules:\n  - name: r\n    decision: allow\n    when: {field: amount, operator: equals, value: 1}\n',
     });
     expect(yaml.status).toBe(400);
-    const e = yaml.body.error.details!.errors[0]!;
+    const e = yaml.body.errors![0]!;
     expect(e.path).toBe('rules[0].when.field');
     expect(e.line).toBe(5);
 
@@ -224,7 +226,7 @@ describe('/v1/policies', () => {
     ] as const) {
       const r = await h.api<ErrorAnswer>(method, path, body, viewer);
       expect(r.status, `${method} ${path}`).toBe(403);
-      expect(r.body.error.code).toBe('insufficient_role');
+      expect(r.body.code).toBe('insufficient_role');
     }
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AgentView } from '../../wire/agents.js';
 import { CliError } from '../cli-error.js';
-import { type AgentView, agentProxyUrls, parseLabels, proxyAddress } from './agent-command.js';
+import { agentProxyUrls, parseLabels, proxyAddress } from './agent-command.js';
 
 const agent: AgentView = {
   name: 'bot',

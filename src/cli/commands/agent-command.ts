@@ -4,6 +4,14 @@
 import { type Command, Option } from 'commander';
 import { buildAgentEnvironment, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
+import type {
+  AgentAnswer,
+  AgentKeyAnswer,
+  AgentList,
+  AgentView,
+  Deleted,
+  GatewayInfo,
+} from '../../wire/agents.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,
@@ -18,27 +26,6 @@ import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-export interface AgentView {
-  name: string;
-  gateway: string;
-  port: number | null;
-  mode: 'enforce' | 'monitor';
-  labels: Record<string, string>;
-  proxy_auth: boolean;
-  status: 'active' | 'suspended';
-  created_at: string;
-  updated_at: string;
-  proxy_url: string | null;
-  port_url: string | null;
-}
-
-export interface GatewayInfo {
-  gateway: string;
-  url: string;
-  proxy_host: string | null;
-  proxy_port: number | null;
-}
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -203,7 +190,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       if (!opts.proxyAuth) body.proxy_auth = false;
       if (opts.gateway !== undefined) body.gateway = opts.gateway;
       const api = apiClientFor(ctx, opts);
-      const res = await api.request<{ agent: AgentView; key: string }>('POST', '/v1/agents', body);
+      const res = await api.request<AgentKeyAnswer>('POST', '/v1/agents', body);
       await printNewKey(ctx, api, opts, res.agent, res.key, 'Agent created');
     },
   );
@@ -215,7 +202,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
 
   const list = addApiOptions(agent.command('list').description('list agents (keys are never shown)')).action(
     async (opts: ApiOptions) => {
-      const { agents } = await apiClientFor(ctx, opts).request<{ agents: AgentView[] }>('GET', '/v1/agents');
+      const { agents } = await apiClientFor(ctx, opts).request<AgentList>('GET', '/v1/agents');
       if (opts.json) return printJson(ctx, { agents });
       if (agents.length === 0) return print(ctx, 'no agents (add one with: tameflare agent add NAME)');
       ctx.stdout.write(
@@ -247,10 +234,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
   const show = addApiOptions(
     agent.command('show').description("show one agent's settings").argument('<name>', 'agent name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await apiClientFor(ctx, opts).request<{ agent: AgentView }>(
-      'GET',
-      `/v1/agents/${segment(name)}`,
-    );
+    const res = await apiClientFor(ctx, opts).request<AgentAnswer>('GET', `/v1/agents/${segment(name)}`);
     if (opts.json) return printJson(ctx, res);
     const a = res.agent;
     const rows: [string, string | number | boolean | null][] = [
@@ -276,7 +260,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
   ] as const) {
     const cmd = addApiOptions(agent.command(verb).description(help).argument('<name>', 'agent name')).action(
       async (name: string, opts: ApiOptions) => {
-        const res = await apiClientFor(ctx, opts).request<{ agent: AgentView }>(
+        const res = await apiClientFor(ctx, opts).request<AgentAnswer>(
           'POST',
           `/v1/agents/${segment(name)}/${verb}`,
         );
@@ -293,10 +277,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       .description('delete an agent: its keys stop working and its dedicated port is freed')
       .argument('<name>', 'agent name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await apiClientFor(ctx, opts).request<{ deleted: boolean }>(
-      'DELETE',
-      `/v1/agents/${segment(name)}`,
-    );
+    const res = await apiClientFor(ctx, opts).request<Deleted>('DELETE', `/v1/agents/${segment(name)}`);
     if (opts.json) return printJson(ctx, res);
     print(ctx, `agent ${escapeControl(name)} removed`);
   });
@@ -310,10 +291,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       .option('--gateway <name>', 'gateway whose proxy address to print'),
   ).action(async (name: string, opts: ApiOptions & { gateway?: string }) => {
     const api = apiClientFor(ctx, opts);
-    const res = await api.request<{ agent: AgentView; key: string }>(
-      'POST',
-      `/v1/agents/${segment(name)}/rotate-key`,
-    );
+    const res = await api.request<AgentKeyAnswer>('POST', `/v1/agents/${segment(name)}/rotate-key`);
     await printNewKey(ctx, api, opts, res.agent, res.key, 'Key rotated');
   });
   addExamples(rotate, ['tameflare agent rotate-key support-bot']);

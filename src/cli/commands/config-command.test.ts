@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type ApplyAnswer, applyText } from './config-command.js';
+import type { ConfigApplyAnswer } from '../../wire/config.js';
+import { applyText } from './config-command.js';
 
-const base: ApplyAnswer = {
+const base: ConfigApplyAnswer = {
   dry_run: false,
   prune: false,
   create: [],

@@ -3,32 +3,14 @@
 // `agent add`; the document itself never holds keys or credentials.
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import type { ConfigDocument } from '../../control/config-document/config-document.js';
 import { configDocumentToYaml } from '../../control/config-document/config-yaml.js';
+import type { ConfigApplyAnswer, ConfigDocument } from '../../wire/config.js';
 import { type ApiOptions, addApiOptions, apiClientFor } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
 import { addExamples } from '../program.js';
 import { readTextFile } from './policy-command.js';
-
-interface Item {
-  kind: string;
-  name: string;
-}
-
-export interface ApplyAnswer {
-  dry_run: boolean;
-  prune: boolean;
-  create: Item[];
-  update: (Item & { changes: Record<string, { from: unknown; to: unknown }> })[];
-  delete: Item[];
-  kept: Item[];
-  unchanged: number;
-  new_agent_keys: Record<string, string>;
-  credentials_missing: string[];
-  warnings?: string[];
-}
 
 function short(v: unknown): string | undefined {
   if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) {
@@ -46,7 +28,7 @@ function changeText(field: string, c: { from: unknown; to: unknown }): string {
 }
 
 /** The diff as an operator reads it: + create, ~ update, - delete, then what was kept and the keys. */
-export function applyText(a: ApplyAnswer): string {
+export function applyText(a: ConfigApplyAnswer): string {
   const e = escapeControl;
   const lines: string[] = [];
   for (const i of a.create) lines.push(`+ ${i.kind} ${e(i.name)}`);
@@ -130,7 +112,7 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
       .option('--prune', 'also delete what the document leaves out (in the sections it has)'),
   ).action(async (opts: ApiOptions & { file: string; dryRun?: boolean; prune?: boolean }) => {
     const document = readTextFile(opts.file, 'configuration file');
-    const res = await apiClientFor(ctx, opts).request<ApplyAnswer>('POST', '/v1/config/apply', {
+    const res = await apiClientFor(ctx, opts).request<ConfigApplyAnswer>('POST', '/v1/config/apply', {
       document,
       dry_run: opts.dryRun === true,
       prune: opts.prune === true,

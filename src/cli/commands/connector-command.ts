@@ -5,34 +5,19 @@
 // named environment variable (--token-env VAR). It is sent once, in the body of one PUT, and never
 // printed: output shows at most the last four characters the control plane reports.
 import { type Command, Option } from 'commander';
+import type { Deleted } from '../../wire/agents.js';
+import type {
+  ActionCatalogue,
+  ConnectorAnswer,
+  ConnectorList,
+  ConnectorTypeList,
+  ConnectorView,
+} from '../../wire/connectors.js';
 import { type ApiOptions, addApiOptions, apiClientFor, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-export interface ConnectorView {
-  name: string;
-  type: string;
-  gateway: string;
-  domains: string[];
-  auth: string;
-  base_url: string | null;
-  intercept: boolean;
-  options: Record<string, unknown>;
-  credential_set: boolean;
-  credential_last4: string | null;
-  created_at: string;
-}
-
-interface ActionSpecView {
-  action: string;
-  method: string;
-  path: string;
-  risk: string;
-  params: string[];
-  description: string;
-}
 
 interface SecretFlags {
   tokenStdin?: boolean;
@@ -137,7 +122,7 @@ async function putCredential(
   name: string,
   secret: string,
 ): Promise<ConnectorView> {
-  const res = await apiClientFor(ctx, opts).request<{ connector: ConnectorView }>(
+  const res = await apiClientFor(ctx, opts).request<ConnectorAnswer>(
     'PUT',
     `/v1/connectors/${segment(name)}/credential`,
     { secret },
@@ -193,11 +178,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
       if (opts.baseUrl !== undefined) body.base_url = opts.baseUrl;
       if (!opts.intercept) body.intercept = false;
       if (opts.gateway !== undefined) body.gateway = opts.gateway;
-      const res = await apiClientFor(ctx, opts).request<{ connector: ConnectorView }>(
-        'POST',
-        '/v1/connectors',
-        body,
-      );
+      const res = await apiClientFor(ctx, opts).request<ConnectorAnswer>('POST', '/v1/connectors', body);
       let view = res.connector;
       if (secret !== undefined) {
         try {
@@ -233,10 +214,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
   const list = addApiOptions(
     connector.command('list').description('list connectors (secrets are never shown)'),
   ).action(async (opts: ApiOptions) => {
-    const { connectors } = await apiClientFor(ctx, opts).request<{ connectors: ConnectorView[] }>(
-      'GET',
-      '/v1/connectors',
-    );
+    const { connectors } = await apiClientFor(ctx, opts).request<ConnectorList>('GET', '/v1/connectors');
     if (opts.json) return printJson(ctx, { connectors });
     if (connectors.length === 0)
       return print(ctx, 'no connectors (add one with: tameflare connector add TYPE)');
@@ -271,10 +249,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
       .description('delete a connector and its stored credential')
       .argument('<name>', 'connector name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await apiClientFor(ctx, opts).request<{ deleted: boolean }>(
-      'DELETE',
-      `/v1/connectors/${segment(name)}`,
-    );
+    const res = await apiClientFor(ctx, opts).request<Deleted>('DELETE', `/v1/connectors/${segment(name)}`);
     if (opts.json) return printJson(ctx, res);
     print(ctx, `connector ${escapeControl(name)} removed`);
   });
@@ -301,15 +276,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
 
   const types = addApiOptions(connector.command('types').description('list the connector types')).action(
     async (opts: ApiOptions) => {
-      const res = await apiClientFor(ctx, opts).request<{
-        types: {
-          type: string;
-          title: string;
-          default_domains: string[];
-          default_auth: string;
-          actions: number;
-        }[];
-      }>('GET', '/v1/connector-types');
+      const res = await apiClientFor(ctx, opts).request<ConnectorTypeList>('GET', '/v1/connector-types');
       if (opts.json) return printJson(ctx, res);
       ctx.stdout.write(
         formatTable(
@@ -336,7 +303,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
         new Option('--risk <level>', 'only actions of this risk').choices(['low', 'medium', 'high']),
       ),
   ).action(async (type: string, opts: ApiOptions & { risk?: string }) => {
-    const res = await apiClientFor(ctx, opts).request<{ type: string; actions: ActionSpecView[] }>(
+    const res = await apiClientFor(ctx, opts).request<ActionCatalogue>(
       'GET',
       `/v1/connector-types/${segment(type)}/actions`,
     );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { DryRunAnswer } from '../../wire/dry-run.js';
 import { CliError } from '../cli-error.js';
-import { type DryRunAnswer, dryRunBody, dryRunText, parseHeaders } from './dry-run-command.js';
+import { dryRunBody, dryRunText, parseHeaders } from './dry-run-command.js';
 
 function usageError(run: () => unknown): string {
   try {
@@ -68,7 +69,14 @@ describe('dryRunText', () => {
       reasons: ['policy p / rule big → require_approval: too big', 'permission #3 (…) → allow'],
       permission: { id: '3', agent: 'pay-bot', connector: 'stripe', action: 'stripe.*', decision: 'allow' },
       matched_rules: [
-        { policy: 'p', rule: 'big', decision: 'require_approval', reason: 'too big', monitor: false },
+        {
+          policy: 'p',
+          rule: 'big',
+          decision: 'require_approval',
+          reason: 'too big',
+          risk_score: null,
+          monitor: false,
+        },
       ],
       action: 'stripe.refund.create',
       params: { amount: 6000 },
@@ -76,7 +84,8 @@ describe('dryRunText', () => {
       connector: { name: 'stripe', type: 'stripe' },
       request: { method: 'POST', host: 'api.stripe.com', path: '/v1/refunds' },
       approval: { timeout_seconds: 60, approver_roles: ['admin'] },
-      rate_limits: [{ rate: 2, burst: 5, connector: 'stripe', action: null }],
+      rate_limits: [{ id: 'rl1', rate: 2, burst: 5, connector: 'stripe', action: null }],
+      decided_at: '2026-01-01T00:00:00.000Z',
     };
     const text = dryRunText(answer);
     expect(text).toContain('verdict     require_approval (approval_required)');
@@ -100,6 +109,7 @@ describe('dryRunText', () => {
       connector: null,
       request: { method: 'GET', host: 'evil', path: '/\u001b' },
       rate_limits: [],
+      decided_at: '2026-01-01T00:00:00.000Z',
     });
     expect(text).not.toContain('\u001b');
     expect(text).toContain('permission  none matched');

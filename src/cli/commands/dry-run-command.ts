@@ -1,6 +1,7 @@
 // `tameflare dry-run`: what the gateway would decide for a request (or an action by name), with
 // every matched permission and rule, without sending anything.
 import type { Command } from 'commander';
+import type { DryRunAnswer } from '../../wire/dry-run.js';
 import { type ApiOptions, apiClientFor } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -19,22 +20,6 @@ export interface DryRunFlags {
   connector?: string | undefined;
   risk?: string | undefined;
   at?: string | undefined;
-}
-
-export interface DryRunAnswer {
-  verdict: string;
-  code: string;
-  reasons: string[];
-  permission: { id: string; agent: string; connector: string; action: string; decision: string } | null;
-  matched_rules: { policy: string; rule: string; decision: string; reason: string; monitor: boolean }[];
-  action: string | null;
-  params: Record<string, unknown> | null;
-  risk: string | null;
-  connector: { name: string; type: string } | null;
-  request: { method: string; host: string; path: string };
-  would_have?: string;
-  approval?: { timeout_seconds: number | null; approver_roles: string[] };
-  rate_limits: { rate: number; burst: number; connector: string | null; action: string | null }[];
 }
 
 /** The request body from the flags; usage errors (exit 2) for flags that do not go together. */

@@ -9,6 +9,7 @@ import {
   proxyUrlFor,
 } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
+import type { AgentAnswer, AgentView, GatewayInfo, SessionKeyAnswer } from '../../wire/agents.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,
@@ -22,7 +23,7 @@ import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
 import { addExamples } from '../program.js';
-import { type AgentView, fetchGatewayInfo, type GatewayInfo, proxyAddress } from './agent-command.js';
+import { fetchGatewayInfo, proxyAddress } from './agent-command.js';
 
 export interface AgentSessionFlags extends ApiOptions {
   agent: string;
@@ -68,7 +69,7 @@ export async function openAgentSession(
     throw new CliError('the agent key (--key / TAMEFLARE_AGENT_KEY) is empty', 2);
   if (given !== undefined && ttl !== undefined)
     throw new CliError('--ttl applies to a new session key, not to --key', 2);
-  const { agent } = await api.request<{ agent: AgentView }>('GET', `/v1/agents/${segment(flags.agent)}`);
+  const { agent } = await api.request<AgentAnswer>('GET', `/v1/agents/${segment(flags.agent)}`);
   if (agent.status === 'suspended') {
     ctx.stderr.write(
       `tameflare: warning: agent ${escapeControl(agent.name)} is suspended; its requests will be refused\n`,
@@ -93,7 +94,7 @@ export async function openAgentSession(
       revoke: async () => {},
     };
   }
-  const res = await api.request<{ id: string; key: string; expires_at: string }>(
+  const res = await api.request<SessionKeyAnswer>(
     'POST',
     `/v1/agents/${segment(agent.name)}/session-keys`,
     ttl === undefined ? {} : { ttl_seconds: ttl },

@@ -1,18 +1,12 @@
 // `tameflare kill-switch`: stop everything, one agent, or one connector, at once. One command with
 // three exclusive modes (as in SPEC 9) rather than subcommands, so validation is explicit here.
 import type { Command } from 'commander';
+import type { KillSwitchEntry, KillSwitchState } from '../../wire/kill-switch.js';
 import { type ApiOptions, addApiOptions, apiClientFor, query } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-export interface KillSwitchEntry {
-  scope: string;
-  reason: string | null;
-  activated_by: string | null;
-  activated_at: string;
-}
 
 export interface KillSwitchFlags {
   activate?: boolean;
@@ -87,7 +81,7 @@ export function registerKillSwitchCommand(program: Command, ctx: CliContext): vo
   ).action(async (opts: ApiOptions & KillSwitchFlags) => {
     const operation = parseKillSwitchFlags(opts);
     const api = apiClientFor(ctx, opts);
-    let res: { active: KillSwitchEntry[] };
+    let res: KillSwitchState;
     if (operation.op === 'status') {
       res = await api.request('GET', '/v1/kill-switch');
     } else if (operation.op === 'activate') {

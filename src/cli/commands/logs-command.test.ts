@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { logRow, shortTime, type TrafficEntry } from './logs-command.js';
+import type { TrafficEntry } from '../../wire/traffic.js';
+import { logRow, shortTime } from './logs-command.js';
 
 const entry: TrafficEntry = {
   id: 7,
   created_at: '2026-03-04T05:06:07.890Z',
+  event_type: 'action.forwarded',
   request_id: 'r1',
+  gateway: 'default',
   agent: 'bot',
   connector: 'github',
   action: 'github.pr.merge',

@@ -2,35 +2,11 @@
 // table; --json is one object per line so that `--follow --json | jq` works as a stream.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
+import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
 import { type ApiOptions, addApiOptions, apiClientFor, parseIntegerFlag, query } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { type Cell, columnWidths, formatTable, type TableColumn } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-export interface TrafficEntry {
-  id: number;
-  created_at: string;
-  request_id: string;
-  agent: string | null;
-  connector: string | null;
-  action: string | null;
-  method: string | null;
-  host: string | null;
-  path: string | null;
-  decision: string | null;
-  reason: string | null;
-  status: number | null;
-  latency_ms: number | null;
-  bytes_in: number | null;
-  bytes_out: number | null;
-  error: string | null;
-  mode: string | null;
-}
-
-interface TrafficPage {
-  entries: TrafficEntry[];
-  last_id: number | null;
-}
 
 const POLL_MS = 1000;
 /** The most the API returns at once; a full page while following means more is waiting. */

@@ -1,6 +1,8 @@
 // `tameflare permissions …`: (agent, connector, action pattern) → allow | deny | require_approval.
 // Anything not granted is denied, so listing shows the whole of what an agent may do.
 import { Argument, type Command, Option } from 'commander';
+import type { Deleted } from '../../wire/agents.js';
+import type { PermissionAnswer, PermissionList, PermissionView } from '../../wire/permissions.js';
 import {
   type ApiOptions,
   addApiOptions,
@@ -12,15 +14,6 @@ import {
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-export interface PermissionView {
-  id: number;
-  agent: string;
-  connector: string;
-  action: string;
-  decision: 'allow' | 'deny' | 'require_approval';
-  created_at: string;
-}
 
 export const DECISIONS = ['allow', 'deny', 'require_approval'] as const;
 export const PRESETS = ['allow-all', 'read-only', 'require-approval'] as const;
@@ -58,16 +51,12 @@ export function registerPermissionsCommand(program: Command, ctx: CliContext): v
       ),
   ).action(
     async (opts: ApiOptions & { agent: string; connector: string; action: string; decision: string }) => {
-      const res = await apiClientFor(ctx, opts).request<{ permission: PermissionView }>(
-        'POST',
-        '/v1/permissions',
-        {
-          agent: opts.agent,
-          connector: opts.connector,
-          action: opts.action,
-          decision: opts.decision,
-        },
-      );
+      const res = await apiClientFor(ctx, opts).request<PermissionAnswer>('POST', '/v1/permissions', {
+        agent: opts.agent,
+        connector: opts.connector,
+        action: opts.action,
+        decision: opts.decision,
+      });
       if (opts.json) return printJson(ctx, res);
       const p = res.permission;
       print(
@@ -85,7 +74,7 @@ export function registerPermissionsCommand(program: Command, ctx: CliContext): v
   const list = addApiOptions(
     permissions.command('list').description('list permissions').option('--agent <name>', "only this agent's"),
   ).action(async (opts: ApiOptions & { agent?: string }) => {
-    const res = await apiClientFor(ctx, opts).request<{ permissions: PermissionView[] }>(
+    const res = await apiClientFor(ctx, opts).request<PermissionList>(
       'GET',
       `/v1/permissions${query({ agent: opts.agent })}`,
     );
@@ -107,7 +96,7 @@ export function registerPermissionsCommand(program: Command, ctx: CliContext): v
       .argument('<id>', 'permission id'),
   ).action(async (id: string, opts: ApiOptions) => {
     const n = parseIntegerFlag('permission id', id, 1, Number.MAX_SAFE_INTEGER);
-    const res = await apiClientFor(ctx, opts).request<{ deleted: boolean }>(
+    const res = await apiClientFor(ctx, opts).request<Deleted>(
       'DELETE',
       `/v1/permissions/${segment(String(n))}`,
     );
@@ -129,11 +118,11 @@ export function registerPermissionsCommand(program: Command, ctx: CliContext): v
         ).choices([...PRESETS]),
       ),
   ).action(async (name: string, opts: ApiOptions & { agent: string; connector: string }) => {
-    const res = await apiClientFor(ctx, opts).request<{ permissions: PermissionView[] }>(
-      'POST',
-      '/v1/permissions/preset',
-      { agent: opts.agent, connector: opts.connector, preset: name },
-    );
+    const res = await apiClientFor(ctx, opts).request<PermissionList>('POST', '/v1/permissions/preset', {
+      agent: opts.agent,
+      connector: opts.connector,
+      preset: name,
+    });
     if (opts.json) return printJson(ctx, res);
     print(ctx, `preset ${name} applied to ${escapeControl(opts.agent)} on ${escapeControl(opts.connector)}:`);
     ctx.stdout.write(permissionsTable(res.permissions));

@@ -8,23 +8,20 @@ import { parsePolicyCasesYaml } from '../../decide/policy-cases.js';
 import { parsePolicyYamlAll, type SchemaError } from '../../decide/policy-schema.js';
 import { type PolicyTestReport, runPolicyTests } from '../../decide/policy-test-runner.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
+import type {
+  PolicyAnswer,
+  PolicyDeleted,
+  PolicyList,
+  PolicyRollbackAnswer,
+  PolicySaveAnswer,
+  PolicyToggleAnswer,
+  PolicyVersions,
+} from '../../wire/policies.js';
 import { type ApiOptions, addApiOptions, apiClientFor, parseIntegerFlag, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-interface PolicySummary {
-  name: string;
-  version: number;
-  enabled: boolean;
-  priority: number;
-  mode: string;
-  description: string | null;
-  rules: number;
-  updated_at: string;
-}
-type PolicyView = PolicySummary & { document: PolicyDocument };
 
 export function readTextFile(path: string, what: string): string {
   try {
@@ -104,13 +101,9 @@ export function registerPolicyCommand(
       .requiredOption('-f, --file <file>', 'policy file'),
   ).action(async (opts: ApiOptions & { file: string }) => {
     const yaml = readTextFile(opts.file, 'policy file');
-    const res = await client(opts).request<{ results: { name: string; message: string }[] }>(
-      'POST',
-      '/v1/policies',
-      {
-        yaml,
-      },
-    );
+    const res = await client(opts).request<PolicySaveAnswer>('POST', '/v1/policies', {
+      yaml,
+    });
     if (opts.json) return printJson(ctx, res);
     for (const r of res.results) print(ctx, `policy ${escapeControl(r.name)}: ${r.message}`);
   });
@@ -118,7 +111,7 @@ export function registerPolicyCommand(
 
   const list = addApiOptions(policy.command('list').description('list policies')).action(
     async (opts: ApiOptions) => {
-      const res = await client(opts).request<{ policies: PolicySummary[] }>('GET', '/v1/policies');
+      const res = await client(opts).request<PolicyList>('GET', '/v1/policies');
       if (opts.json) return printJson(ctx, res);
       if (res.policies.length === 0) return print(ctx, 'no policies: permissions alone decide');
       ctx.stdout.write(
@@ -142,7 +135,7 @@ export function registerPolicyCommand(
   const show = addApiOptions(
     policy.command('show').description("print a policy's current document").argument('<name>', 'policy name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await client(opts).request<{ policy: PolicyView }>('GET', `/v1/policies/${segment(name)}`);
+    const res = await client(opts).request<PolicyAnswer>('GET', `/v1/policies/${segment(name)}`);
     if (opts.json) return printJson(ctx, res);
     const p = res.policy;
     print(ctx, `# version ${p.version}, ${p.enabled ? 'enabled' : 'disabled'}, updated ${p.updated_at}`);
@@ -156,7 +149,7 @@ export function registerPolicyCommand(
       .description('delete a policy (its history is kept)')
       .argument('<name>', 'policy name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await client(opts).request<{ version: number }>('DELETE', `/v1/policies/${segment(name)}`);
+    const res = await client(opts).request<PolicyDeleted>('DELETE', `/v1/policies/${segment(name)}`);
     if (opts.json) return printJson(ctx, res);
     print(
       ctx,
@@ -172,7 +165,7 @@ export function registerPolicyCommand(
         .description(`${verb} a policy (recorded as a new version)`)
         .argument('<name>', 'policy name'),
     ).action(async (name: string, opts: ApiOptions) => {
-      const res = await client(opts).request<{ message: string }>(
+      const res = await client(opts).request<PolicyToggleAnswer>(
         'POST',
         `/v1/policies/${segment(name)}/${verb}`,
       );
@@ -188,10 +181,7 @@ export function registerPolicyCommand(
       .description("a policy's versions, newest first")
       .argument('<name>', 'policy name'),
   ).action(async (name: string, opts: ApiOptions) => {
-    const res = await client(opts).request<{
-      current_version: number | null;
-      versions: { version: number; change: string; actor: string; created_at: string }[];
-    }>('GET', `/v1/policies/${segment(name)}/versions`);
+    const res = await client(opts).request<PolicyVersions>('GET', `/v1/policies/${segment(name)}/versions`);
     if (opts.json) return printJson(ctx, res);
     ctx.stdout.write(
       formatTable(
@@ -224,7 +214,7 @@ export function registerPolicyCommand(
       .argument('<version>', 'version to restore (see: tameflare policy history NAME)'),
   ).action(async (name: string, version: string, opts: ApiOptions) => {
     const v = parseIntegerFlag('version', version, 1, Number.MAX_SAFE_INTEGER);
-    const res = await client(opts).request<{ message: string }>(
+    const res = await client(opts).request<PolicyRollbackAnswer>(
       'POST',
       `/v1/policies/${segment(name)}/rollback`,
       {

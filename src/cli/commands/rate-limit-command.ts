@@ -1,21 +1,17 @@
 // `tameflare rate-limit set|list|remove`: token buckets per agent (or every agent), optionally per
 // connector or action pattern. An addition to SPEC 9: the API has them, so the CLI does too.
 import type { Command } from 'commander';
+import type {
+  RateLimitDeleted,
+  RateLimitList,
+  RateLimitSetAnswer,
+  RateLimitView,
+} from '../../wire/rate-limits.js';
 import { type ApiOptions, addApiOptions, apiClientFor, query, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { addExamples } from '../program.js';
-
-interface RateLimitView {
-  id: string;
-  agent: string;
-  connector: string | null;
-  action: string | null;
-  rate: number;
-  burst: number;
-  created_at: string;
-}
 
 /** A positive number of tokens per second; `10/m` and `2/h` are accepted for slow rates. */
 export function parseRate(value: string): number {
@@ -65,11 +61,7 @@ export function registerRateLimitCommand(program: Command, ctx: CliContext): voi
       };
       if (opts.connector !== undefined) body.connector = opts.connector;
       if (opts.action !== undefined) body.action = opts.action;
-      const res = await apiClientFor(ctx, opts).request<{ change: string; rate_limit: RateLimitView }>(
-        'POST',
-        '/v1/rate-limits',
-        body,
-      );
+      const res = await apiClientFor(ctx, opts).request<RateLimitSetAnswer>('POST', '/v1/rate-limits', body);
       if (opts.json) return printJson(ctx, res);
       print(ctx, `rate limit ${res.rate_limit.id} ${res.change}: ${describeLimit(res.rate_limit)}`);
     },
@@ -85,7 +77,7 @@ export function registerRateLimitCommand(program: Command, ctx: CliContext): voi
       .description('list rate limits')
       .option('--agent <name>', "those that apply to this agent (its own and '*')"),
   ).action(async (opts: ApiOptions & { agent?: string }) => {
-    const res = await apiClientFor(ctx, opts).request<{ rate_limits: RateLimitView[] }>(
+    const res = await apiClientFor(ctx, opts).request<RateLimitList>(
       'GET',
       `/v1/rate-limits${query({ agent: opts.agent })}`,
     );
@@ -113,7 +105,7 @@ export function registerRateLimitCommand(program: Command, ctx: CliContext): voi
       .description('delete a rate limit by id (see: tameflare rate-limit list)')
       .argument('<id>', 'rate limit id'),
   ).action(async (id: string, opts: ApiOptions) => {
-    const res = await apiClientFor(ctx, opts).request<{ deleted: boolean }>(
+    const res = await apiClientFor(ctx, opts).request<RateLimitDeleted>(
       'DELETE',
       `/v1/rate-limits/${segment(id)}`,
     );

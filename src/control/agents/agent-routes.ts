@@ -1,6 +1,16 @@
 // Agents: identity (a long-lived key shown once, stored hashed), a stable dedicated port, mode and
 // labels, and short-lived session keys for `tameflare run`.
 import type { FastifyInstance } from 'fastify';
+import type {
+  AgentAnswer,
+  AgentKeyAnswer,
+  AgentList,
+  AgentView,
+  Deleted,
+  GatewayInfo,
+  Revoked,
+  SessionKeyAnswer,
+} from '../../wire/agents.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
@@ -36,17 +46,17 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
     return { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) };
   }
 
-  function view(a: AgentRow, gatewayName: string) {
+  function view(a: AgentRow, gatewayName: string): AgentView {
     const addr = proxyAddress();
     const host = addr ? (addr.host.includes(':') ? `[${addr.host}]` : addr.host) : undefined;
     return {
       name: a.name,
       gateway: gatewayName,
       port: a.port,
-      mode: a.mode,
+      mode: a.mode as AgentView['mode'],
       labels: JSON.parse(a.labels) as Record<string, string>,
       proxy_auth: a.proxy_auth === 1,
-      status: a.status,
+      status: a.status as AgentView['status'],
       created_at: a.created_at,
       updated_at: a.updated_at,
       proxy_url: addr ? `http://${encodeURIComponent(a.name)}@${host}:${addr.port}` : null,
@@ -114,19 +124,23 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       };
       await createAgent(db, row, gw, { actor, labels: body.labels ?? {} });
       deps.changes.notify(gw.id);
-      return reply.status(201).send({ agent: view(row, gw.name), key });
+      return reply.status(201).send({ agent: view(row, gw.name), key } satisfies AgentKeyAnswer);
     },
   );
 
-  app.get('/agents', { schema: { summary: 'List agents', tags: ['agents'] } }, async () => {
-    const rows = await listAgents(db);
-    return { agents: rows.map((r) => view(r, r.gateway_name)) };
-  });
+  app.get(
+    '/agents',
+    { schema: { summary: 'List agents', tags: ['agents'] } },
+    async (): Promise<AgentList> => {
+      const rows = await listAgents(db);
+      return { agents: rows.map((r) => view(r, r.gateway_name)) };
+    },
+  );
 
   app.get(
     '/agents/:name',
     { schema: { summary: 'Show an agent', tags: ['agents'], params: nameParams } },
-    async (req) => {
+    async (req): Promise<AgentAnswer> => {
       const row = await loadAgent(db, (req.params as { name: string }).name);
       return { agent: view(row, row.gateway_name) };
     },
@@ -141,7 +155,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       {
         schema: { summary: `${verb} an agent`, tags: ['agents'], params: nameParams },
       },
-      async (req) => {
+      async (req): Promise<AgentAnswer> => {
         const name = (req.params as { name: string }).name;
         const actor = actorOf(principalOf(req));
         const row = await setAgentStatus(db, name, status, { actor, now: deps.now() });
@@ -161,7 +175,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const actor = actorOf(principalOf(req));
       const gatewayId = await removeAgent(db, name, actor);
       deps.changes.notify(gatewayId);
-      return { deleted: true };
+      return { deleted: true } satisfies Deleted;
     },
   );
 
@@ -176,7 +190,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const key = generateSecretToken('tf_agent_');
       const row = await replaceAgentKey(db, name, hashToken(key), { actor, now: deps.now() });
       deps.changes.notify(row.gateway_id);
-      return { agent: view(row, row.gateway_name), key };
+      return { agent: view(row, row.gateway_name), key } satisfies AgentKeyAnswer;
     },
   );
 
@@ -209,7 +223,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
         actorOf(principal),
       );
       deps.changes.notify(row.gateway_id);
-      return reply.status(201).send({ id, key, expires_at: expiresAt, agent: view(row, row.gateway_name) });
+      return reply.status(201).send({
+        id,
+        key,
+        expires_at: expiresAt,
+        agent: view(row, row.gateway_name),
+      } satisfies SessionKeyAnswer);
     },
   );
 
@@ -234,14 +253,14 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const actor = actorOf(principalOf(req));
       const gatewayId = await revokeSessionKey(db, name, id, { actor, now: deps.now() });
       deps.changes.notify(gatewayId);
-      return { revoked: true };
+      return { revoked: true } satisfies Revoked;
     },
   );
 
   app.get(
     '/gateway-info',
     { schema: { summary: 'Where agents point their proxy settings', tags: ['agents'] } },
-    async () => {
+    async (): Promise<GatewayInfo> => {
       const addr = proxyAddress();
       return {
         gateway: deps.config.gatewayName,

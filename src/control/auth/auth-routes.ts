@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { Me } from '../../wire/auth.js';
 import { userEmail } from '../accounts/account-store.js';
 import { principalOf } from './authenticate.js';
 
@@ -8,7 +9,7 @@ export function registerAuthRoutes(app: FastifyInstance, deps: { db: Kysely<Loca
   app.get(
     '/auth/me',
     { schema: { summary: "The caller's identity and role", tags: ['auth'] } },
-    async (req) => {
+    async (req): Promise<Me> => {
       const p = principalOf(req);
       const email = p.userId ? await userEmail(deps.db, p.userId) : null;
       return { kind: p.kind, name: p.name, role: p.role, user_id: p.userId, email };

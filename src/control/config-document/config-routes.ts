@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { SchemaError } from '../../decide/schema-reader.js';
 import { formatPath, type Issue } from '../../decide/schema-reader.js';
+import type { ConfigApplyAnswer } from '../../wire/config.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { schemaValidationError } from '../policies/policy-input.js';
@@ -20,7 +21,9 @@ interface ApplyBody {
   prune?: boolean;
 }
 
-function diffOf(plan: ConfigPlan) {
+function diffOf(
+  plan: ConfigPlan,
+): Pick<ConfigApplyAnswer, 'create' | 'update' | 'delete' | 'kept' | 'unchanged'> {
   return {
     create: plan.create,
     update: plan.update,
@@ -84,7 +87,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
         },
       },
     },
-    async (req) => {
+    async (req): Promise<ConfigApplyAnswer> => {
       const body = req.body as ApplyBody;
       const parsed =
         typeof body.document === 'string' ? parseConfigText(body.document) : parseConfigValue(body.document);

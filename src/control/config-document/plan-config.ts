@@ -8,6 +8,7 @@
 import { canonicalJson } from '../../audit/canonical-json.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';
 import type { Issue, PathSegment } from '../../decide/schema-reader.js';
+import type { ConfigDiffItem, ConfigUpdateItem } from '../../wire/config.js';
 import { rateLimitKey } from '../rate-limits/rate-limit-store.js';
 import {
   type ConfigAgent,
@@ -20,14 +21,9 @@ import {
   permissionKey,
 } from './config-document.js';
 
-export interface DiffItem {
-  kind: ItemKind;
-  name: string;
-}
-
-export interface UpdateItem extends DiffItem {
-  changes: Record<string, { from: unknown; to: unknown }>;
-}
+/** The plan's diff is what the API answers (src/wire/config.ts). */
+export type DiffItem = ConfigDiffItem;
+export type UpdateItem = ConfigUpdateItem;
 
 type LiveAgent = LiveConfig['agents'][number];
 type LiveConnector = LiveConfig['connectors'][number];

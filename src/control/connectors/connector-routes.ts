@@ -5,6 +5,14 @@ import { Secret } from '../../config/secret.js';
 import { CONNECTOR_TYPES, getConnectorType } from '../../connectors/registry.js';
 import type { AuthScheme } from '../../connectors/types.js';
 import { AppError } from '../../errors/codes.js';
+import type { Deleted } from '../../wire/agents.js';
+import type {
+  ActionCatalogue,
+  ConnectorAnswer,
+  ConnectorList,
+  ConnectorTypeList,
+  ConnectorView,
+} from '../../wire/connectors.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { randomId } from '../auth/secret-tokens.js';
@@ -26,7 +34,7 @@ const nameParams = {
   required: ['name'],
 } as const;
 
-function view(c: ConnectorRow, gateway: string) {
+function view(c: ConnectorRow, gateway: string): ConnectorView {
   return {
     name: c.name,
     type: c.type,
@@ -149,14 +157,18 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
         },
       });
       deps.changes.notify(gw.id);
-      return reply.status(201).send({ connector: view(row, gw.name) });
+      return reply.status(201).send({ connector: view(row, gw.name) } satisfies ConnectorAnswer);
     },
   );
 
-  app.get('/connectors', { schema: { summary: 'List connectors', tags: ['connectors'] } }, async () => {
-    const rows = await listConnectors(db);
-    return { connectors: rows.map((r) => view(r, r.gateway_name)) };
-  });
+  app.get(
+    '/connectors',
+    { schema: { summary: 'List connectors', tags: ['connectors'] } },
+    async (): Promise<ConnectorList> => {
+      const rows = await listConnectors(db);
+      return { connectors: rows.map((r) => view(r, r.gateway_name)) };
+    },
+  );
 
   app.delete(
     '/connectors/:name',
@@ -171,7 +183,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       if (c.credential_set === 1) await deps.link.deleteCredential(name);
       await removeConnector(db, c, actor);
       deps.changes.notify(c.gateway_id);
-      return { deleted: true };
+      return { deleted: true } satisfies Deleted;
     },
   );
 
@@ -198,7 +210,9 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       await deps.link.putCredential(name, secret);
       const last4 = secret.lastFour() || null;
       await recordCredential(db, c, { last4 }, { actor, now: deps.now() });
-      return { connector: view({ ...c, credential_set: 1, credential_last4: last4 }, c.gateway_name) };
+      return {
+        connector: view({ ...c, credential_set: 1, credential_last4: last4 }, c.gateway_name),
+      } satisfies ConnectorAnswer;
     },
   );
 
@@ -213,14 +227,16 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       const c = await loadConnector(db, name);
       await deps.link.deleteCredential(name);
       await recordCredential(db, c, null, { actor, now: deps.now() });
-      return { connector: view({ ...c, credential_set: 0, credential_last4: null }, c.gateway_name) };
+      return {
+        connector: view({ ...c, credential_set: 0, credential_last4: null }, c.gateway_name),
+      } satisfies ConnectorAnswer;
     },
   );
 
   app.get(
     '/connector-types',
     { schema: { summary: 'Built-in connector types', tags: ['connectors'] } },
-    async () => ({
+    async (): Promise<ConnectorTypeList> => ({
       types: CONNECTOR_TYPES.map((t) => ({
         type: t.type,
         title: t.title,
@@ -248,7 +264,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       const t = getConnectorType((req.params as { type: string }).type);
       if (!t)
         throw new AppError('not_found', `unknown connector type ${(req.params as { type: string }).type}`);
-      return { type: t.type, actions: t.catalogue };
+      return { type: t.type, actions: t.catalogue } satisfies ActionCatalogue;
     },
   );
 }

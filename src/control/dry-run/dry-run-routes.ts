@@ -1,6 +1,7 @@
 // POST /v1/dry-run: what the gateway would decide for a request or an action, sending nothing.
 // Reading the configuration is all it does, so every role may ask.
 import type { FastifyInstance } from 'fastify';
+import type { DryRunAnswer } from '../../wire/dry-run.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
 import { type DryRunInput, dryRun } from './dry-run.js';
 
@@ -36,6 +37,6 @@ export function registerDryRunRoutes(app: FastifyInstance, deps: ConfigRouteDeps
         },
       },
     },
-    async (req) => dryRun(deps.db, req.body as DryRunInput, deps.now()),
+    async (req): Promise<DryRunAnswer> => dryRun(deps.db, req.body as DryRunInput, deps.now()),
   );
 }

@@ -9,8 +9,9 @@ import { decide } from '../../decide/decide.js';
 import { compilePolicies } from '../../decide/evaluate.js';
 import { outcome, outcomeVerdict } from '../../decide/outcome.js';
 import { matchesActionPattern } from '../../decide/patterns.js';
-import type { Decision, Verdict } from '../../decide/types.js';
+import type { Decision } from '../../decide/types.js';
 import { AppError } from '../../errors/codes.js';
+import type { DryRunAnswer } from '../../wire/dry-run.js';
 import type { Db } from '../db.js';
 import { buildSnapshot } from '../gateways/build-snapshot.js';
 import { actionTarget, type DryRunTarget, requestTarget } from './dry-run-target.js';
@@ -27,32 +28,6 @@ export interface DryRunInput {
   risk?: Risk | undefined;
   /** Decide as of this time (ISO-8601), for policies with time windows; default now. */
   at?: string | undefined;
-}
-
-export interface DryRunAnswer {
-  verdict: Verdict;
-  code: string;
-  reasons: string[];
-  permission: { id: string; agent: string; connector: string; action: string; decision: Verdict } | null;
-  matched_rules: {
-    policy: string;
-    rule: string;
-    decision: Verdict;
-    reason: string;
-    risk_score: number | null;
-    monitor: boolean;
-  }[];
-  action: string | null;
-  params: Record<string, unknown> | null;
-  risk: Risk | null;
-  connector: { name: string; type: string } | null;
-  request: { method: string; host: string; path: string };
-  would_have?: Verdict | undefined;
-  risk_score?: number | undefined;
-  approval?: { timeout_seconds: number | null; approver_roles: string[] } | undefined;
-  /** Limits that would take a token if the request were allowed (dry run takes none). */
-  rate_limits: { id: string; connector: string | null; action: string | null; rate: number; burst: number }[];
-  decided_at: string;
 }
 
 export async function dryRun(db: Db, input: DryRunInput, now: Date): Promise<DryRunAnswer> {

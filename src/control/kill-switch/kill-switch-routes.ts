@@ -1,6 +1,7 @@
 // The kill switch: scopes all, agent:NAME, connector:TYPE. It reaches every gateway through its
 // configuration stream at once; the gateway cuts open tunnels and streams in scope.
 import type { FastifyInstance } from 'fastify';
+import type { KillSwitchState } from '../../wire/kill-switch.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { ConfigRouteDeps } from '../route-deps.js';
@@ -10,7 +11,7 @@ const SCOPE = '^(all|agent:[a-z0-9][a-z0-9_-]{0,62}|connector:[a-z0-9][a-z0-9_-]
 
 export function registerKillSwitchRoutes(app: FastifyInstance, deps: ConfigRouteDeps): void {
   const { db } = deps;
-  const active = async () => ({ active: await activeKillSwitches(db) });
+  const active = async (): Promise<KillSwitchState> => ({ active: await activeKillSwitches(db) });
 
   app.get(
     '/kill-switch',

@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { getConnectorType } from '../../connectors/registry.js';
 import { isValidActionPattern } from '../../decide/patterns.js';
 import { PERMISSION_PRESETS, type PermissionPreset, presetPermissions } from '../../decide/permissions.js';
+import type { Verdict } from '../../decide/types.js';
 import { AppError } from '../../errors/codes.js';
+import type { Deleted } from '../../wire/agents.js';
+import type { PermissionAnswer, PermissionList, PermissionView } from '../../wire/permissions.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
@@ -16,13 +19,13 @@ import {
   setPermission,
 } from './permission-store.js';
 
-function view(p: PermissionRow) {
+function view(p: PermissionRow): PermissionView {
   return {
     id: p.id,
     agent: p.agent,
     connector: p.connector,
     action: p.action_pattern,
-    decision: p.decision,
+    decision: p.decision as Verdict,
     created_at: p.created_at,
   };
 }
@@ -60,7 +63,7 @@ export function registerPermissionRoutes(app: FastifyInstance, deps: ConfigRoute
       const actor = actorOf(principalOf(req));
       const { row, gatewayId } = await setPermission(db, b, { actor, now: deps.now() });
       deps.changes.notify(gatewayId);
-      return reply.status(201).send({ permission: view(row) });
+      return reply.status(201).send({ permission: view(row) } satisfies PermissionAnswer);
     },
   );
 
@@ -79,7 +82,7 @@ export function registerPermissionRoutes(app: FastifyInstance, deps: ConfigRoute
     },
     async (req) => {
       const { agent } = req.query as { agent?: string };
-      return { permissions: (await listPermissions(db, agent)).map(view) };
+      return { permissions: (await listPermissions(db, agent)).map(view) } satisfies PermissionList;
     },
   );
 
@@ -97,7 +100,7 @@ export function registerPermissionRoutes(app: FastifyInstance, deps: ConfigRoute
       const actor = actorOf(principalOf(req));
       const gatewayId = await removePermission(db, id, actor);
       deps.changes.notify(gatewayId);
-      return { deleted: true };
+      return { deleted: true } satisfies Deleted;
     },
   );
 
@@ -129,7 +132,7 @@ export function registerPermissionRoutes(app: FastifyInstance, deps: ConfigRoute
         { actor, now: deps.now() },
       );
       deps.changes.notify(gatewayId);
-      return { permissions: rows.map(view) };
+      return { permissions: rows.map(view) } satisfies PermissionList;
     },
   );
 }

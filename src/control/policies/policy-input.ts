@@ -1,5 +1,5 @@
-// Turns an API body ({document} or {yaml}) into validated policy documents, or a 400 whose
-// `details.errors` lists every problem with its exact path (and line, for YAML). The message carries
+// Turns an API body ({document} or {yaml}) into validated policy documents, or a 400 problem whose
+// `errors` member lists every problem with its exact path (and line, for YAML). The message carries
 // them too, in one line, so a CLI that prints only the message still shows where the problem is.
 import { parsePolicyDocument, parsePolicyYamlAll, type SchemaError } from '../../decide/policy-schema.js';
 import type { PolicyDocument } from '../../decide/policy-types.js';

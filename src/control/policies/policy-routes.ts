@@ -2,6 +2,17 @@
 // to every gateway (policies are not per gateway) by bumping every configuration version.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/codes.js';
+import type {
+  PolicyAnswer,
+  PolicyDeleted,
+  PolicyList,
+  PolicyRollbackAnswer,
+  PolicySaveAnswer,
+  PolicySummary,
+  PolicyToggleAnswer,
+  PolicyVersions,
+  PolicyView,
+} from '../../wire/policies.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { ConfigRouteDeps } from '../route-deps.js';
@@ -28,7 +39,7 @@ const nameParams = {
   required: ['name'],
 } as const;
 
-export function policySummary(p: PolicyRecord) {
+export function policySummary(p: PolicyRecord): PolicySummary {
   return {
     name: p.name,
     version: p.version,
@@ -41,7 +52,7 @@ export function policySummary(p: PolicyRecord) {
   };
 }
 
-function policyView(p: PolicyRecord) {
+function policyView(p: PolicyRecord): PolicyView {
   return { ...policySummary(p), document: p.document };
 }
 
@@ -92,18 +103,26 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: ConfigRouteDeps
             : `${o.change} as version ${o.record.version}`,
         policy: policyView(o.record),
       }));
-      return reply.status(outcomes.some((o) => o.change === 'created') ? 201 : 200).send({ results });
+      return reply
+        .status(outcomes.some((o) => o.change === 'created') ? 201 : 200)
+        .send({ results } satisfies PolicySaveAnswer);
     },
   );
 
-  app.get('/policies', { schema: { summary: 'List policies', tags: ['policies'] } }, async () => ({
-    policies: (await listPolicies(db)).map(policySummary),
-  }));
+  app.get(
+    '/policies',
+    { schema: { summary: 'List policies', tags: ['policies'] } },
+    async (): Promise<PolicyList> => ({
+      policies: (await listPolicies(db)).map(policySummary),
+    }),
+  );
 
   app.get(
     '/policies/:name',
     { schema: { summary: 'Show a policy and its current document', tags: ['policies'], params: nameParams } },
-    async (req) => ({ policy: policyView(await requirePolicy(db, (req.params as { name: string }).name)) }),
+    async (req): Promise<PolicyAnswer> => ({
+      policy: policyView(await requirePolicy(db, (req.params as { name: string }).name)),
+    }),
   );
 
   app.delete(
@@ -117,7 +136,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: ConfigRouteDeps
         async (trx, ctx) => ({ version: await deletePolicy(trx, name, ctx), changed: true }),
         actorOf(principalOf(req)),
       );
-      return { deleted: true, name, version };
+      return { deleted: true, name, version } satisfies PolicyDeleted;
     },
   );
 
@@ -130,7 +149,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: ConfigRouteDeps
       {
         schema: { summary: `${verb} a policy`, tags: ['policies'], params: nameParams },
       },
-      async (req) => {
+      async (req): Promise<PolicyToggleAnswer> => {
         const name = (req.params as { name: string }).name;
         const r = await change(
           (trx, ctx) => setPolicyEnabled(trx, name, enabled, ctx),
@@ -153,7 +172,11 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: ConfigRouteDeps
       const name = (req.params as { name: string }).name;
       const versions = await policyHistory(db, name);
       if (versions.length === 0) throw new AppError('not_found', `no policy named ${name} (and no history)`);
-      return { name, current_version: await currentPolicyVersion(db, name), versions };
+      return {
+        name,
+        current_version: await currentPolicyVersion(db, name),
+        versions,
+      } satisfies PolicyVersions;
     },
   );
 
@@ -172,7 +195,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: ConfigRouteDeps
         },
       },
     },
-    async (req) => {
+    async (req): Promise<PolicyRollbackAnswer> => {
       const name = (req.params as { name: string }).name;
       const { version } = req.body as { version: number };
       const r = await change(

@@ -1,6 +1,7 @@
 // Rate limits (token buckets per agent, optionally per connector or action pattern). Every gateway's
 // snapshot carries all of them, so a change bumps every configuration version.
 import type { FastifyInstance } from 'fastify';
+import type { RateLimitDeleted, RateLimitList, RateLimitSetAnswer } from '../../wire/rate-limits.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
@@ -47,9 +48,10 @@ export function registerRateLimitRoutes(app: FastifyInstance, deps: ConfigRouteD
       const actor = actorOf(principalOf(req));
       const { outcome, gatewayIds } = await putRateLimit(db, b, { actor, now: deps.now() });
       for (const id of gatewayIds) deps.changes.notify(id);
-      return reply
-        .status(outcome.change === 'created' ? 201 : 200)
-        .send({ change: outcome.change, rate_limit: rateLimitView(outcome.row) });
+      return reply.status(outcome.change === 'created' ? 201 : 200).send({
+        change: outcome.change,
+        rate_limit: rateLimitView(outcome.row),
+      } satisfies RateLimitSetAnswer);
     },
   );
 
@@ -68,7 +70,7 @@ export function registerRateLimitRoutes(app: FastifyInstance, deps: ConfigRouteD
     },
     async (req) => {
       const { agent } = req.query as { agent?: string };
-      return { rate_limits: (await listRateLimits(db, agent)).map(rateLimitView) };
+      return { rate_limits: (await listRateLimits(db, agent)).map(rateLimitView) } satisfies RateLimitList;
     },
   );
 
@@ -90,7 +92,7 @@ export function registerRateLimitRoutes(app: FastifyInstance, deps: ConfigRouteD
       const actor = actorOf(principalOf(req));
       const ids = await deleteRateLimit(db, id, { actor });
       for (const g of ids) deps.changes.notify(g);
-      return { deleted: true, id };
+      return { deleted: true, id } satisfies RateLimitDeleted;
     },
   );
 }

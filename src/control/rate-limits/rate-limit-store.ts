@@ -7,6 +7,7 @@ import { appendAuditEvent } from '../../audit/ledger.js';
 import { isValidActionPattern } from '../../decide/patterns.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { RateLimitView } from '../../wire/rate-limits.js';
 import { randomId } from '../auth/secret-tokens.js';
 import type { Db } from '../db.js';
 import { bumpAllConfigVersions } from '../gateways/gateway-store.js';
@@ -24,7 +25,7 @@ export interface RateLimitInput {
 export const MAX_RATE = 1_000_000;
 export const MAX_BURST = 1_000_000;
 
-export function rateLimitView(r: RateLimitRow) {
+export function rateLimitView(r: RateLimitRow): RateLimitView {
   return {
     id: r.id,
     agent: r.agent,

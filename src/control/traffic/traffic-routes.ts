@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
 import { type TrafficQuery, trafficEvents } from './traffic-store.js';
 
 export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
@@ -23,14 +24,15 @@ export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<L
         },
       },
     },
-    async (req) => {
+    async (req): Promise<TrafficPage> => {
       const q = req.query as TrafficQuery;
       const rows = await trafficEvents(deps.db, q);
-      const entries = rows.map((r) => {
-        const d = JSON.parse(r.details) as Record<string, unknown>;
+      const entries = rows.map((r): TrafficEntry => {
+        // The gateway's action event (see src/gateway/traffic-log), as its outbox shipped it.
+        const d = JSON.parse(r.details) as Partial<TrafficEntry> & { reasons?: unknown };
         return {
           id: r.id,
-          created_at: (d.created_at as string | undefined) ?? r.created_at,
+          created_at: d.created_at ?? r.created_at,
           event_type: r.event_type,
           request_id: d.request_id ?? null,
           gateway: d.gateway ?? null,

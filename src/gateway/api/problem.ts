@@ -3,9 +3,9 @@
 // detail is built from decision reasons and names (agent, connector, action), never from headers.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import { problemDocument } from '../../errors/problem-document.js';
 
-export const PROBLEM_TYPE_BASE = 'https://tameflare.dev/problems/';
 export const REQUEST_ID_HEADER = 'X-TameFlare-Request-Id';
 export const PROXY_AUTHENTICATE = 'Basic realm="tameflare"';
 
@@ -27,24 +27,11 @@ export interface RenderedProblem {
 }
 
 export function renderProblem(input: ProblemInput): RenderedProblem {
-  const { status, title } = ERROR_CODES[input.code];
-  const document: Record<string, unknown> = {
-    type: PROBLEM_TYPE_BASE + input.code,
-    title,
-    status,
-    detail: input.detail,
-    code: input.code,
-    request_id: input.requestId,
-  };
-  if (input.agent !== undefined) document['agent'] = input.agent;
-  if (input.action !== undefined) document['action'] = input.action;
-  if (input.approvalId !== undefined) document['approval_id'] = input.approvalId;
-  // Extension members for agents built on provider SDKs, which read only their own error shapes: the
-  // OpenAI SDKs take `error.message`, the Anthropic SDKs and many others a top-level `message`.
-  // Without them an agent sees "403 (no body)" and never learns why it was refused.
-  const message = `${title}: ${input.detail}`;
-  document['message'] = message;
-  document['error'] = { type: input.code, code: input.code, message };
+  const document = problemDocument(input.code, input.detail, {
+    requestId: input.requestId,
+    extensions: { agent: input.agent, action: input.action, approval_id: input.approvalId },
+  });
+  const { status } = document;
   const body = JSON.stringify(document);
   const headers: Record<string, string> = {
     'content-type': 'application/problem+json',

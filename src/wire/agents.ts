@@ -1,0 +1,54 @@
+// Wire types of /v1/agents and /v1/gateway-info.
+
+export interface AgentView {
+  name: string;
+  gateway: string;
+  port: number | null;
+  mode: 'enforce' | 'monitor';
+  labels: Record<string, string>;
+  proxy_auth: boolean;
+  status: 'active' | 'suspended';
+  created_at: string;
+  updated_at: string;
+  /** `http://NAME@host:port` of the gateway's shared proxy port, when the gateway address is known. */
+  proxy_url: string | null;
+  /** `http://host:PORT` of the agent's dedicated port, when it has one and the address is known. */
+  port_url: string | null;
+}
+
+export interface AgentAnswer {
+  agent: AgentView;
+}
+
+/** POST /v1/agents and POST /v1/agents/:name/rotate-key: the key is shown this once. */
+export interface AgentKeyAnswer {
+  agent: AgentView;
+  key: string;
+}
+
+export interface AgentList {
+  agents: AgentView[];
+}
+
+/** POST /v1/agents/:name/session-keys */
+export interface SessionKeyAnswer {
+  id: string;
+  key: string;
+  expires_at: string;
+  agent: AgentView;
+}
+
+export interface GatewayInfo {
+  gateway: string;
+  url: string | null;
+  proxy_host: string | null;
+  proxy_port: number | null;
+}
+
+export interface Deleted {
+  deleted: true;
+}
+
+export interface Revoked {
+  revoked: true;
+}

@@ -1,0 +1,14 @@
+// Wire types of /v1/kill-switch.
+
+export interface KillSwitchEntry {
+  /** `all`, `agent:NAME` or `connector:NAME` */
+  scope: string;
+  reason: string | null;
+  activated_by: string;
+  activated_at: string;
+}
+
+/** Every answer of /v1/kill-switch: the scopes active after the call. */
+export interface KillSwitchState {
+  active: KillSwitchEntry[];
+}
