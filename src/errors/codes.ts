@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   upstream_unreachable: { status: 502, title: 'Upstream unreachable' },
   upstream_timeout: { status: 504, title: 'Upstream timed out' },
   request_too_large: { status: 413, title: 'Request body too large' },
+  request_header_too_large: { status: 431, title: 'Request header fields too large' },
+  insecure_transport: { status: 403, title: 'Credential refused over cleartext' },
   bad_request: { status: 400, title: 'Bad request' },
   // API (control plane and gateway internal API)
   unauthenticated: { status: 401, title: 'Authentication required' },

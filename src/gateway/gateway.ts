@@ -16,6 +16,7 @@ import type { GatewayMetrics } from './api/gateway-metrics.js';
 import { createInternalApi } from './api/internal-api.js';
 import type { Upstream } from './forward/upstream.js';
 import { AgentPorts } from './listen/agent-ports.js';
+import { answerClientError, withoutNodeHostCheck } from './listen/client-errors.js';
 import { createConnectHandler } from './listen/connect-handler.js';
 import {
   FIRST_REQUEST_TIMEOUT_MS,
@@ -139,10 +140,10 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
 
   // Every intercepted tunnel's sockets (TLS-wrapped or plain) land in this one server, which never
   // listens: it only parses HTTP on sockets handed to it.
-  const inner = http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS });
+  const inner = withoutNodeHostCheck(http.createServer({ keepAliveTimeout: CLIENT_KEEP_ALIVE_MS }));
   inner.on('request', handlers.tunnelRequest);
   inner.on('upgrade', handlers.tunnelUpgrade);
-  inner.on('clientError', (_err, socket) => socket.destroy());
+  inner.on('clientError', answerClientError);
 
   const interception: InterceptionOptions = {
     inner,

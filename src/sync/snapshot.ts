@@ -31,6 +31,8 @@ export interface SnapshotConnector {
   domains: string[]; // lower-case host names; `*.example.com` covers subdomains
   auth: AuthScheme;
   intercept: boolean; // false: `--no-intercept`, tunnel without TLS termination
+  /** true: the stored credential may be injected into plain-HTTP requests (`--allow-cleartext`). */
+  allowCleartext?: boolean | undefined;
   options: ConnectorOptions;
 }
 

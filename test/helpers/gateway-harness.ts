@@ -158,6 +158,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
         domains: ['plain.test'],
         auth: 'header:x-api-key',
         intercept: true,
+        allowCleartext: true, // an internal host without TLS: its credential is injected over http://
         options: {},
       },
       {

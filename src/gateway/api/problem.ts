@@ -83,6 +83,7 @@ const ERROR_REASON: Record<number, string> = {
   413: 'Content Too Large',
   421: 'Misdirected Request',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   502: 'Bad Gateway',
   503: 'Service Unavailable',

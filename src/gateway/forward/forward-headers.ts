@@ -2,6 +2,11 @@
 // case, order and repeated headers survive untouched, except for what a proxy must remove: hop-by-hop
 // headers (RFC 9110 7.6.1, including every name the Connection header lists), anything Proxy-*, and
 // the agent's own credential headers when the gateway injects the real one.
+// Threat model: the agent writes every header, and the upstream acts on what it receives with the real
+// credential attached. So the upstream must receive exactly the request that was decided: `Host` is
+// always the authority of the target the gateway dialled and checked (RFC 9112 3.2.2: a proxy replaces
+// it), never the agent's (on a shared front end the agent's Host would hand the credential to another
+// site); and method-override headers are removed, so the upstream runs the method that was decided.
 
 /** Always hop-by-hop, whatever Connection says. */
 const HOP_BY_HOP = new Set([
@@ -20,20 +25,36 @@ const HOP_BY_HOP = new Set([
   'http2-settings',
 ]);
 
+/**
+ * Headers some frameworks read as the "real" method of a POST (Rails, Express method-override, Google
+ * APIs, ASP.NET). The gateway decides on the request line's method and cannot know which upstream honours
+ * which spelling, so they never cross: a POST decided as a POST arrives as a POST.
+ */
+export const METHOD_OVERRIDE_HEADERS: ReadonlySet<string> = new Set([
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]);
+
 export interface RequestHeaderOptions {
+  /** The Host to send: the authority of the target actually dialled (see `upstreamAuthority`). */
+  authority: string;
   /** Lower-case names to drop as well (the agent's dummy credential when one is injected). */
   drop?: ReadonlySet<string> | undefined;
   /** Keep `Connection: Upgrade` and `Upgrade: websocket` (a WebSocket handshake being forwarded). */
   websocket?: boolean | undefined;
 }
 
-/** Headers to send upstream for an agent's request. */
-export function forwardRequestHeaders(
-  rawHeaders: readonly string[],
-  opts: RequestHeaderOptions = {},
-): string[] {
+/** The Host header value for a target: `host[:port]`, the port only when it is not the scheme's. */
+export function upstreamAuthority(target: { secure: boolean; host: string; port: number }): string {
+  const host = target.host.includes(':') ? `[${target.host}]` : target.host; // IPv6 literal
+  return target.port === (target.secure ? 443 : 80) ? host : `${host}:${target.port}`;
+}
+
+/** Headers to send upstream for an agent's request; `Host` first, set to `opts.authority`. */
+export function forwardRequestHeaders(rawHeaders: readonly string[], opts: RequestHeaderOptions): string[] {
   const named = connectionTokens(rawHeaders);
-  const out: string[] = [];
+  const out: string[] = ['Host', opts.authority];
   let chunked = false;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -43,6 +64,7 @@ export function forwardRequestHeaders(
       chunked = true;
       continue;
     }
+    if (lower === 'host' || METHOD_OVERRIDE_HEADERS.has(lower)) continue;
     if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) continue; // re-added below
     if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower)) continue;
     if (opts.drop?.has(lower)) continue;

@@ -12,7 +12,7 @@ import { REQUEST_ID_HEADER, sendProblem } from '../api/problem.js';
 import type { Admitted } from '../pipeline/admission.js';
 import { readBoundedBody } from '../pipeline/request-body.js';
 import type { ActiveConnections } from '../state/active-connections.js';
-import { forwardResponseHeaders } from './forward-headers.js';
+import { forwardResponseHeaders, upstreamAuthority } from './forward-headers.js';
 import { prepareUpstreamRequest } from './prepare-upstream-request.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
 
@@ -114,6 +114,7 @@ function forwardPrepared(
       req.rawHeaders,
       target.path,
       deps.vault.get(admitted.connector.name),
+      { authority: upstreamAuthority(target) },
     );
   } catch (err) {
     if (!(err instanceof VaultRecordUnreadable)) throw err;

@@ -19,9 +19,9 @@ export function prepareUpstreamRequest(
   rawHeaders: readonly string[],
   target: string,
   secret: Secret | undefined,
-  opts: { websocket?: boolean } = {},
+  opts: { authority: string; websocket?: boolean },
 ): PreparedUpstreamRequest {
-  const forwarded = forwardRequestHeaders(rawHeaders, { websocket: opts.websocket });
+  const forwarded = forwardRequestHeaders(rawHeaders, opts);
   const scheme = admitted.connector.auth;
   if (secret === undefined || scheme === 'none') return { headers: forwarded, path: target };
 

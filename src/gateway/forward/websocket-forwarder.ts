@@ -9,7 +9,7 @@ import type { GatewayMetrics } from '../api/gateway-metrics.js';
 import { REQUEST_ID_HEADER, writeProblemToSocket } from '../api/problem.js';
 import type { Admitted } from '../pipeline/admission.js';
 import type { ActiveConnections } from '../state/active-connections.js';
-import { forwardResponseHeaders } from './forward-headers.js';
+import { forwardResponseHeaders, upstreamAuthority } from './forward-headers.js';
 import { prepareUpstreamRequest } from './prepare-upstream-request.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
 
@@ -43,9 +43,7 @@ export function forwardWebSocket(
       req.rawHeaders,
       target.path,
       deps.vault.get(admitted.connector.name),
-      {
-        websocket: true,
-      },
+      { authority: upstreamAuthority(target), websocket: true },
     );
   } catch (err) {
     if (!(err instanceof VaultRecordUnreadable)) throw err;

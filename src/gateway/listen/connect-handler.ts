@@ -22,6 +22,7 @@ import { type OutcomeDeps, resolveOutcome } from '../pipeline/resolve-outcome.js
 import type { ActiveConnections } from '../state/active-connections.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
 import { parseCertificateHost } from '../tls/certificate-host.js';
+import { parseConnectTarget } from './connect-target.js';
 import {
   type InterceptionOptions,
   interceptingConnectServer,
@@ -72,6 +73,9 @@ export function createConnectHandler(deps: ConnectDeps) {
       return refuse(id.code, id.detail, id.agent);
     }
     const agent = id.agent;
+    // proxy-chain parsed the target leniently; only the strict authority form opens a tunnel.
+    const target = parseConnectTarget(opts.request.url ?? '');
+    if (!target.ok) return refuse('bad_request', target.reason, agent.name);
     const connector = cfg.connectors.lookup(host, port);
     if (!connector) return refuse('connector_not_found', `no connector covers ${host}:${port}`, agent.name);
 

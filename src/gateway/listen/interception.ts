@@ -127,13 +127,19 @@ function sniff(socket: net.Socket, then: (firstByte: number | undefined) => void
   const onData = (chunk: Buffer) => {
     socket.setTimeout(0);
     socket.removeListener('close', onClose);
+    socket.removeListener('end', onEnd);
     socket.pause();
     socket.unshift(chunk);
     then(chunk[0]);
   };
   const onClose = () => socket.removeListener('data', onData);
+  // The listening server allows half-open sockets (its HTTP parser closes them), but nobody parses
+  // this one yet: an agent that closes its side before sending a byte would otherwise leave the socket
+  // open until the timeout, and a shutdown waiting for it.
+  const onEnd = () => socket.destroy();
   socket.once('data', onData);
   socket.once('close', onClose);
+  socket.once('end', onEnd);
   socket.resume();
 }
 

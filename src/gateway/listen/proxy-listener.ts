@@ -10,6 +10,7 @@ import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
 import { renderProblem } from '../api/problem.js';
+import { clientErrorProblem, withoutNodeHostCheck } from './client-errors.js';
 
 export interface ListenerHandlers {
   /** Origin-form requests: the gateway API on the shared port, a refusal on agent ports. */
@@ -38,6 +39,17 @@ class DispatchingProxyServer extends Server {
     const url = request.url ?? '';
     if (url.startsWith('/') || url === '*') this.handlers.originForm(request, response, this.dedicatedPort);
     else this.handlers.proxyRequest(request, response, this.dedicatedPort);
+  }
+
+  // proxy-chain answers every parser error with a plain 400; a header block over the limit is 431.
+  override onClientError(err: NodeJS.ErrnoException, socket: Parameters<Server['onClientError']>[1]): void {
+    const problem = socket.writable ? clientErrorProblem(err) : undefined;
+    if (!problem) {
+      socket.destroy();
+      return;
+    }
+    const rendered = renderProblem(problem);
+    this.sendSocketResponse(socket, rendered.status, rendered.headers, rendered.body);
   }
 
   // proxy-chain's own refusals (a CONNECT target it cannot parse, a Proxy-Authorization that is not
@@ -88,6 +100,7 @@ export class ProxyListener {
     const inner = server.server as http.Server;
     inner.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
     inner.headersTimeout = CLIENT_KEEP_ALIVE_MS + 5_000;
+    withoutNodeHostCheck(inner);
     inner.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       opts.handlers.proxyUpgrade(req, socket, head, opts.dedicatedPort);
     });

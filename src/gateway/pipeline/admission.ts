@@ -4,7 +4,6 @@
 // and hold for approval. The result is either an admitted request or a problem to answer with.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { normaliseHost } from '../../connectors/connector-index.js';
 import { getConnectorType } from '../../connectors/registry.js';
 import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
@@ -12,6 +11,7 @@ import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
+import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
 import { readBoundedBody } from './request-body.js';
 import { loggablePath, RequestRecord } from './request-record.js';
@@ -34,6 +34,8 @@ export interface AdmissionInput {
   target: string;
   who: PresentedIdentity;
   tunnel: TunnelContext | undefined;
+  /** Inside a tunnel, the host and port an absolute-form request target names. */
+  targetAuthority?: TargetAuthority | undefined;
   /** A WebSocket handshake: never read a body. */
   upgrade: boolean;
   /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
@@ -92,15 +94,8 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   if (!id.ok) return refuse(id.code, id.detail, { agent: id.agent });
   const agent = id.agent;
 
-  if (input.tunnel && !hostHeaderMatches(req.headers.host, input.tunnel)) {
-    return refuse(
-      'tls_host_mismatch',
-      `the Host header does not name the tunnel's host ${input.tunnel.host}`,
-      {
-        agent: agent.name,
-      },
-    );
-  }
+  const hostProblem = checkHostIntegrity(req, input.tunnel, input.targetAuthority);
+  if (hostProblem) return refuse(hostProblem.code, hostProblem.detail, { agent: agent.name });
 
   // 3. connector lookup
   const connector = cfg.connectors.lookup(input.host, input.port);
@@ -177,22 +172,4 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   });
   if (!resolved.ok) return { ok: false, record, problem: resolved.problem };
   return { ok: true, record, agent, connector, type, match, body };
-}
-
-/** Inside a tunnel, the Host header must name the CONNECT target (a missing one is taken as it). */
-function hostHeaderMatches(header: string | undefined, tunnel: TunnelContext): boolean {
-  if (!header) return true;
-  // The common spellings first (no pattern matching on the hot path).
-  const defaultPort = tunnel.secure ? 443 : 80;
-  if (header === tunnel.host) return tunnel.port === defaultPort;
-  if (
-    header.length === tunnel.host.length + 1 + String(tunnel.port).length &&
-    header === `${tunnel.host}:${tunnel.port}`
-  ) {
-    return true;
-  }
-  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(header.trim());
-  if (!m) return false;
-  const port = m[2] ? Number(m[2]) : defaultPort;
-  return normaliseHost(m[1]!) === tunnel.host && port === tunnel.port;
 }

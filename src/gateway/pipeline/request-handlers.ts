@@ -12,6 +12,7 @@ import { type ForwarderDeps, forwardHttp } from '../forward/http-forwarder.js';
 import { forwardWebSocket } from '../forward/websocket-forwarder.js';
 import type { TunnelContext } from '../listen/interception.js';
 import { type AdmissionDeps, admit } from './admission.js';
+import type { TargetAuthority } from './host-integrity.js';
 import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
 
 export interface HandlerDeps {
@@ -28,7 +29,13 @@ interface Resolved {
   target: string;
   who: PresentedIdentity;
   tunnel: TunnelContext | undefined;
+  targetAuthority: TargetAuthority | undefined;
 }
+
+// RFC 9110 4.2.4: userinfo in an http(s) URI is deprecated and a recipient should treat it as an error;
+// forwarding it would put a credential on the upstream's request line.
+const USERINFO_REFUSED =
+  'the request target carries user information (user:password@); send credentials in headers';
 
 export function createRequestHandlers(deps: HandlerDeps) {
   /** Works out where a request goes and who sent it; a string is a reason to refuse with 400. */
@@ -39,17 +46,23 @@ export function createRequestHandlers(deps: HandlerDeps) {
   ): Resolved | string {
     const raw = req.url ?? '/';
     if (tunnel) {
-      // Some clients send absolute-form even inside a tunnel; the tunnel still decides the host.
-      let target = raw;
-      if (!raw.startsWith('/')) {
-        try {
-          const u = new URL(raw);
-          target = u.pathname + u.search;
-        } catch {
-          return 'the request target could not be parsed';
-        }
+      const base = { secure: tunnel.secure, host: tunnel.host, port: tunnel.port, who: tunnel.who, tunnel };
+      if (raw.startsWith('/')) return { ...base, target: raw, targetAuthority: undefined };
+      // Some clients send absolute-form even inside a tunnel: it must name the tunnel's host too
+      // (admission checks), and the tunnel decides where the request goes.
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        return 'the request target could not be parsed';
       }
-      return { secure: tunnel.secure, host: tunnel.host, port: tunnel.port, target, who: tunnel.who, tunnel };
+      if (u.username || u.password) return USERINFO_REFUSED;
+      const port = u.port ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : 80;
+      return {
+        ...base,
+        target: u.pathname + u.search,
+        targetAuthority: { host: normaliseHost(u.hostname), port },
+      };
     }
     let url: URL;
     try {
@@ -60,6 +73,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
     if (url.protocol !== 'http:' && url.protocol !== 'ws:') {
       return `only http:// URLs are proxied in absolute form; use CONNECT for ${url.protocol}//`;
     }
+    if (url.username || url.password) return USERINFO_REFUSED;
     const auth = parseProxyAuthorization(req.headers['proxy-authorization']);
     return {
       secure: false,
@@ -68,6 +82,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       target: url.pathname + url.search,
       who: presentedIdentity(auth?.username ?? '', auth?.password ?? '', dedicatedPort),
       tunnel: undefined,
+      targetAuthority: undefined,
     };
   }
 

@@ -44,6 +44,7 @@ const connector = z.object({
       'expected bearer, basic, none, header:NAME or query:NAME',
     ),
   intercept: z.boolean(),
+  allowCleartext: z.boolean().optional(),
   options: z.object({ baseUrl: z.string().optional(), extra: z.record(z.string(), z.unknown()).optional() }),
 });
 
