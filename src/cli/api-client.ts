@@ -38,7 +38,13 @@ export class ApiClient {
     return this.target.url;
   }
 
+  /** A JSON answer (undefined when the body is empty or not JSON). */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return parseJson(await this.requestText(method, path, body)) as T;
+  }
+
+  /** The answer's text as sent (e.g. YAML); errors as for `request`. */
+  async requestText(method: string, path: string, body?: unknown): Promise<string> {
     let res: Response;
     try {
       res = await fetch(`${this.target.url}${path}`, {
@@ -56,14 +62,8 @@ export class ApiClient {
       );
     }
     const text = await res.text();
-    let json: unknown;
-    try {
-      json = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
     if (!res.ok) {
-      const problem = json as Partial<ProblemDocument> | undefined;
+      const problem = parseJson(text) as Partial<ProblemDocument> | undefined;
       if (res.status === 401 && !this.target.token) {
         throw new CliError(
           'no API token: pass --token, set TAMEFLARE_TOKEN, or run on the host with the data dir',
@@ -76,7 +76,34 @@ export class ApiClient {
           : `HTTP ${res.status} from ${path}`,
       );
     }
-    return json as T;
+    return text;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export interface HealthProbe {
+  url: string;
+  reachable: boolean;
+  status?: number;
+  body?: Record<string, unknown>;
+  error?: string;
+}
+
+/** GET `url`/health of a control plane or a gateway (no token: health is public on both). */
+export async function probeHealth(url: string): Promise<HealthProbe> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) });
+    const body = (await res.json()) as Record<string, unknown>;
+    return { url, reachable: true, status: res.status, body };
+  } catch (err) {
+    return { url, reachable: false, error: causeOf(err) };
   }
 }
 

@@ -1,6 +1,7 @@
 // The commander program. One file per command group registers its commands; this file only wires
 // them together and turns usage errors into one line with exit code 2.
 import { Command, CommanderError } from 'commander';
+import { addExamples } from './add-examples.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 import { registerAgentCommand } from './commands/agent-command.js';
@@ -20,6 +21,7 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 import { registerSystemdUnitCommand } from './commands/systemd-unit-command.js';
+import { outputClosed } from './output-closed.js';
 
 /** A command's action resolves to the process exit code (0 when it returns nothing). */
 export type CommandResult = number | undefined;
@@ -70,6 +72,10 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
 }
 
 export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
+  return Promise.race([runProgram(argv, ctx), outputClosed(ctx.stdout)]);
+}
+
+async function runProgram(argv: string[], ctx: CliContext): Promise<number> {
   let result = 0;
   const program = buildProgram(ctx, (code) => {
     result = code;
@@ -92,8 +98,4 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     throw err;
   }
   return result;
-}
-
-export function addExamples(cmd: Command, examples: string[]): Command {
-  return cmd.addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n`);
 }

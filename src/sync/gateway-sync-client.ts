@@ -4,10 +4,17 @@
 // simply grows until the link is back (SPEC 8, the seed's independence table).
 import type { Logger } from 'pino';
 import type { Secret } from '../config/secret.js';
+import {
+  GATEWAY_EVENTS_PATH,
+  GATEWAY_STREAM_PATH,
+  type OutboxAck,
+  type OutboxBatch,
+  type OutboxEvent,
+} from './outbox-event.js';
 import type { GatewayConfigSnapshot } from './snapshot.js';
 
 export interface OutboxPort {
-  pending(limit: number): { id: number; event_type: string; payload: string; created_at: string }[];
+  pending(limit: number): OutboxEvent[];
   acknowledge(uptoId: number): void;
   onAppend(cb: () => void): void;
 }
@@ -71,7 +78,7 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
     let attempt = 0;
     while (!closed) {
       try {
-        const url = `${base}/internal/gateway/stream?gateway=${encodeURIComponent(deps.gatewayName)}&version=${encodeURIComponent(deps.version)}`;
+        const url = `${base}${GATEWAY_STREAM_PATH}?gateway=${encodeURIComponent(deps.gatewayName)}&version=${encodeURIComponent(deps.version)}`;
         const res = await fetch(url, {
           headers: { ...auth, accept: 'text/event-stream' },
           signal: streamAbort.signal,
@@ -114,14 +121,14 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
     for (;;) {
       const batch = deps.outbox.pending(batchSize);
       if (batch.length === 0) return true;
-      const res = await fetch(`${base}/internal/gateway/events`, {
+      const res = await fetch(`${base}${GATEWAY_EVENTS_PATH}`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ gateway: deps.gatewayName, events: batch }),
+        body: JSON.stringify({ gateway: deps.gatewayName, events: batch } satisfies OutboxBatch),
         signal: AbortSignal.timeout(15_000),
       });
       if (!res.ok) throw new Error(`event intake answered HTTP ${res.status}`);
-      const { acknowledged } = (await res.json()) as { acknowledged: number };
+      const { acknowledged } = (await res.json()) as OutboxAck;
       deps.outbox.acknowledge(acknowledged);
       state.eventsShipped += batch.filter((e) => e.id <= acknowledged).length;
       state.lastContactAt = new Date().toISOString();

@@ -1,7 +1,7 @@
 // Usage errors and --help, run in-process through the same runCli main.ts calls: every one of these
 // must be decided before any request, so no daemon is involved (the URL points at a closed port).
 // The exit codes of the real binary are covered by cli-offline.test.ts.
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { CliContext } from '../../src/cli/cli-context.js';
 import { CliError } from '../../src/cli/cli-error.js';
@@ -20,12 +20,12 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<In
   stdin.end();
   const ctx: CliContext = {
     env: { TAMEFLARE_URL: 'http://127.0.0.1:1', ...env },
-    stdout: {
-      write: (s: string) => {
-        stdout += s;
-        return true;
+    stdout: new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        stdout += chunk.toString('utf8');
+        done();
       },
-    } as unknown as CliContext['stdout'],
+    }),
     stderr: {
       write: (s: string) => {
         stderr += s;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentView } from '../../wire/agents.js';
+import { agentProxyUrls, proxyAddress } from '../agent-proxy-urls.js';
 import { CliError } from '../cli-error.js';
-import { agentProxyUrls, parseLabels, proxyAddress } from './agent-command.js';
+import { parseLabels } from './agent-command.js';
 
 const agent: AgentView = {
   name: 'bot',

@@ -2,7 +2,7 @@
 // it is created (add, rotate-key): the control plane stores only its hash, so losing this output
 // means rotating the key.
 import { type Command, Option } from 'commander';
-import { buildAgentEnvironment, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
+import { buildAgentEnvironment, formatEnvironment } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type {
   AgentAnswer,
@@ -12,6 +12,8 @@ import type {
   Deleted,
   GatewayInfo,
 } from '../../wire/agents.js';
+import { addExamples } from '../add-examples.js';
+import { agentProxyUrls, fetchGatewayInfo } from '../agent-proxy-urls.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,
@@ -19,13 +21,11 @@ import {
   apiClientFor,
   dataDirOf,
   parseIntegerFlag,
-  query,
   segment,
 } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -42,45 +42,6 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
     labels[key] = raw.slice(eq + 1).trim();
   }
   return labels;
-}
-
-export async function fetchGatewayInfo(api: ApiClient, gateway: string | undefined): Promise<GatewayInfo> {
-  return api.request<GatewayInfo>('GET', `/v1/gateway-info${query({ gateway })}`);
-}
-
-export interface AgentProxyUrls {
-  proxyUrl: string;
-  portUrl: string | null;
-}
-
-/** Where the gateway's shared proxy port is: gateway-info first, else the agent record's URL. */
-export function proxyAddress(
-  agent: Pick<AgentView, 'proxy_url'>,
-  info: GatewayInfo | undefined,
-): { host: string; port: number } | undefined {
-  if (info?.proxy_host && info.proxy_port) return { host: info.proxy_host, port: info.proxy_port };
-  if (!agent.proxy_url) return undefined;
-  const url = new URL(agent.proxy_url);
-  return { host: url.hostname, port: Number(url.port || 80) };
-}
-
-/** The agent's proxy URLs with its key: the shared gateway port, and its dedicated port if any. */
-export function agentProxyUrls(
-  agent: AgentView,
-  key: string,
-  info: GatewayInfo | undefined,
-): AgentProxyUrls | undefined {
-  const addr = proxyAddress(agent, info);
-  if (!addr) return undefined;
-  const proxyUrl = proxyUrlFor({ host: addr.host, port: addr.port, agent: agent.name, key });
-  let portUrl: string | null = null;
-  if (agent.port !== null) {
-    const bare = addr.host.includes(':') && !addr.host.startsWith('[') ? `[${addr.host}]` : addr.host;
-    portUrl = agent.proxy_auth
-      ? proxyUrlFor({ host: addr.host, port: agent.port, agent: agent.name, key })
-      : `http://${bare}:${agent.port}`;
-  }
-  return { proxyUrl, portUrl };
 }
 
 function describe(agent: AgentView): string {

@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
+import { addExamples } from '../add-examples.js';
 import { dataDirOf } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { addExamples } from '../program.js';
 
 interface CaFlags {
   dataDir?: string;

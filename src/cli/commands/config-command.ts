@@ -3,14 +3,14 @@
 // `agent add`; the document itself never holds keys or credentials.
 import { writeFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { configDocumentToYaml } from '../../control/config-document/config-yaml.js';
+import { parse as parseYaml } from 'yaml';
 import type { ConfigApplyAnswer, ConfigDocument } from '../../wire/config.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
-import { addExamples } from '../program.js';
-import { readTextFile } from './policy-command.js';
+import { readTextFile } from '../read-text-file.js';
 
 function short(v: unknown): string | undefined {
   if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) {
@@ -80,15 +80,19 @@ export function registerConfigCommand(program: Command, ctx: CliContext): void {
         new Option('--format <format>', 'document format').choices(['yaml', 'json']).default('yaml'),
       ),
   ).action(async (opts: ApiOptions & { output?: string; format: 'yaml' | 'json' }) => {
-    const doc = await apiClientFor(ctx, opts).request<ConfigDocument>('GET', '/v1/config/export?format=json');
+    const api = apiClientFor(ctx, opts);
     const json = opts.json === true || opts.format === 'json';
-    const text = json ? `${JSON.stringify(doc, null, 2)}\n` : configDocumentToYaml(doc);
+    // The server renders the YAML (with its header), so the CLI needs no copy of the formatter.
+    const text = json
+      ? `${JSON.stringify(await api.request<ConfigDocument>('GET', '/v1/config/export?format=json'), null, 2)}\n`
+      : await api.requestText('GET', '/v1/config/export');
     if (opts.output === undefined) return void ctx.stdout.write(text);
     try {
       writeFileSync(opts.output, text);
     } catch (err) {
       throw new CliError(`cannot write ${opts.output}: ${(err as Error).message}`);
     }
+    const doc = (json ? JSON.parse(text) : parseYaml(text)) as ConfigDocument;
     const n = (k: keyof ConfigDocument) => (Array.isArray(doc[k]) ? (doc[k] as unknown[]).length : 0);
     print(
       ctx,

@@ -13,11 +13,11 @@ import type {
   ConnectorTypeList,
   ConnectorView,
 } from '../../wire/connectors.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 interface SecretFlags {
   tokenStdin?: boolean;

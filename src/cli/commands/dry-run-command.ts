@@ -2,12 +2,12 @@
 // every matched permission and rule, without sending anything.
 import type { Command } from 'commander';
 import type { DryRunAnswer } from '../../wire/dry-run.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, apiClientFor } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
-import { readTextFile } from './policy-command.js';
+import { readTextFile } from '../read-text-file.js';
 
 export interface DryRunFlags {
   agent: string;

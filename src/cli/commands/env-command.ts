@@ -10,6 +10,8 @@ import {
 } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type { AgentAnswer, AgentView, GatewayInfo, SessionKeyAnswer } from '../../wire/agents.js';
+import { addExamples } from '../add-examples.js';
+import { fetchGatewayInfo, proxyAddress } from '../agent-proxy-urls.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,
@@ -22,8 +24,6 @@ import {
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
-import { addExamples } from '../program.js';
-import { fetchGatewayInfo, proxyAddress } from './agent-command.js';
 
 export interface AgentSessionFlags extends ApiOptions {
   agent: string;

@@ -5,8 +5,8 @@ import { bootstrapNotice } from '../../daemon/bootstrap-notice.js';
 import { dataDirPaths, resolveDataDir } from '../../daemon/data-dir-paths.js';
 import type { GatewayDatabase } from '../../storage/gateway-schema.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import { addExamples } from '../add-examples.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
-import { addExamples } from '../program.js';
 
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   const cmd = program

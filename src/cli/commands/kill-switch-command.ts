@@ -2,11 +2,11 @@
 // three exclusive modes (as in SPEC 9) rather than subcommands, so validation is explicit here.
 import type { Command } from 'commander';
 import type { KillSwitchEntry, KillSwitchState } from '../../wire/kill-switch.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, query } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 export interface KillSwitchFlags {
   activate?: boolean;

@@ -3,10 +3,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
 import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, parseIntegerFlag, query } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { type Cell, columnWidths, formatTable, type TableColumn } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 const POLL_MS = 1000;
 /** The most the API returns at once; a full page while following means more is waiting. */

@@ -3,6 +3,7 @@
 import { Argument, type Command, Option } from 'commander';
 import type { Deleted } from '../../wire/agents.js';
 import type { PermissionAnswer, PermissionList, PermissionView } from '../../wire/permissions.js';
+import { addExamples } from '../add-examples.js';
 import {
   type ApiOptions,
   addApiOptions,
@@ -13,7 +14,6 @@ import {
 } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 export const DECISIONS = ['allow', 'deny', 'require_approval'] as const;
 export const PRESETS = ['allow-all', 'read-only', 'require-approval'] as const;

@@ -1,7 +1,3 @@
-// `tameflare policy …`: policy documents on the daemon (apply, list, show, delete, enable, disable,
-// history, rollback), and `policy test`, which runs a table of cases against policy files OFFLINE,
-// with the same decide() the gateway runs, so policies get CI without a daemon.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { parsePolicyCasesYaml } from '../../decide/policy-cases.js';
@@ -17,22 +13,12 @@ import type {
   PolicyToggleAnswer,
   PolicyVersions,
 } from '../../wire/policies.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, parseIntegerFlag, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
-
-export function readTextFile(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-    );
-  }
-}
+import { readTextFile } from '../read-text-file.js';
 
 /** Schema errors of one file as one line: `FILE: line 7, rules[0].decision: must be …; …`. */
 export function schemaErrorsLine(file: string, errors: readonly SchemaError[]): string {

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { dataDirPaths, resolveDataDir } from '../../daemon/data-dir-paths.js';
+import { addExamples } from '../add-examples.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { addExamples } from '../program.js';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

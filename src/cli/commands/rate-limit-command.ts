@@ -7,11 +7,11 @@ import type {
   RateLimitSetAnswer,
   RateLimitView,
 } from '../../wire/rate-limits.js';
+import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, query, segment } from '../api-options.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 /** A positive number of tokens per second; `10/m` and `2/h` are accepted for slow rates. */
 export function parseRate(value: string): number {

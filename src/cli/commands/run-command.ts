@@ -7,10 +7,10 @@
 import type { Command } from 'commander';
 import { ChildStartError, exitCodeFor, runChild } from '../../agent-env/run-child.js';
 import { SECRET_ENV_VARS } from '../../config/resolve-config.js';
+import { addExamples } from '../add-examples.js';
 import { addApiOptions, apiClientFor } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { addExamples } from '../program.js';
 import {
   type AgentSession,
   type AgentSessionFlags,

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { bootstrapNotice } from '../../daemon/bootstrap-notice.js';
 import type { Daemon } from '../../daemon/start-daemon.js';
+import { addExamples } from '../add-examples.js';
 import { type CliContext, loadConfig } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { addExamples } from '../program.js';
 
 interface ServeFlags {
   dataDir?: string;

@@ -1,25 +1,7 @@
 import type { Command } from 'commander';
-import { causeOf, resolveApiTarget } from '../api-client.js';
+import { addExamples } from '../add-examples.js';
+import { type HealthProbe, probeHealth, resolveApiTarget } from '../api-client.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
-import { addExamples } from '../program.js';
-
-interface Probe {
-  url: string;
-  reachable: boolean;
-  status?: number;
-  body?: Record<string, unknown>;
-  error?: string;
-}
-
-async function probe(url: string): Promise<Probe> {
-  try {
-    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(3000) });
-    const body = (await res.json()) as Record<string, unknown>;
-    return { url, reachable: true, status: res.status, body };
-  } catch (err) {
-    return { url, reachable: false, error: causeOf(err) };
-  }
-}
 
 export function registerStatusCommand(
   program: Command,
@@ -39,8 +21,8 @@ export function registerStatusCommand(
         /\/+$/,
         '',
       );
-      const [control, gateway] = await Promise.all([probe(target.url), probe(gatewayUrl)]);
-      const up = (p: Probe) => p.reachable && p.body?.status === 'ok';
+      const [control, gateway] = await Promise.all([probeHealth(target.url), probeHealth(gatewayUrl)]);
+      const up = (p: HealthProbe) => p.reachable && p.body?.status === 'ok';
       if (opts.json) {
         printJson(ctx, { control, gateway });
       } else {

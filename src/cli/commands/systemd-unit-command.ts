@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { addExamples } from '../add-examples.js';
 import { type CliContext, print } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
-import { addExamples } from '../program.js';
 
 export function systemdUnit(opts: { role: string; execPath: string; user?: string | undefined }): string {
   const name = opts.role === 'all' ? 'tameflare' : `tameflare-${opts.role}`;

@@ -3,19 +3,13 @@
 import type { Kysely } from 'kysely';
 import { appendAuditEvents } from '../../audit/ledger.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-
-export interface GatewayOutboxEvent {
-  id: number;
-  event_type: string;
-  payload: string;
-  created_at: string;
-}
+import type { OutboxEvent } from '../../sync/outbox-event.js';
 
 /** Appends the events not taken before; returns the highest event id now acknowledged. */
 export async function acceptGatewayEvents(
   db: Kysely<LocalDatabase>,
   gateway: { id: string; name: string },
-  events: readonly GatewayOutboxEvent[],
+  events: readonly OutboxEvent[],
   now: Date,
 ): Promise<number> {
   return db.transaction().execute(async (trx) => {

@@ -5,9 +5,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import {
+  GATEWAY_EVENTS_PATH,
+  GATEWAY_STREAM_PATH,
+  type OutboxAck,
+  type OutboxBatch,
+} from '../../sync/outbox-event.js';
 import { buildSnapshot } from './build-snapshot.js';
 import type { ConfigChanges } from './config-changes.js';
-import { acceptGatewayEvents, type GatewayOutboxEvent } from './gateway-event-store.js';
+import { acceptGatewayEvents } from './gateway-event-store.js';
 import { ensureGateway, markGatewaySeen } from './gateway-store.js';
 
 export interface GatewaySyncDeps {
@@ -30,7 +36,7 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
   });
 
   app.get(
-    '/internal/gateway/stream',
+    GATEWAY_STREAM_PATH,
     {
       schema: {
         querystring: {
@@ -87,7 +93,7 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
   );
 
   app.post(
-    '/internal/gateway/events',
+    GATEWAY_EVENTS_PATH,
     {
       bodyLimit: 16 * 1024 * 1024,
       schema: {
@@ -117,10 +123,10 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       },
     },
     async (req) => {
-      const body = req.body as { gateway: string; events: GatewayOutboxEvent[] };
+      const body = req.body as OutboxBatch;
       const gw = await ensureGateway(deps.db, body.gateway);
       const acknowledged = await acceptGatewayEvents(deps.db, gw, body.events, deps.now());
-      return { acknowledged };
+      return { acknowledged } satisfies OutboxAck;
     },
   );
 }
