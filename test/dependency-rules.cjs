@@ -27,12 +27,21 @@ module.exports = {
     {
       name: 'pure-core-stays-inside',
       severity: 'error',
-      comment: 'The pure core imports only itself, config types and the error catalogue.',
+      comment:
+        'The pure core imports only itself, config types and the error catalogue, and the types of the ' +
+        'sync contract (the configuration snapshot it is handed).',
       from: { path: '^src/(decide|connectors)/', pathNot: '\\.test\\.ts$' },
       to: {
         path: '^src/',
-        pathNot: '^src/(decide|connectors|errors|config)/',
+        pathNot: '^src/(decide|connectors|errors|config)/|^src/sync/snapshot\\.ts$',
       },
+    },
+    {
+      name: 'pure-core-contract-types-only',
+      severity: 'error',
+      comment: 'From the sync contract the pure core takes types, never code.',
+      from: { path: '^src/(decide|connectors)/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/sync/snapshot\\.ts$', dependencyTypesNot: ['type-only'] },
     },
     {
       name: 'routes-no-database',
@@ -51,7 +60,11 @@ module.exports = {
         path: '^src/cli/',
         pathNot: '^src/cli/commands/(init|serve|prune|systemd-unit)-command\\.ts$|\\.test\\.ts$',
       },
-      to: { path: '^src/(control|gateway|storage|daemon|vault|audit|sync|tokens|approvals)/' },
+      // data-dir-paths only names the files of the data directory (cli.token, the CA bundle).
+      to: {
+        path: '^src/(control|gateway|storage|daemon|vault|audit|sync|tokens|approvals)/',
+        pathNot: '^src/daemon/data-dir-paths\\.ts$',
+      },
     },
     {
       name: 'no-test-code-in-src',
