@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { CliError } from './cli/cli-error.js';
 import { runCli } from './cli/program.js';
 import { SECRET_ENV_VARS } from './config/resolve-config.js';
-import { ExitNow } from './daemon/lifecycle.js';
+import { ExitNow } from './errors/exit-now.js';
 
 function packageVersion(): string {
   try {
@@ -32,7 +32,8 @@ try {
   });
 } catch (err) {
   if (err instanceof ExitNow) {
-    // A daemon whose shutdown cannot finish: whatever still holds the event loop is abandoned.
+    // A daemon whose shutdown cannot finish, or a CLI whose stdout reader went away: whatever still
+    // holds the event loop (a stuck close, a `logs --follow` poll) is abandoned.
     process.exit(err.exitCode);
   } else if (err instanceof CliError) {
     process.stderr.write(`tameflare: ${err.message}\n`);

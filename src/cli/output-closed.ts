@@ -1,7 +1,7 @@
 // `tameflare logs --follow | head -1`: once the reader of stdout is gone, writing on is pointless and
 // Node reports it as an EPIPE error event that, unhandled, kills the process with a stack trace.
 // Like `cat` or `git log`, the CLI then stops quietly with status 0.
-import { ExitNow } from '../daemon/lifecycle.js';
+import { ExitNow } from '../errors/exit-now.js';
 
 const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED']);
 

@@ -2,6 +2,7 @@
 // grace period after which a shutdown that still has not finished gives up. Nothing here sets the
 // exit code: the outcome goes back to src/main.ts, the only place that does.
 import type { Logger } from 'pino';
+import { ExitNow } from '../errors/exit-now.js';
 
 /** An error that should stop start-up with one clear line (and the given exit code). */
 export class StartupError extends Error {
@@ -11,20 +12,6 @@ export class StartupError extends Error {
   ) {
     super(message);
     this.name = 'StartupError';
-  }
-}
-
-/**
- * A shutdown that cannot finish: a second signal, or the grace period ran out. Something still holds
- * the event loop, so main.ts must end the process now instead of waiting for it to drain.
- */
-export class ExitNow extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-    this.name = 'ExitNow';
   }
 }
 

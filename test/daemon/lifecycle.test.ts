@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ExitNow, FORCE_EXIT_MARGIN_MS, runUntilSignalled } from '../../src/daemon/lifecycle.js';
+import { FORCE_EXIT_MARGIN_MS, runUntilSignalled } from '../../src/daemon/lifecycle.js';
+import { ExitNow } from '../../src/errors/exit-now.js';
 
 const logger = pino({ level: 'silent' });
 
