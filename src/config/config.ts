@@ -3,6 +3,7 @@
 import type { Secret } from './secret.js';
 
 export type Role = 'control' | 'gateway' | 'all';
+export type TrafficLogDurability = 'strict' | 'batched';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface ConnectToRule {
@@ -30,6 +31,8 @@ export interface Config {
   approvalTimeoutSeconds: number;
   maxBodyBytes: number;
   shutdownGraceMs: number;
+  /** strict: a forwarded request's arrival row is committed before the upstream is dialled. */
+  trafficLogDurability: TrafficLogDurability;
   gatewayServiceToken: Secret | undefined;
   maintenanceSecret: Secret | undefined;
   masterKey: Secret | undefined;
@@ -52,4 +55,5 @@ export const DEFAULTS = {
   approvalTimeoutSeconds: 120,
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
+  trafficLogDurability: 'batched',
 } as const;

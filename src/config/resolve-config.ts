@@ -9,6 +9,7 @@ import {
   DEFAULTS,
   type LogLevel,
   type Role,
+  type TrafficLogDurability,
 } from './config.js';
 import { Secret } from './secret.js';
 
@@ -36,6 +37,7 @@ export interface FlagValues {
   unsafeAllowPrivateEgress?: string | undefined;
   logLevel?: string | undefined;
   gatewayName?: string | undefined;
+  trafficLogDurability?: string | undefined;
 }
 
 export interface ConfigInputs {
@@ -72,6 +74,7 @@ const FILE_KEYS: Record<string, keyof Config> = {
   approval_timeout: 'approvalTimeoutSeconds',
   max_body_bytes: 'maxBodyBytes',
   shutdown_grace_ms: 'shutdownGraceMs',
+  traffic_log_durability: 'trafficLogDurability',
 };
 const SECRET_FILE_KEYS = new Set(['gateway_service_token', 'maintenance_secret', 'master_key']);
 
@@ -252,6 +255,14 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     envValue('TAMEFLARE_SHUTDOWN_GRACE_MS'),
     fileValue('shutdown_grace_ms'),
   );
+  const trafficLogDurability = take(
+    'trafficLogDurability',
+    DEFAULTS.trafficLogDurability as TrafficLogDurability,
+    (c) => oneOf(c.value, ['strict', 'batched'] as const),
+    flag(flags.trafficLogDurability, 'traffic-log-durability'),
+    envValue('TAMEFLARE_TRAFFIC_LOG_DURABILITY'),
+    fileValue('traffic_log_durability'),
+  );
   const gatewayServiceToken = take(
     'gatewayServiceToken',
     undefined as Secret | undefined,
@@ -294,6 +305,7 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     approvalTimeoutSeconds,
     maxBodyBytes,
     shutdownGraceMs,
+    trafficLogDurability,
     gatewayServiceToken,
     maintenanceSecret,
     masterKey,

@@ -132,6 +132,7 @@ export async function createContext(
           connectTo: config.connectTo,
           allowPrivateEgress: config.allowPrivateEgress,
         },
+        trafficLogDurability: config.trafficLogDurability,
         registry,
         logger: gatewayLogger,
         now,

@@ -12,7 +12,7 @@ import type { GatewayServices } from '../gateway/gateway.js';
 import { ConfigStore } from '../gateway/state/config-store.js';
 import type { CertificateAuthority } from '../gateway/tls/certificate-authority.js';
 import { LeafCertificateCache } from '../gateway/tls/leaf-certificates.js';
-import { TrafficLogWriter } from '../gateway/traffic-log/traffic-log-writer.js';
+import { type TrafficLogDurability, TrafficLogWriter } from '../gateway/traffic-log/traffic-log-writer.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
 import { VaultStore } from '../vault/vault-store.js';
@@ -29,6 +29,8 @@ export interface GatewayServiceInputs {
     headersTimeoutMs?: number | undefined; // dispatch to response headers; 504 beyond (default 300 s)
     connectTimeoutMs?: number | undefined; // TCP connect; 504 beyond (default 10 s)
   };
+  /** `strict`: a forwarded request's arrival row is committed before the upstream is dialled. */
+  trafficLogDurability?: TrafficLogDurability | undefined;
   registry: Registry;
   logger: Logger;
   now: () => Date;
@@ -41,7 +43,9 @@ export interface OwnedGatewayServices extends GatewayServices {
 
 export function createGatewayServices(inputs: GatewayServiceInputs): OwnedGatewayServices {
   const { db, logger, now } = inputs;
-  const writer = new TrafficLogWriter(db.raw, { path: db.path, logger });
+  const writer = new TrafficLogWriter({ path: db.path, logger, durability: inputs.trafficLogDurability });
+  // Writes after start-up go through the writer thread: nothing on the event loop waits for a lock.
+  const persist = writer.persist.bind(writer);
   const upstream = new Upstream({
     caPems: [...inputs.upstream.caPems],
     connectTo: [...inputs.upstream.connectTo],
@@ -53,8 +57,8 @@ export function createGatewayServices(inputs: GatewayServiceInputs): OwnedGatewa
   return {
     db,
     writer,
-    vault: new VaultStore(db.raw, inputs.masterKey, now),
-    store: new ConfigStore(db.raw),
+    vault: new VaultStore(db.raw, inputs.masterKey, now, persist),
+    store: new ConfigStore(db.raw, persist),
     upstream,
     leaves: new LeafCertificateCache(inputs.ca),
     metrics: createGatewayMetrics(inputs.registry, () => writer.queued),

@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   request_header_too_large: { status: 431, title: 'Request header fields too large' },
   insecure_transport: { status: 403, title: 'Credential refused over cleartext' },
   bad_request: { status: 400, title: 'Bad request' },
+  traffic_log_unavailable: { status: 503, title: 'Traffic log unavailable' },
   // API (control plane and gateway internal API)
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },

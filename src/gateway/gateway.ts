@@ -77,14 +77,15 @@ export interface Gateway {
     lastFour(connector: string): string | undefined;
   };
   health(): {
-    status: 'ok';
+    /** `degraded` while gateway.db cannot be written (requests go on; see `db_error`). */
+    status: 'ok' | 'degraded';
     uptime_seconds: number;
     agents: number;
     connectors: number;
     [k: string]: unknown;
   };
   readonly outbox: {
-    pending(limit: number): OutboxRow[];
+    pending(limit: number): Promise<OutboxRow[]>;
     acknowledge(uptoId: number): void;
     onAppend(cb: () => void): void;
   };
@@ -96,7 +97,7 @@ export interface Gateway {
 }
 
 export function buildGateway(services: GatewayServices, options: GatewayOptions): Gateway {
-  const { db, writer, vault, store, upstream, leaves, metrics, logger, now } = services;
+  const { writer, vault, store, upstream, leaves, metrics, logger, now } = services;
   const startedAt = Date.now();
   const graceMs = options.shutdownGraceMs;
   const active = new ActiveConnections(metrics);
@@ -235,24 +236,22 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
   }
 
   function health() {
-    let dbOk = true;
-    try {
-      db.raw.prepare('SELECT 1').get();
-    } catch {
-      dbOk = false;
-    }
+    // From the writer's state, not a query: /health answers at once even while gateway.db is locked.
+    const writes = writer.health();
     return {
-      status: 'ok' as const,
+      status: writes.db === 'ok' ? ('ok' as const) : ('degraded' as const),
       uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
       agents: state.config.snapshot.agents.length,
       connectors: state.config.snapshot.connectors.length,
       version: options.version,
       snapshot_version: state.config.snapshot.version,
-      db: dbOk ? 'ok' : 'error',
+      db: writes.db,
+      ...(writes.db === 'ok' ? {} : { db_error: writes.error, db_degraded_since: writes.degradedSince }),
       agent_ports: agentPorts.ports(),
       agent_port_errors: agentPorts.failures(),
       active_connections: active.size,
-      traffic_log_queued: writer.queued,
+      traffic_log_queued: writes.queued,
+      traffic_log_durability: writer.durability,
       ...options.healthExtras?.(),
     };
   }
@@ -262,6 +261,8 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       if (main) throw new Error('gateway already started');
       vault.open(); // a wrong master key stops start-up here, before any request is accepted
       state.loadCached();
+      // Before the first request: rows an earlier run left open are closed as interrupted.
+      writer.start({ recoverInterrupted: true });
       const listener = new ProxyListener({
         host: options.host,
         port: options.port,

@@ -13,8 +13,10 @@ import {
 } from './outbox-event.js';
 import type { GatewayConfigSnapshot } from './snapshot.js';
 
+/** The gateway's outbox; read and acknowledged off the event loop (the gateway's writer thread). */
 export interface OutboxPort {
-  pending(limit: number): OutboxEvent[];
+  pending(limit: number): Promise<OutboxEvent[]>;
+  /** Takes effect at once (never returned again); deleted from gateway.db with the next commit. */
   acknowledge(uptoId: number): void;
   onAppend(cb: () => void): void;
 }
@@ -119,7 +121,7 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
 
   async function shipOnce(): Promise<boolean> {
     for (;;) {
-      const batch = deps.outbox.pending(batchSize);
+      const batch = await deps.outbox.pending(batchSize);
       if (batch.length === 0) return true;
       const res = await fetch(`${base}${GATEWAY_EVENTS_PATH}`, {
         method: 'POST',

@@ -46,14 +46,25 @@ export class VaultStore {
   readonly #raw: Database.Database;
   readonly #key: Buffer;
   readonly #now: () => Date;
+  readonly #persist: (sql: string, params: unknown[]) => void;
   readonly #secrets = new Map<string, Secret | VaultRecordUnreadable>();
   readonly #info = new Map<string, VaultCredentialInfo>();
   #opened = false;
 
-  constructor(raw: Database.Database, masterKey: Buffer, now: () => Date = () => new Date()) {
+  /**
+   * `persist` runs the vault's writes after start-up; the gateway passes its writer thread's, so a
+   * lock on gateway.db never stalls the event loop (the change is in effect in memory at once).
+   */
+  constructor(
+    raw: Database.Database,
+    masterKey: Buffer,
+    now: () => Date = () => new Date(),
+    persist?: (sql: string, params: unknown[]) => void,
+  ) {
     this.#raw = raw;
     this.#key = masterKey;
     this.#now = now;
+    this.#persist = persist ?? ((sql, params) => void raw.prepare(sql).run(...params));
   }
 
   /** Verifies the master key against gateway.db and loads every credential. Idempotent. */
@@ -92,20 +103,19 @@ export class VaultStore {
     const sealed = encryptCredential(this.#key, connector, secret.reveal());
     const last4 = secret.lastFour() || null;
     const updatedAt = this.#now().toISOString();
-    this.#raw
-      .prepare(
-        `INSERT INTO vault_credentials (connector, iv, ciphertext, tag, last4, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.#persist(
+      `INSERT INTO vault_credentials (connector, iv, ciphertext, tag, last4, updated_at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (connector) DO UPDATE SET iv = excluded.iv, ciphertext = excluded.ciphertext,
            tag = excluded.tag, last4 = excluded.last4, updated_at = excluded.updated_at`,
-      )
-      .run(connector, sealed.iv, sealed.ciphertext, sealed.tag, last4, updatedAt);
+      [connector, sealed.iv, sealed.ciphertext, sealed.tag, last4, updatedAt],
+    );
     this.#secrets.set(connector, secret);
     this.#info.set(connector, { connector, set: true, last4, updated_at: updatedAt });
   }
 
   delete(connector: string): void {
     this.open();
-    this.#raw.prepare('DELETE FROM vault_credentials WHERE connector = ?').run(connector);
+    this.#persist('DELETE FROM vault_credentials WHERE connector = ?', [connector]);
     this.#secrets.delete(connector);
     this.#info.delete(connector);
   }

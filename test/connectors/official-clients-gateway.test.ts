@@ -87,10 +87,10 @@ async function completedRow(requestId: string | null | undefined): Promise<Traff
   return row!;
 }
 
-function outboxPayload(requestId: string): Record<string, unknown> {
-  const event = h.gateway.outbox
-    .pending(10_000)
-    .find((e) => (JSON.parse(e.payload) as { request_id: string }).request_id === requestId);
+async function outboxPayload(requestId: string): Promise<Record<string, unknown>> {
+  const event = (await h.gateway.outbox.pending(10_000)).find(
+    (e) => (JSON.parse(e.payload) as { request_id: string }).request_id === requestId,
+  );
   expect(event).toBeDefined();
   return { event_type: event!.event_type, ...(JSON.parse(event!.payload) as Record<string, unknown>) };
 }
@@ -114,7 +114,11 @@ describe('@octokit/rest through the gateway', () => {
       decision: 'allow',
       status: 200,
     });
-    expect(outboxPayload(requestId)['params']).toMatchObject({ owner: 'octo', repo: 'hello', number: 7 });
+    expect((await outboxPayload(requestId))['params']).toMatchObject({
+      owner: 'octo',
+      repo: 'hello',
+      number: 7,
+    });
     const seen = h.github.seen.find((s) => s.method === 'PUT' && s.url === '/repos/octo/hello/pulls/7/merge');
     expect(seen?.headers['authorization']).toBe(`Bearer ${GITHUB_SECRET}`);
     expect(JSON.stringify(seen?.rawHeaders)).not.toContain(DUMMY);
@@ -165,7 +169,7 @@ describe('@octokit/rest through the gateway', () => {
     });
     // The variable ($id) is resolved and the enum lower-cased, so merge policies read the same
     // parameters as for REST.
-    expect(outboxPayload(rows.at(-1)!.request_id)['params']).toMatchObject({
+    expect((await outboxPayload(rows.at(-1)!.request_id))['params']).toMatchObject({
       pull_request_id: 'PR_kwDOAbc123',
       merge_method: 'squash',
       operation: 'mutation',
@@ -212,7 +216,7 @@ describe('openai through the gateway', () => {
       decision: 'allow',
       status: 200,
     });
-    const event = outboxPayload(requestId!);
+    const event = await outboxPayload(requestId!);
     expect(event).toMatchObject({ event_type: 'action.allowed', action: 'openai.chat.create' });
     expect(event['params']).toMatchObject({ model: 'gpt-4o-mini', stream: true });
 

@@ -45,9 +45,9 @@ async function get(url: string, proxy: string, headers: Record<string, string> =
 }
 
 /** Waits for a condition the gateway's writer thread makes true shortly (outbox events). */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(condition()).toBe(true);
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200 && !(await condition()); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(await condition()).toBe(true);
 }
 
 function internal(method: string, path: string, body?: unknown, token = TOKEN) {
@@ -63,7 +63,7 @@ function internal(method: string, path: string, body?: unknown, token = TOKEN) {
 
 describe('traffic log and outbox', () => {
   it('rows are complete, hold parameter names only, and no secret appears anywhere', async () => {
-    const before = h.gateway.outbox.pending(10_000).at(-1)?.id ?? 0;
+    const before = (await h.gateway.outbox.pending(10_000)).at(-1)?.id ?? 0;
     const ok = await get(
       'https://api.github.com/repos/octo/hello?access_token=QUERYSECRET&per_page=5',
       h.proxyUrl('bot'),
@@ -99,7 +99,7 @@ describe('traffic log and outbox', () => {
       .get() as { n: number };
     expect(today.n).toBeGreaterThanOrEqual(2);
 
-    const events = h.gateway.outbox.pending(10_000).filter((e) => e.id > before);
+    const events = (await h.gateway.outbox.pending(10_000)).filter((e) => e.id > before);
     const allowed = events.find(
       (e) => e.event_type === 'action.allowed' && JSON.parse(e.payload).request_id === row.request_id,
     );
@@ -140,9 +140,9 @@ describe('traffic log and outbox', () => {
       `request_id = '${requestId}'`,
     );
     expect(row).toMatchObject({ decision: 'deny', status: 403, action: 'github.repo.delete' });
-    const event = h.gateway.outbox
-      .pending(10_000)
-      .find((e) => JSON.parse(e.payload).request_id === requestId);
+    const event = (await h.gateway.outbox.pending(10_000)).find(
+      (e) => JSON.parse(e.payload).request_id === requestId,
+    );
     expect(event?.event_type).toBe('action.denied');
   });
 
@@ -159,17 +159,22 @@ describe('traffic log and outbox', () => {
     );
     expect(row).toMatchObject({ agent: 'watcher', decision: 'allow', mode: 'monitor', status: 200 });
     expect(row!.reason).toMatch(/^would deny: /);
-    const event = h.gateway.outbox
-      .pending(10_000)
-      .find((e) => JSON.parse(e.payload).request_id === requestId);
+    const event = (await h.gateway.outbox.pending(10_000)).find(
+      (e) => JSON.parse(e.payload).request_id === requestId,
+    );
     expect(event?.event_type).toBe('action.would_deny');
   });
 
-  it('outbox acknowledge removes shipped events', () => {
-    const pending = h.gateway.outbox.pending(5);
+  it('outbox acknowledge removes shipped events', async () => {
+    const pending = await h.gateway.outbox.pending(5);
     expect(pending.length).toBeGreaterThan(0);
-    h.gateway.outbox.acknowledge(pending.at(-1)!.id);
-    expect(h.gateway.outbox.pending(10_000).every((e) => e.id > pending.at(-1)!.id)).toBe(true);
+    const last = pending.at(-1)!.id;
+    h.gateway.outbox.acknowledge(last);
+    expect((await h.gateway.outbox.pending(10_000)).every((e) => e.id > last)).toBe(true);
+    // Deleted from gateway.db with the next commit, which the writer makes on its own.
+    const left = () =>
+      (h.db.raw.prepare('SELECT COUNT(*) AS n FROM outbox WHERE id <= ?').get(last) as { n: number }).n;
+    await until(async () => left() === 0);
   });
 });
 
@@ -282,7 +287,9 @@ describe('internal API', () => {
     expect(gh.status).toBe(200);
     expect((await internal('DELETE', '/internal/kill-switch?scope=connector:plain')).status).toBe(200);
     expect((await curl(['-x', h.proxyUrl('bot'), 'http://plain.test/x'])).status).toBe(200);
-    await until(() => h.gateway.outbox.pending(10_000).some((e) => e.event_type === 'kill_switch.activated'));
+    await until(async () =>
+      (await h.gateway.outbox.pending(10_000)).some((e) => e.event_type === 'kill_switch.activated'),
+    );
   });
 
   it('ports available: bindable ports, skipping those agents hold', async () => {

@@ -17,6 +17,7 @@ interface ServeFlags {
   unsafeAllowPrivateEgress?: string;
   logLevel?: string;
   gatewayName?: string;
+  trafficLogDurability?: string;
   adminEmail?: string;
 }
 
@@ -44,6 +45,10 @@ export function registerServeCommand(
     )
     .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent')
     .option('--gateway-name <name>', 'name this gateway registers under (default "default")')
+    .option(
+      '--traffic-log-durability <mode>',
+      'strict (row committed before the upstream is dialled) | batched (see docs/operations.md)',
+    )
     .option('--admin-email <email>', 'email of the owner created on first start (default admin@localhost)')
     .action(async (flags: ServeFlags) => {
       const { config, sources } = loadConfig(ctx, flags);

@@ -71,6 +71,17 @@ export class RequestRecord {
     return this;
   }
 
+  /**
+   * Strict durability: resolves once the row, as it is now (arrival and decision), is committed, so
+   * that no request reaches an upstream without a row. False when the traffic log cannot be written
+   * in time: the caller refuses the request instead. Batched durability: true at once.
+   */
+  committed(): Promise<boolean> | true {
+    if (this.#deps.writer.durability !== 'strict' || this.#silent) return true;
+    this.#open = true;
+    return this.#deps.writer.durable(this.entry);
+  }
+
   get completed(): boolean {
     return this.#done;
   }
@@ -132,27 +143,8 @@ export class RequestRecord {
       this.#deps.metrics.observeRequest('challenge', this.code ?? 'none', latency / 1000);
       return;
     }
-    this.#deps.writer.touchWithEvent(e, this.eventType, e.completedAt, {
-      request_id: e.requestId,
-      agent: e.agent,
-      connector: e.connector,
-      action: e.action,
-      params: boundParams(this.params),
-      decision: e.decision,
-      mode: e.mode,
-      code: this.code ?? null,
-      reasons: this.reasons.slice(0, 10),
-      method: e.method,
-      host: e.host,
-      path: e.path,
-      status: e.status,
-      error: e.error,
-      latency_ms: e.latencyMs,
-      bytes_in: e.bytesIn,
-      bytes_out: e.bytesOut,
-      created_at: e.createdAt,
-      completed_at: e.completedAt,
-    });
+    e.params = boundParams(this.params);
+    this.#deps.writer.complete(e, this.eventType, this.code ?? null, this.reasons.slice(0, 10));
     this.#deps.metrics.observeRequest(e.decision ?? 'none', this.code ?? 'none', latency / 1000);
   }
 }

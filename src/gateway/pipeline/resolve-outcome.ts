@@ -78,5 +78,13 @@ export async function resolveOutcome(
       };
     }
   }
+  // Strict traffic-log durability: the arrival row is committed before any upstream is dialled.
+  const committed = record.committed();
+  if (committed !== true && !(await committed)) {
+    const detail =
+      'the traffic log cannot be written (gateway.db is locked or failing); strict durability refuses to forward an unrecorded request';
+    record.refused('traffic_log_unavailable', detail);
+    return { ok: false, problem: { ...problemBase, code: 'traffic_log_unavailable', detail } };
+  }
   return { ok: true };
 }

@@ -1,18 +1,24 @@
-// The traffic log and the outbox on the hot path. Requests never wait for SQLite: they mutate an
-// in-memory entry and mark it dirty; every ~50 ms (or ~500 entries) the dirty entries are copied into
-// one batch and handed to a worker thread that owns a second connection to gateway.db and writes the
-// batch in one transaction with prepared statements. Off the event loop, commits and WAL checkpoints
-// (several ms each, with an fsync) no longer stall requests: measured, they were the whole p99 at
-// 1,000 req/s. An entry created and completed within one window is a single INSERT; a long request
-// (a stream) is inserted with decision NULL first and updated when it completes, which is what the
-// seed's silent-drop query relies on. Outbox events are written in the same transaction as the row
-// completion they describe. Reads of the outbox (and its acknowledgement) use the caller's connection.
-
+// Every write the gateway makes while it serves goes through here, to one worker thread that owns a
+// second connection to gateway.db (traffic-log-worker.ts): traffic rows, outbox events, outbox
+// acknowledgements and the persistence of configuration changes. The event loop never runs a
+// statement that can wait for a lock: a lock held by another process delays the writes (retried
+// with backoff, nothing dropped, /health says "degraded"), never the requests.
+//
+// Requests mutate an in-memory entry and mark it dirty; every ~50 ms (or ~500 entries) the dirty
+// entries go over in one message as positional arrays, and the thread writes them in one
+// transaction. An entry created and completed within one window is a single INSERT; a long request
+// is inserted with its arrival state first and updated when it completes. A completed entry's
+// outbox event is built on the thread from the row (nothing is serialised twice on the event loop)
+// and committed with it. In `strict` durability the pipeline waits, before dialling the upstream,
+// until the arrival row is committed: the flush then happens on the next turn of the loop, and all
+// requests waiting at that moment share one commit.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { OutboxEvent } from '../../sync/outbox-event.js';
 import { trafficLogWorkerSource } from './traffic-log-worker.js';
+
+export type TrafficLogDurability = 'strict' | 'batched';
 
 export interface TrafficEntry {
   readonly seq: number; // identifies the row to the writer (insert once, then update)
@@ -33,75 +39,120 @@ export interface TrafficEntry {
   mode: string | null;
   createdAt: string;
   completedAt: string | null;
+  /** The action's parameters, bounded and redacted (see request-record.ts). */
+  params: Record<string, unknown> | null;
+  /** Set on completion: the outbox event that describes the row. */
+  event: [type: string, code: string | null, reasons: string[]] | null;
 }
 
-export interface OutboxRow {
-  id: number;
-  event_type: string;
-  payload: string;
-  created_at: string;
-}
+/** An outbox event as the sync link ships it. */
+export type OutboxRow = OutboxEvent;
 
 export interface TrafficLogWriterOptions {
   /** The database file; the writer opens its own connection to it in a worker thread. */
   path: string;
   logger: Logger;
+  durability?: TrafficLogDurability | undefined;
   flushIntervalMs?: number;
   maxBatch?: number;
+  /** How long a strict-mode request waits for its arrival row before it is refused. */
+  strictWaitMs?: number;
+}
+
+export interface WriterHealth {
+  /** `degraded` from a failed commit (a lock held elsewhere, a full disk) until the next one succeeds. */
+  db: 'ok' | 'degraded';
+  error: string | null;
+  degradedSince: string | null;
+  queued: number;
 }
 
 type WorkerMessage =
-  | { type: 'written'; rows: number; events: number }
-  | { type: 'failed'; message: string; rows: number; events: number }
-  | { type: 'retrying'; message: string }
-  | { type: 'closed' };
+  | { t: 'written'; upTo: number; rows: number; events: number }
+  | { t: 'failed'; message: string; upTo: number; rows: number; events: number }
+  | { t: 'busy'; message: string }
+  | { t: 'read'; n: number; rows: OutboxRow[] }
+  | { t: 'recovered'; rows: number }
+  | { t: 'closed' };
 
 type EntryFields = Pick<TrafficEntry, 'requestId' | 'method' | 'host' | 'path' | 'createdAt'> &
   Partial<Omit<TrafficEntry, 'seq'>>;
 
+type Op = [sql: string, params: unknown[], jsonParams?: number[]];
+
+interface Waiter {
+  batch: number;
+  deadline: number;
+  resolve(committed: boolean): void;
+}
+
 export class TrafficLogWriter {
+  readonly durability: TrafficLogDurability;
   readonly #logger: Logger;
   readonly #interval: number;
   readonly #maxBatch: number;
-  readonly #selectEvents: Database.Statement;
-  readonly #deleteEvents: Database.Statement;
+  readonly #strictWaitMs: number;
   readonly #path: string;
   #worker: Worker | undefined;
+  #recover = false;
   #dirty = new Set<TrafficEntry>();
-  #events: [string, unknown, string][] = [];
+  /** Outbox events in order: an entry (its completion event) or a standalone event. */
+  #events: (TrafficEntry | [string, unknown, string])[] = [];
+  #ops: Op[] = [];
   #inFlight = 0;
+  #sent = 0; // batches handed to the thread
+  #settled = 0; // batches written (or given up)
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly #appendListeners: (() => void)[] = [];
   #drainWaiters: (() => void)[] = [];
+  #waiters: Waiter[] = [];
+  #waiterSweep: NodeJS.Timeout | undefined;
+  #reads = new Map<number, (rows: OutboxRow[]) => void>();
+  #nextRead = 1;
   #nextSeq = 1;
+  #degradedSince: Date | undefined;
+  #lastError: string | null = null;
 
-  constructor(raw: Database.Database, opts: TrafficLogWriterOptions) {
+  constructor(opts: TrafficLogWriterOptions) {
     this.#logger = opts.logger;
+    this.durability = opts.durability ?? 'batched';
     this.#interval = opts.flushIntervalMs ?? 50;
     this.#maxBatch = opts.maxBatch ?? 500;
-    this.#selectEvents = raw.prepare(
-      'SELECT id, event_type, payload, created_at FROM outbox ORDER BY id LIMIT ?',
-    );
-    this.#deleteEvents = raw.prepare('DELETE FROM outbox WHERE id <= ?');
+    this.#strictWaitMs = opts.strictWaitMs ?? 5_000;
     this.#path = opts.path;
   }
 
-  // Started with the first batch, so building a gateway that never serves starts no thread.
+  /**
+   * Starts the writer thread. With `recoverInterrupted`, rows an earlier run left open (it was
+   * killed mid-request) are closed first, as `error = 'interrupted'`, each with an
+   * `action.interrupted` outbox event: only rows of this run are open after that.
+   */
+  start(opts: { recoverInterrupted: boolean }): void {
+    if (this.#worker) return;
+    this.#recover = opts.recoverInterrupted;
+    this.#ensureWorker();
+  }
+
+  // Started at the latest with the first write, so building a gateway that never serves starts no thread.
   #ensureWorker(): Worker {
     if (this.#worker) return this.#worker;
     // The worker's code is a self-contained function run from source (eval), so the same code works
     // from TypeScript under the test runner and from the build; better-sqlite3 is resolved here.
     const worker = new Worker(trafficLogWorkerSource, {
       eval: true,
-      workerData: { path: this.#path, sqlite: createRequire(import.meta.url).resolve('better-sqlite3') },
+      workerData: {
+        path: this.#path,
+        sqlite: createRequire(import.meta.url).resolve('better-sqlite3'),
+        recover: this.#recover,
+      },
     });
     worker.unref(); // never what keeps a process alive; close() drains it
     worker.on('message', (msg: WorkerMessage) => this.#onWorkerMessage(msg));
     worker.on('error', (err) => this.#logger.error({ err }, 'traffic log writer thread failed'));
-    worker.once('exit', () => this.#releaseDrainWaiters()); // nothing more will be written
+    worker.once('exit', () => this.#onWorkerExit());
     this.#worker = worker;
     return worker;
   }
@@ -121,6 +172,8 @@ export class TrafficLogWriter {
       error: null,
       mode: null,
       completedAt: null,
+      params: null,
+      event: null,
       ...fields,
       seq: this.#nextSeq++,
     };
@@ -133,28 +186,60 @@ export class TrafficLogWriter {
     this.#schedule();
   }
 
-  /** Marks an entry as changed and queues an outbox event written in the same transaction. */
-  touchWithEvent(entry: TrafficEntry, type: string, createdAt: string, payload: unknown): void {
+  /** Marks a completed entry as changed and queues its outbox event, committed with it. */
+  complete(entry: TrafficEntry, type: string, code: string | null, reasons: string[]): void {
     if (this.#closed) return;
+    entry.event = [type, code, reasons];
     this.#dirty.add(entry);
-    this.appendEvent(type, payload, createdAt);
+    this.#events.push(entry);
+    this.#schedule();
   }
 
   /** Queues an outbox event that belongs to no traffic row (kill switch activated locally...). */
   appendEvent(type: string, payload: unknown, createdAt = new Date().toISOString()): void {
     if (this.#closed) return;
-    // Serialised by the writer thread: the structured clone postMessage makes is cheaper here than
-    // JSON.stringify on the event loop. Payloads must therefore be plain data.
+    // Serialised by the writer thread; payloads must therefore be plain data.
     this.#events.push([type, payload, createdAt]);
     this.#schedule();
+  }
+
+  /**
+   * Persists a change the gateway has already made in memory (configuration, kill switch, vault):
+   * written in order with the next batch and retried until it commits. `jsonParams`: indexes of
+   * parameters the thread serialises as JSON (so large values are not serialised on the event loop).
+   */
+  persist(sql: string, params: unknown[], jsonParams?: number[]): void {
+    if (this.#closed) return;
+    this.#ops.push(jsonParams ? [sql, params, jsonParams] : [sql, params]);
+    this.#schedule();
+  }
+
+  /**
+   * Resolves true once the entry, as it is now, is committed; false if that takes longer than the
+   * strict wait (the database is locked or failing). The flush happens on the next turn of the loop.
+   */
+  durable(entry: TrafficEntry): Promise<boolean> {
+    if (this.#closed) return Promise.resolve(false);
+    this.#dirty.add(entry);
+    const batch = this.#sent + 1; // the next flush carries it
+    this.#immediate ??= setImmediate(() => {
+      this.#immediate = undefined;
+      this.flush();
+    });
+    return new Promise((resolve) => {
+      this.#waiters.push({ batch, deadline: Date.now() + this.#strictWaitMs, resolve });
+      this.#waiterSweep ??= setInterval(() => this.#sweepWaiters(), 100);
+    });
   }
 
   /** Hands everything queued to the writer thread now. */
   flush(): void {
     this.#clearTimers();
-    if (this.#dirty.size === 0 && this.#events.length === 0) return;
+    if (this.#dirty.size === 0 && this.#events.length === 0 && this.#ops.length === 0) return;
     const rows: unknown[][] = [];
+    const index = new Map<TrafficEntry, number>();
     for (const e of this.#dirty) {
+      index.set(e, rows.length);
       rows.push([
         e.seq,
         e.requestId,
@@ -174,23 +259,26 @@ export class TrafficLogWriter {
         e.mode,
         e.createdAt,
         e.completedAt,
+        e.params,
+        e.event,
       ]);
     }
-    const events = this.#events;
+    const events = this.#events.map((e) => (Array.isArray(e) ? e : index.get(e)!));
+    const ops = this.#ops;
     this.#dirty = new Set();
     this.#events = [];
+    this.#ops = [];
     this.#inFlight += rows.length + events.length;
+    const n = ++this.#sent;
     const worker = this.#ensureWorker();
     try {
-      worker.postMessage({ type: 'batch', rows, events });
+      worker.postMessage({ t: 'batch', n, rows, events, ops });
     } catch {
-      // Something in a payload could not be cloned: send every payload as JSON text instead.
-      const serialised = events.map(([type, payload, at]): [string, unknown, string] => [
-        type,
-        typeof payload === 'string' ? payload : JSON.stringify(payload),
-        at,
-      ]);
-      worker.postMessage({ type: 'batch', rows, events: serialised });
+      // Something in a payload could not be cloned: send standalone payloads as JSON text instead.
+      const serialised = events.map((e) =>
+        typeof e === 'number' ? e : [e[0], typeof e[1] === 'string' ? e[1] : JSON.stringify(e[1]), e[2]],
+      );
+      worker.postMessage({ t: 'batch', n, rows, events: serialised, ops });
     }
   }
 
@@ -214,11 +302,11 @@ export class TrafficLogWriter {
       if (!worker) return;
       const closed = new Promise<void>((resolve) => {
         worker.on('message', (msg: WorkerMessage) => {
-          if (msg.type === 'closed') resolve();
+          if (msg.t === 'closed') resolve();
         });
         worker.once('exit', () => resolve());
       });
-      worker.postMessage({ type: 'close' });
+      worker.postMessage({ t: 'close' });
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
       await Promise.race([closed, timeout]);
       await worker.terminate();
@@ -226,16 +314,35 @@ export class TrafficLogWriter {
     return this.#closing;
   }
 
-  /** Rows and events not yet committed (queued here or being written). */
+  /** Rows, events and changes not yet committed (queued here or being written). */
   get queued(): number {
-    return this.#dirty.size + this.#events.length + this.#inFlight;
+    return this.#dirty.size + this.#events.length + this.#ops.length + this.#inFlight;
   }
 
+  health(): WriterHealth {
+    return {
+      db: this.#degradedSince ? 'degraded' : 'ok',
+      error: this.#degradedSince ? this.#lastError : null,
+      degradedSince: this.#degradedSince?.toISOString() ?? null,
+      queued: this.queued,
+    };
+  }
+
+  /** The outbox as the sync module ships it: read and acknowledged on the writer thread. */
   readonly outbox = {
-    pending: (limit: number): OutboxRow[] =>
-      this.#selectEvents.all(Math.max(1, Math.floor(limit))) as OutboxRow[],
+    pending: (limit: number): Promise<OutboxRow[]> => {
+      if (this.#closed) return Promise.resolve([]);
+      const n = this.#nextRead++;
+      const worker = this.#ensureWorker();
+      return new Promise((resolve) => {
+        this.#reads.set(n, resolve);
+        worker.postMessage({ t: 'read', n, limit: Math.max(1, Math.floor(limit)) });
+      });
+    },
+    /** Never read again from now on; deleted with the next commit. */
     acknowledge: (uptoId: number): void => {
-      this.#deleteEvents.run(uptoId);
+      if (this.#closed) return;
+      this.#ensureWorker().postMessage({ t: 'ack', upTo: uptoId });
     },
     onAppend: (cb: () => void): void => {
       this.#appendListeners.push(cb);
@@ -243,21 +350,86 @@ export class TrafficLogWriter {
   };
 
   #onWorkerMessage(msg: WorkerMessage): void {
-    if (msg.type === 'closed') return;
-    if (msg.type === 'retrying') {
-      this.#logger.error({ error: msg.message }, 'traffic log write failed; retrying');
-      return;
+    switch (msg.t) {
+      case 'closed':
+        return;
+      case 'read': {
+        const resolve = this.#reads.get(msg.n);
+        this.#reads.delete(msg.n);
+        resolve?.(msg.rows);
+        return;
+      }
+      case 'busy':
+        if (!this.#degradedSince) {
+          this.#degradedSince = new Date();
+          this.#logger.error({ error: msg.message }, 'gateway.db write failed; retrying (requests go on)');
+        }
+        this.#lastError = msg.message;
+        return;
+      case 'recovered':
+        if (msg.rows > 0)
+          this.#logger.warn(
+            { rows: msg.rows },
+            'closed traffic rows an earlier run left open as interrupted',
+          );
+        this.#notifyAppend();
+        return;
+      case 'failed':
+        this.#logger.error(
+          { error: msg.message, rows: msg.rows, events: msg.events },
+          'traffic log write failed',
+        );
+        this.#settle(msg.upTo, msg.rows + msg.events, false);
+        return;
+      case 'written':
+        if (this.#degradedSince) {
+          this.#logger.info(
+            { since: this.#degradedSince.toISOString() },
+            'gateway.db writes succeed again; the backlog is written',
+          );
+          this.#degradedSince = undefined;
+        }
+        this.#settle(msg.upTo, msg.rows + msg.events, true);
+        if (msg.events > 0) this.#notifyAppend();
+        return;
     }
-    this.#inFlight -= msg.rows + msg.events;
-    if (this.#inFlight === 0) this.#releaseDrainWaiters();
-    if (msg.type === 'failed') {
-      this.#logger.error(
-        { error: msg.message, rows: msg.rows, events: msg.events },
-        'traffic log write failed',
-      );
-      return;
+  }
+
+  #settle(upTo: number, count: number, committed: boolean): void {
+    this.#inFlight -= count;
+    if (upTo > this.#settled) this.#settled = upTo;
+    if (this.#inFlight <= 0) {
+      this.#inFlight = 0;
+      this.#releaseDrainWaiters();
     }
-    if (msg.events === 0) return;
+    if (this.#waiters.length === 0) return;
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.batch <= upTo) w.resolve(committed);
+      else still.push(w);
+    }
+    this.#waiters = still;
+    this.#stopSweepIfIdle();
+  }
+
+  #sweepWaiters(): void {
+    const now = Date.now();
+    const still: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.deadline <= now) w.resolve(false);
+      else still.push(w);
+    }
+    this.#waiters = still;
+    this.#stopSweepIfIdle();
+  }
+
+  #stopSweepIfIdle(): void {
+    if (this.#waiters.length > 0 || !this.#waiterSweep) return;
+    clearInterval(this.#waiterSweep);
+    this.#waiterSweep = undefined;
+  }
+
+  #notifyAppend(): void {
     for (const listener of this.#appendListeners) {
       try {
         listener();
@@ -265,6 +437,16 @@ export class TrafficLogWriter {
         this.#logger.error({ err }, 'outbox listener failed');
       }
     }
+  }
+
+  #onWorkerExit(): void {
+    // Nothing more will be written or read.
+    this.#releaseDrainWaiters();
+    for (const w of this.#waiters) w.resolve(false);
+    this.#waiters = [];
+    this.#stopSweepIfIdle();
+    for (const resolve of this.#reads.values()) resolve([]);
+    this.#reads.clear();
   }
 
   #releaseDrainWaiters(): void {
