@@ -2,9 +2,10 @@
 // executable has no folder to scan. Append new migrations; never edit a released one.
 import { gateway0001Init } from './gateway/0001-init.js';
 import { local0001Init } from './local/0001-init.js';
+import { local0002TokenPrefix } from './local/0002-token-prefix.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const LOCAL_MIGRATIONS: readonly Migration[] = [local0001Init];
+export const LOCAL_MIGRATIONS: readonly Migration[] = [local0001Init, local0002TokenPrefix];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init];

@@ -21,6 +21,8 @@ import { registerRunCommand } from './commands/run-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerStatusCommand } from './commands/status-command.js';
 import { registerSystemdUnitCommand } from './commands/systemd-unit-command.js';
+import { registerTokenCommand } from './commands/token-command.js';
+import { registerUserCommand } from './commands/user-command.js';
 import { outputClosed } from './output-closed.js';
 
 /** A command's action resolves to the process exit code (0 when it returns nothing). */
@@ -66,6 +68,8 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerEnvCommand,
     registerRunCommand,
     registerCaCommand,
+    registerUserCommand,
+    registerTokenCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

@@ -26,7 +26,9 @@ import { registerPolicyRoutes } from './policies/policy-routes.js';
 import { handleError, handleNotFound } from './problem-reply.js';
 import { registerRateLimitRoutes } from './rate-limits/rate-limit-routes.js';
 import type { ConfigRouteDeps } from './route-deps.js';
+import { registerTokenRoutes } from './tokens/token-routes.js';
 import { registerTrafficRoutes } from './traffic/traffic-routes.js';
+import { registerUserRoutes } from './users/user-routes.js';
 
 export interface ControlPlaneDeps {
   config: Config;
@@ -118,6 +120,8 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerRateLimitRoutes(v1, configDeps);
       registerConfigRoutes(v1, configDeps);
       registerTrafficRoutes(v1, { db: deps.db.db });
+      registerUserRoutes(v1, { db: deps.db.db, now });
+      registerTokenRoutes(v1, { db: deps.db.db, now });
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
     { prefix: '/v1' },

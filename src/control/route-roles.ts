@@ -71,6 +71,21 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/config/apply': 'admin',
 
   'GET /v1/traffic': 'viewer',
+
+  // People: owners manage them (SPEC 5.2); admins may see who has access; anyone signed in as a
+  // person changes their own password (docs/api.md, "Users").
+  'GET /v1/users': 'admin',
+  'POST /v1/users': 'owner',
+  'DELETE /v1/users/:email': 'owner',
+  'PUT /v1/users/:email/role': 'owner',
+  'PUT /v1/users/:email/password': 'owner',
+  'PUT /v1/account/password': 'viewer',
+
+  // API tokens: every role makes and revokes its own (never above its role); which tokens a caller
+  // sees and may revoke is scoped in control/tokens/token-routes.ts.
+  'GET /v1/tokens': 'viewer',
+  'POST /v1/tokens': 'viewer',
+  'DELETE /v1/tokens/:id': 'viewer',
 };
 
 export function routeKey(method: string, url: string): string {

@@ -1,14 +1,11 @@
 // First-run state of a control plane: an owner to sign in with and the local CLI token. Shared by
 // `init` and `serve`, so either one leaves a usable installation.
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import {
-  authenticateApiToken,
-  countUsers,
-  createApiToken,
-  createUser,
-} from '../control/accounts/account-store.js';
+import { authenticateApiToken } from '../control/accounts/account-store.js';
+import { generatePassword, hashPassword } from '../control/accounts/passwords.js';
+import { createApiToken } from '../control/tokens/token-store.js';
+import { countUsers, createUser } from '../control/users/user-store.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { type DataDirPaths, writePrivateFile } from './data-dir.js';
 
@@ -28,11 +25,12 @@ export async function bootstrapControlPlane(
   let ownerId: string | null = null;
   if ((await countUsers(db)) === 0) {
     const email = opts.adminEmail ?? DEFAULT_ADMIN_EMAIL;
-    const generated = opts.adminPassword === undefined ? randomBytes(18).toString('base64url') : undefined;
+    const generated = opts.adminPassword === undefined ? generatePassword() : undefined;
+    const passwordHash = await hashPassword(opts.adminPassword ?? (generated as string));
     const { id } = await createUser(
       db,
-      { email, password: opts.adminPassword ?? (generated as string), role: 'owner' },
-      'system',
+      { email, passwordHash, role: 'owner' },
+      { actor: 'system', now: new Date() },
     );
     ownerId = id;
     result.owner = { email, generatedPassword: generated };
@@ -52,7 +50,7 @@ export async function bootstrapControlPlane(
     const { token } = await createApiToken(
       db,
       { name: 'cli (local)', role: 'owner', userId: ownerId, expiresAt: null },
-      'system',
+      { actor: 'system' },
     );
     if (existsSync(paths.cliToken)) writeFileSync(paths.cliToken, `${token}\n`, { mode: 0o600 });
     else writePrivateFile(paths.cliToken, `${token}\n`);

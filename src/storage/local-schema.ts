@@ -25,8 +25,11 @@ export interface LocalDatabase {
     id: string;
     name: string;
     token_hash: string;
+    /** `tf_pat_` + 6 characters, for telling tokens apart (NULL for tokens made before 0002). */
+    prefix: string | null;
     role: string;
     user_id: string | null;
+    created_by: string | null;
     created_at: string;
     expires_at: string | null;
     revoked_at: string | null;

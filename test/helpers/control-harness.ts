@@ -8,9 +8,9 @@ import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
 import { signingKeys } from '../../src/audit/anchor.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { Secret } from '../../src/config/secret.js';
-import { createApiToken } from '../../src/control/accounts/account-store.js';
 import type { Role } from '../../src/control/accounts/roles.js';
 import { buildControlPlane, type ControlPlane } from '../../src/control/build-control-plane.js';
+import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
 import { dataDirPaths, ensureControlFiles, ensureDataDir } from '../../src/daemon/data-dir.js';
 import type { LocalDatabase } from '../../src/storage/local-schema.js';
@@ -77,8 +77,13 @@ export async function startControlHarness(
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as never };
     },
     async tokenWithRole(role) {
-      return (await createApiToken(db.db, { name: `t-${role}`, role, userId: null, expiresAt: null }, 'test'))
-        .token;
+      return (
+        await createApiToken(
+          db.db,
+          { name: `t-${role}`, role, userId: null, expiresAt: null },
+          { actor: 'test' },
+        )
+      ).token;
     },
     async close() {
       await control.close();

@@ -1,19 +1,16 @@
-// Users (bcrypt passwords) and API tokens (hashed bearer secrets). Every change appends its audit
-// event in the same transaction.
-import bcrypt from 'bcryptjs';
+// Who a bearer API token is. A token acts with its own role, bounded by its person's current role:
+// demoting someone also lowers every token they made, at once, without rewriting the tokens.
+//
+// Threat model: a token is looked up by the SHA-256 of the secret (never the secret itself), and a
+// revoked, expired, unknown-role or orphaned token is simply not a principal.
 import type { Kysely } from 'kysely';
-import { appendAuditEvent } from '../../audit/ledger.js';
-import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
-import { isRole, type Role } from './roles.js';
-
-export const BCRYPT_COST = 12;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
+import { hashToken } from '../auth/secret-tokens.js';
+import { isRole, ROLES, type Role } from './roles.js';
 
 export interface Principal {
   kind: 'token' | 'session';
-  id: string; // token id or user id
+  id: string; // token id or session id
   name: string; // token name or user email
   role: Role;
   userId: string | null;
@@ -23,75 +20,8 @@ export function actorOf(p: Principal): string {
   return p.kind === 'token' ? `token:${p.name}` : `user:${p.name}`;
 }
 
-export async function createUser(
-  db: Kysely<LocalDatabase>,
-  input: { email: string; password: string; role: Role },
-  actor: string,
-): Promise<{ id: string }> {
-  const email = input.email.trim().toLowerCase();
-  if (!EMAIL.test(email)) throw new AppError('validation_failed', `not an email address: ${input.email}`);
-  if (input.password.length < 12)
-    throw new AppError('validation_failed', 'password must be at least 12 characters');
-  if (!isRole(input.role)) throw new AppError('validation_failed', `unknown role ${input.role}`);
-  const passwordHash = await bcrypt.hash(input.password, BCRYPT_COST);
-  const id = randomId();
-  const now = new Date().toISOString();
-  await db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
-    if (existing) throw new AppError('conflict', `a user ${email} already exists`);
-    await trx
-      .insertInto('users')
-      .values({ id, email, password_hash: passwordHash, role: input.role, created_at: now, updated_at: now })
-      .execute();
-    await appendAuditEvent(trx, {
-      type: 'user.created',
-      actor,
-      subject: `user:${email}`,
-      details: { role: input.role },
-    });
-  });
-  return { id };
-}
-
-export async function countUsers(db: Kysely<LocalDatabase>): Promise<number> {
-  const row = await db
-    .selectFrom('users')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export async function createApiToken(
-  db: Kysely<LocalDatabase>,
-  input: { name: string; role: Role; userId: string | null; expiresAt: string | null },
-  actor: string,
-): Promise<{ id: string; token: string }> {
-  const token = generateSecretToken('tf_pat_');
-  const id = randomId();
-  await db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('api_tokens')
-      .values({
-        id,
-        name: input.name,
-        token_hash: hashToken(token),
-        role: input.role,
-        user_id: input.userId,
-        created_at: new Date().toISOString(),
-        expires_at: input.expiresAt,
-        revoked_at: null,
-        last_used_at: null,
-      })
-      .execute();
-    await appendAuditEvent(trx, {
-      type: 'token.created',
-      actor,
-      subject: `token:${input.name}`,
-      details: { id, role: input.role, expires_at: input.expiresAt },
-    });
-  });
-  return { id, token };
-}
+/** `last_used_at` is written at most this often per token, so reads stay reads. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Resolves a bearer API token to its principal, or undefined if unknown, revoked or expired. */
 export async function authenticateApiToken(
@@ -102,13 +32,35 @@ export async function authenticateApiToken(
   if (!token.startsWith('tf_pat_')) return undefined;
   const row = await db
     .selectFrom('api_tokens')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
+    .leftJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id',
+      'api_tokens.name',
+      'api_tokens.role',
+      'api_tokens.user_id',
+      'api_tokens.expires_at',
+      'api_tokens.revoked_at',
+      'api_tokens.last_used_at',
+      'users.role as user_role',
+    ])
+    .where('api_tokens.token_hash', '=', hashToken(token))
     .executeTakeFirst();
   if (!row || row.revoked_at !== null) return undefined;
   if (row.expires_at !== null && row.expires_at <= now.toISOString()) return undefined;
   if (!isRole(row.role)) return undefined;
-  return { kind: 'token', id: row.id, name: row.name, role: row.role, userId: row.user_id };
+  let role: Role = row.role;
+  if (row.user_id !== null) {
+    if (!isRole(row.user_role)) return undefined; // its person is gone or has no valid role
+    if (ROLES.indexOf(row.user_role) < ROLES.indexOf(role)) role = row.user_role;
+  }
+  if (row.last_used_at === null || now.getTime() - Date.parse(row.last_used_at) >= LAST_USED_RESOLUTION_MS) {
+    await db
+      .updateTable('api_tokens')
+      .set({ last_used_at: now.toISOString() })
+      .where('id', '=', row.id)
+      .execute();
+  }
+  return { kind: 'token', id: row.id, name: row.name, role, userId: row.user_id };
 }
 
 export async function userEmail(db: Kysely<LocalDatabase>, userId: string): Promise<string | null> {

@@ -1,0 +1,12 @@
+import type { Migration } from '../types.js';
+
+// API tokens are listed by a short prefix of the secret and name who created them. Tokens made
+// before this migration have neither (lists show "-").
+export const local0002TokenPrefix: Migration = {
+  name: '0002_token_prefix',
+  async up(db) {
+    await db.schema.alterTable('api_tokens').addColumn('prefix', 'text').execute();
+    await db.schema.alterTable('api_tokens').addColumn('created_by', 'text').execute();
+    await db.schema.createIndex('api_tokens_user_id').on('api_tokens').column('user_id').execute();
+  },
+};
