@@ -60,7 +60,7 @@ export async function createApiToken(
       type: 'token.created',
       actor: ctx.actor,
       subject: `token:${input.name}`,
-      details: { id, prefix, role: input.role, expires_at: input.expiresAt },
+      details: { id, role: input.role, expires_at: input.expiresAt },
       createdAt,
     });
   });
@@ -111,7 +111,7 @@ export async function revokeApiToken(
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('api_tokens')
-      .select(['id', 'name', 'prefix', 'revoked_at'])
+      .select(['id', 'name', 'revoked_at'])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) throw new AppError('not_found', `no API token ${id}`);
@@ -123,7 +123,7 @@ export async function revokeApiToken(
       type: 'token.revoked',
       actor: ctx.actor,
       subject: `token:${row.name}`,
-      details: { id, prefix: row.prefix },
+      details: { id },
       createdAt: now,
     });
     const updated = await findApiToken(trx, id);
