@@ -16,9 +16,16 @@ export interface RunChildOptions {
 }
 
 /** Signals a supervisor is expected to pass on; SIGKILL and SIGSTOP cannot be caught, so cannot be. */
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+export const FORWARDED: readonly NodeJS.Signals[] = [
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGQUIT',
+  'SIGUSR1',
+  'SIGUSR2',
+];
 /** Signals a terminal sends to its whole foreground process group, child included. */
-const FROM_KEYBOARD: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
+export const FROM_KEYBOARD: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
 
 /** The command could not be started; `exitCode` follows the shell (127 not found, 126 not executable). */
 export class ChildStartError extends Error {

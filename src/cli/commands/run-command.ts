@@ -5,10 +5,13 @@
 // keeps this process alive until then), and none of the operator's or the daemon's secrets:
 // main.ts already removed them from process.env, and they are dropped here from ctx.env too.
 import type { Command } from 'commander';
+import { IsolationError } from '../../agent-env/isolate/isolation-support.js';
+import { runIsolated } from '../../agent-env/isolate/run-isolated.js';
 import { ChildStartError, exitCodeFor, runChild } from '../../agent-env/run-child.js';
 import { SECRET_ENV_VARS } from '../../config/resolve-config.js';
+import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import { addExamples } from '../add-examples.js';
-import { addApiOptions, apiClientFor } from '../api-options.js';
+import { addApiOptions, apiClientFor, dataDirOf } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import {
@@ -52,22 +55,40 @@ export function registerRunCommand(
           'run a command as an agent: through the gateway, trusting its CA; exit code passes through',
         )
         .argument('<command...>', 'the command and its arguments')
+        .option(
+          '--isolate',
+          'Linux: run in namespaces where the gateway is the only way out (docs/isolation.md)',
+        )
         .passThroughOptions(),
     ),
     { json: false },
-  ).action(async (argv: string[], opts: AgentSessionFlags) => {
+  ).action(async (argv: string[], opts: AgentSessionFlags & { isolate?: boolean }) => {
     const [command, ...args] = argv;
     if (command === undefined || command === '') throw new CliError('no command to run', 2);
     const api = apiClientFor(ctx, opts);
     const session = await openAgentSession(ctx, api, opts);
     let code: number;
     try {
-      const env = childEnvironment(ctx.env, agentVariables(ctx, opts, session.proxyUrl, ctx.env));
-      const result = await runChild(command, args, env);
+      const result = opts.isolate
+        ? await runIsolated({
+            command,
+            args,
+            env: childEnvironment(ctx.env, {}),
+            proxyUrl: session.proxyUrl,
+            dataDir: dataDirPaths(dataDirOf(ctx, opts)),
+            preloadPath: ctx.preloadPath,
+            stderr: ctx.stderr,
+          })
+        : await runChild(
+            command,
+            args,
+            childEnvironment(ctx.env, agentVariables(ctx, opts, session.proxyUrl, ctx.env)),
+          );
       code = exitCodeFor(result);
     } catch (err) {
       await revoke(ctx, session);
-      if (err instanceof ChildStartError) throw new CliError(err.message, err.exitCode);
+      if (err instanceof ChildStartError || err instanceof IsolationError)
+        throw new CliError(err.message, err.exitCode);
       throw err;
     }
     await revoke(ctx, session);

@@ -1,0 +1,131 @@
+// `tameflare run --isolate` with real clients, through the spawned daemon to a local HTTPS
+// "api.github.com": proxy-aware and proxy-unaware clients are all intercepted with the real
+// credential, and anything else (another port, UDP) is refused at once and shows up as a bypass
+// attempt in the gateway's metrics, its traffic log and `tameflare logs`.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../cli/cli-harness.js';
+import { AGENT, type IsolateWorld, skipReason, startWorld, support } from './isolate-harness.js';
+
+const DUMMY = 'dummy-token-held-by-the-agent';
+
+let world: IsolateWorld;
+
+beforeAll(async () => {
+  if (support.available) world = await startWorld();
+}, 60_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+async function isolated(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return world.cli(['run', '--isolate', '--agent', AGENT, '--', ...args], { cwd: world.work });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await isolated(args);
+  expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+function seenWithToken(marker: string): void {
+  const hit = world.api.seen.find((s) => s.url.includes(marker));
+  expect(hit, `the upstream never saw ${marker}`).toBeDefined();
+  expect(hit!.headers.authorization).toBe(`Bearer ${world.token}`);
+  expect(JSON.stringify(hit!.rawHeaders)).not.toContain(DUMMY);
+}
+
+describe.skipIf(!support.available)(`run --isolate: clients${skipReason}`, () => {
+  it('curl with the proxy variables', async () => {
+    const out = await ok([
+      'curl',
+      '-sS',
+      '-H',
+      `Authorization: Bearer ${DUMMY}`,
+      'https://api.github.com/repos/octo/hello?via=curl-proxy',
+    ]);
+    expect(JSON.parse(out)).toMatchObject({ upstream: 'api.github.com' });
+    seenWithToken('via=curl-proxy');
+  });
+
+  it("curl --noproxy '*' (resolver and port 443 inside)", async () => {
+    const out = await ok([
+      'curl',
+      '-sS',
+      '--noproxy',
+      '*',
+      '-H',
+      `Authorization: Bearer ${DUMMY}`,
+      'https://api.github.com/repos/octo/hello?via=curl-noproxy',
+    ]);
+    expect(JSON.parse(out)).toMatchObject({ upstream: 'api.github.com' });
+    seenWithToken('via=curl-noproxy');
+  });
+
+  it('python3 http.client straight to api.github.com:443', async () => {
+    const py = [
+      'import http.client, ssl',
+      "c = http.client.HTTPSConnection('api.github.com', 443, context=ssl.create_default_context())",
+      `c.request('GET', '/repos/octo/hello?via=python-http-client', headers={'Authorization': 'token ${DUMMY}'})`,
+      'print(c.getresponse().status)',
+    ].join('\n');
+    expect((await ok(['python3', '-c', py])).trim()).toBe('200');
+    seenWithToken('via=python-http-client');
+  });
+
+  it('node https.request with its own agent', async () => {
+    const js = `const https = require('node:https');
+const agent = new https.Agent({ keepAlive: false });
+https.request({ host: 'api.github.com', port: 443, path: '/repos/octo/hello?via=node-own-agent', agent,
+  headers: { authorization: 'Bearer ${DUMMY}' } }, (res) => { console.log(res.statusCode); res.resume(); })
+  .on('error', (e) => { console.error(e.message); process.exit(1); }).end();`;
+    expect((await ok(['node', '-e', js])).trim()).toBe('200');
+    seenWithToken('via=node-own-agent');
+  });
+
+  it('a TCP connect to another port and a UDP send are refused at once, and counted', async () => {
+    const js = `const net = require('node:net'); const dgram = require('node:dgram');
+(async () => {
+  const tcp = await new Promise((r) => { const s = net.connect(5432, '10.20.30.40'); s.on('connect', () => { s.destroy(); r('connected'); }); s.on('error', (e) => r(e.code)); });
+  // The refusal (ICMP port unreachable) surfaces on a later operation: keep sending until it does.
+  const udp = await new Promise((r) => { const u = dgram.createSocket('udp4'); let timer;
+    u.on('error', (e) => { clearInterval(timer); u.close(); r(e.code); });
+    u.connect(9999, '10.20.30.40', () => { let n = 0; timer = setInterval(() => {
+      if (++n > 50) { clearInterval(timer); u.close(); r('not refused'); } else u.send('x'); }, 20); }); });
+  console.log(tcp, udp);
+})();`;
+    expect((await ok(['node', '-e', js])).trim()).toBe('ECONNREFUSED ECONNREFUSED');
+
+    const metrics = await eventually(
+      async () => (await fetch(`${world.daemon.gatewayUrl}/metrics`)).text(),
+      (text) => /tameflare_gateway_bypass_attempts_total\{protocol="udp"\} [1-9]/.test(text),
+      'bypass metrics',
+    );
+    expect(metrics).toMatch(/tameflare_gateway_bypass_attempts_total\{protocol="tcp"\} [1-9]/);
+    expect(metrics).toMatch(
+      /tameflare_gateway_requests_total\{decision="deny",code="bypass_attempt"\} [1-9]/,
+    );
+
+    type Row = { agent: string; decision: string; reason: string | null; method: string };
+    const rows = await eventually(
+      async () => {
+        const r = await world.cli(['logs', '--last', '50', '--json']);
+        return r.stdout
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Row);
+      },
+      (list) =>
+        ['TCP', 'UDP'].every((m) =>
+          list.some((e) => e.method === m && e.reason?.startsWith('bypass_attempt:')),
+        ),
+      'bypass rows in logs',
+    );
+    for (const row of rows.filter((e) => e.reason?.startsWith('bypass_attempt:'))) {
+      expect(row).toMatchObject({ agent: AGENT, decision: 'deny' });
+    }
+    const table = await world.cli(['logs', '--last', '50']);
+    expect(table.stdout).toMatch(/bypass_attempt/);
+  });
+});
