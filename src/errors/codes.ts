@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   insecure_transport: { status: 403, title: 'Credential refused over cleartext' },
   bad_request: { status: 400, title: 'Bad request' },
   traffic_log_unavailable: { status: 503, title: 'Traffic log unavailable' },
+  bypass_attempt: { status: 403, title: 'Bypass attempt refused' },
   // API (control plane and gateway internal API)
   unauthenticated: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Forbidden' },

@@ -2,24 +2,18 @@
 // "api.github.com": proxy-aware and proxy-unaware clients are all intercepted with the real
 // credential, and anything else (another port, UDP) is refused at once and shows up as a bypass
 // attempt in the gateway's metrics, its traffic log and `tameflare logs`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../cli/cli-harness.js';
-import { AGENT, type IsolateWorld, skipReason, startWorld, support } from './isolate-harness.js';
+import { AGENT, skipReason, support, useWorld } from './isolate-harness.js';
 
 const DUMMY = 'dummy-token-held-by-the-agent';
 
-let world: IsolateWorld;
-
-beforeAll(async () => {
-  if (support.available) world = await startWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await world?.close();
-});
+const world = useWorld();
 
 async function isolated(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return world.cli(['run', '--isolate', '--agent', AGENT, '--', ...args], { cwd: world.work });
+  return world().cli(['run', '--isolate', '--agent', AGENT, '--', ...args], { cwd: world().work });
 }
 
 async function ok(args: string[]): Promise<string> {
@@ -29,9 +23,9 @@ async function ok(args: string[]): Promise<string> {
 }
 
 function seenWithToken(marker: string): void {
-  const hit = world.api.seen.find((s) => s.url.includes(marker));
+  const hit = world().api.seen.find((s) => s.url.includes(marker));
   expect(hit, `the upstream never saw ${marker}`).toBeDefined();
-  expect(hit!.headers.authorization).toBe(`Bearer ${world.token}`);
+  expect(hit!.headers.authorization).toBe(`Bearer ${world().token}`);
   expect(JSON.stringify(hit!.rawHeaders)).not.toContain(DUMMY);
 }
 
@@ -83,6 +77,22 @@ https.request({ host: 'api.github.com', port: 443, path: '/repos/octo/hello?via=
     seenWithToken('via=node-own-agent');
   });
 
+  it('plain HTTP: by Host on port 80 inside, and through the proxy variables (absolute URL)', async () => {
+    await ok(['curl', '-sS', '--noproxy', '*', 'http://plain.test/a?via=plain-by-host']);
+    await ok(['curl', '-sS', 'http://plain.test/a?via=plain-by-proxy']);
+    for (const marker of ['via=plain-by-host', 'via=plain-by-proxy']) {
+      const hit = world().plain.seen.find((s) => s.url.includes(marker));
+      expect(hit?.headers.authorization, marker).toBe(`Bearer ${world().plainToken}`);
+    }
+  });
+
+  it("the gateway's refusal reaches a plain-HTTP client as problem+json; a TLS client is cut", async () => {
+    const body = await ok(['curl', '-sS', '--noproxy', '*', 'http://not-covered.test/']);
+    expect(JSON.parse(body)).toMatchObject({ status: 403, code: 'connector_not_found' });
+    const tls = await isolated(['curl', '-sS', '--noproxy', '*', 'https://not-covered.test/']);
+    expect(tls.code).not.toBe(0);
+  });
+
   it('a TCP connect to another port and a UDP send are refused at once, and counted', async () => {
     const js = `const net = require('node:net'); const dgram = require('node:dgram');
 (async () => {
@@ -97,7 +107,7 @@ https.request({ host: 'api.github.com', port: 443, path: '/repos/octo/hello?via=
     expect((await ok(['node', '-e', js])).trim()).toBe('ECONNREFUSED ECONNREFUSED');
 
     const metrics = await eventually(
-      async () => (await fetch(`${world.daemon.gatewayUrl}/metrics`)).text(),
+      async () => (await fetch(`${world().daemon.gatewayUrl}/metrics`)).text(),
       (text) => /tameflare_gateway_bypass_attempts_total\{protocol="udp"\} [1-9]/.test(text),
       'bypass metrics',
     );
@@ -106,26 +116,48 @@ https.request({ host: 'api.github.com', port: 443, path: '/repos/octo/hello?via=
       /tameflare_gateway_requests_total\{decision="deny",code="bypass_attempt"\} [1-9]/,
     );
 
-    type Row = { agent: string; decision: string; reason: string | null; method: string };
+    // The gateway's own traffic row carries the code; `logs` (the control plane's copy) shows the row.
     const rows = await eventually(
+      async () =>
+        execFileSync(
+          'sqlite3',
+          [
+            '-json',
+            join(world().daemon.dataDir, 'gateway.db'),
+            "SELECT agent, method, decision, status, reason FROM traffic_log WHERE reason LIKE 'bypass_attempt:%'",
+          ],
+          { encoding: 'utf8' },
+        ),
+      (out) => out.includes('"UDP"') && out.includes('"TCP"'),
+      'bypass rows in the traffic log',
+    );
+    for (const row of JSON.parse(rows) as Array<Record<string, unknown>>) {
+      expect(row).toMatchObject({ agent: AGENT, decision: 'deny', status: 403 });
+      expect(row['reason']).toMatch(/^bypass_attempt: (TCP|UDP) .* refused inside the isolated namespace/);
+    }
+    type Entry = { agent: string; decision: string; method: string; reason: string | null };
+    await eventually(
       async () => {
-        const r = await world.cli(['logs', '--last', '50', '--json']);
+        const r = await world().cli(['logs', '--last', '50', '--json']);
         return r.stdout
           .trim()
           .split('\n')
           .filter(Boolean)
-          .map((l) => JSON.parse(l) as Row);
+          .map((l) => JSON.parse(l) as Entry);
       },
       (list) =>
         ['TCP', 'UDP'].every((m) =>
-          list.some((e) => e.method === m && e.reason?.startsWith('bypass_attempt:')),
+          list.some(
+            (e) =>
+              e.method === m &&
+              e.agent === AGENT &&
+              e.decision === 'deny' &&
+              /refused inside the isolated namespace/.test(e.reason ?? ''),
+          ),
         ),
-      'bypass rows in logs',
+      'bypass rows in `tameflare logs`',
     );
-    for (const row of rows.filter((e) => e.reason?.startsWith('bypass_attempt:'))) {
-      expect(row).toMatchObject({ agent: AGENT, decision: 'deny' });
-    }
-    const table = await world.cli(['logs', '--last', '50']);
-    expect(table.stdout).toMatch(/bypass_attempt/);
+    const table = await world().cli(['logs', '--last', '50']);
+    expect(table.stdout).toMatch(/UDP \*:\*/);
   });
 });

@@ -15,6 +15,7 @@ import {
 import type { Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { checkIsolation } from '../../src/agent-env/isolate/isolation-support.js';
 import { cliFor } from '../cli/cli-harness.js';
 import { createFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
@@ -25,7 +26,7 @@ import {
   REPO_ROOT,
   startDaemonProcess,
 } from '../helpers/spawn-daemon.js';
-import { createTestCa, type RunningServer, startHttpsServer } from '../helpers/test-ca.js';
+import { createTestCa, type RunningServer, startHttpServer, startHttpsServer } from '../helpers/test-ca.js';
 
 /** Probed once per file: the tests skip, with the reason in their title, where namespaces are missing. */
 export const support = await checkIsolation(process.env);
@@ -38,9 +39,27 @@ export interface IsolateWorld {
   token: string;
   api: FakeUpstream;
   apiServer: RunningServer<Server>;
+  /** A plain-HTTP upstream for http://plain.test, behind a generic connector. */
+  plain: FakeUpstream;
+  plainToken: string;
   daemon: DaemonProcess;
   cli: ReturnType<typeof cliFor>;
   close(): Promise<void>;
+}
+
+/** Starts a world before the file's tests (when `when`) and closes it after; returns its getter. */
+export function useWorld(when: boolean = support.available): () => IsolateWorld {
+  let world: IsolateWorld | undefined;
+  beforeAll(async () => {
+    if (when) world = await startWorld();
+  }, 60_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+  return () => {
+    if (!world) throw new Error('no isolate world: isolation is unavailable here');
+    return world;
+  };
 }
 
 export async function startWorld(): Promise<IsolateWorld> {
@@ -50,12 +69,17 @@ export async function startWorld(): Promise<IsolateWorld> {
   writeFileSync(join(work, 'upstream-ca.pem'), ca.certPem);
   const api = createFakeUpstream('api.github.com');
   const apiServer = await startHttpsServer(api.handler, { hosts: ['api.github.com'], ca });
+  const plain = createFakeUpstream('plain.test');
+  const plainServer = await startHttpServer(plain.handler);
+  const plainToken = `plain_ISOLATE_${Date.now().toString(36)}`;
   const daemon = await startDaemonProcess({
     args: [
       '--upstream-ca',
       join(work, 'upstream-ca.pem'),
       '--connect-to',
       `api.github.com:443:127.0.0.1:${apiServer.port}`,
+      '--connect-to',
+      `plain.test:80:127.0.0.1:${plainServer.port}`,
       '--unsafe-allow-private-egress',
       '127.0.0.0/8',
     ],
@@ -65,6 +89,11 @@ export async function startWorld(): Promise<IsolateWorld> {
     { args: ['agent', 'add', AGENT, '--json'] },
     { args: ['connector', 'add', 'github', '--token-stdin'], input: `${token}\n` },
     { args: ['permissions', 'preset', '--agent', AGENT, '--connector', 'github', 'allow-all'] },
+    {
+      args: ['connector', 'add', 'generic', '--name', 'plain', '--domains', 'plain.test', '--token-stdin'],
+      input: `${plainToken}\n`,
+    },
+    { args: ['permissions', 'preset', '--agent', AGENT, '--connector', 'plain', 'allow-all'] },
   ];
   for (const step of steps) {
     const r = await cli(step.args, step.input === undefined ? {} : { input: step.input });
@@ -75,11 +104,14 @@ export async function startWorld(): Promise<IsolateWorld> {
     token,
     api,
     apiServer,
+    plain,
+    plainToken,
     daemon,
     cli,
     async close() {
       await daemon.stop();
       await apiServer.close();
+      await plainServer.close();
       rmSync(work, { recursive: true, force: true });
     },
   };

@@ -6,42 +6,33 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../cli/cli-harness.js';
 import { BIN, minimalEnv } from '../helpers/spawn-daemon.js';
 import {
   AGENT,
   collect,
-  type IsolateWorld,
   leftovers,
   parseReady,
   readyScript,
   skipReason,
   spawnIsolated,
-  startWorld,
   support,
+  useWorld,
 } from './isolate-harness.js';
 
-let world: IsolateWorld;
-
-beforeAll(async () => {
-  if (support.available) world = await startWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await world?.close();
-});
+const world = useWorld();
 
 describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () => {
   it('passes the exit code through; nothing outlives a normal exit, not even a background process', async () => {
-    const run = collect(spawnIsolated(world, readyScript('exit 7')));
+    const run = collect(spawnIsolated(world(), readyScript('exit 7')));
     const ready = parseReady(await run.line('READY'));
     expect(await run.exit).toEqual({ code: 7, signal: null });
     expect(leftovers(ready.netns, ready.privateDir)).toEqual([]);
   });
 
   it('Ctrl-C (SIGINT to the foreground process group) ends the command; run exits 130', async () => {
-    const child = spawnIsolated(world, readyScript('wait'), { detached: true });
+    const child = spawnIsolated(world(), readyScript('wait'), { detached: true });
     const run = collect(child);
     const ready = parseReady(await run.line('READY'));
     process.kill(-child.pid!, 'SIGINT');
@@ -50,7 +41,7 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
   });
 
   it('SIGTERM to run is passed on to the command', async () => {
-    const child = spawnIsolated(world, readyScript('exec sleep 1000'));
+    const child = spawnIsolated(world(), readyScript('exec sleep 1000'));
     const run = collect(child);
     const ready = parseReady(await run.line('READY'));
     child.kill('SIGTERM');
@@ -59,7 +50,7 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
   });
 
   it('kill -9 of run takes the bridge, the namespace and the command down', async () => {
-    const child = spawnIsolated(world, readyScript('wait'));
+    const child = spawnIsolated(world(), readyScript('wait'));
     const run = collect(child);
     const ready = parseReady(await run.line('READY'));
     expect(leftovers(ready.netns, ready.privateDir).length).toBeGreaterThan(0); // alive until now
@@ -73,7 +64,7 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
   });
 
   it('stdin and stdout pass through', async () => {
-    const r = await world.cli(
+    const r = await world().cli(
       ['run', '--isolate', '--agent', AGENT, '--', 'sh', '-c', 'tr a-z A-Z; echo done >&2'],
       {
         input: 'hello\n',
@@ -84,7 +75,7 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
   });
 
   it('a missing command is reported as a plain run reports it (127, one line)', async () => {
-    const r = await world.cli(['run', '--isolate', '--agent', AGENT, '--', 'no-such-command-here']);
+    const r = await world().cli(['run', '--isolate', '--agent', AGENT, '--', 'no-such-command-here']);
     expect(r.code).toBe(127);
     expect(r.stderr.trim().split('\n')).toEqual(['tameflare: command not found: no-such-command-here']);
   });
@@ -95,11 +86,11 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
     const dir = mkdtempSync(join(tmpdir(), 'tf-isolate-nobody-'));
     try {
       for (const file of ['ca.crt', 'ca-bundle.pem'])
-        copyFileSync(join(world.daemon.dataDir, file), join(dir, file));
+        copyFileSync(join(world().daemon.dataDir, file), join(dir, file));
       chmodSync(dir, 0o755);
       for (const path of [dir, join(dir, 'ca.crt'), join(dir, 'ca-bundle.pem')])
         chownSync(path, 65534, 65534);
-      const token = readFileSync(join(world.daemon.dataDir, 'cli.token'), 'utf8').trim();
+      const token = readFileSync(join(world().daemon.dataDir, 'cli.token'), 'utf8').trim();
       const child = spawn(
         'setpriv',
         [
@@ -121,7 +112,7 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
         {
           cwd: dir,
           env: minimalEnv({
-            TAMEFLARE_URL: world.daemon.controlUrl,
+            TAMEFLARE_URL: world().daemon.controlUrl,
             TAMEFLARE_DATA_DIR: dir,
             TAMEFLARE_TOKEN: token,
             HOME: dir,
@@ -134,8 +125,8 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
       const [uid, body] = run.stdout().split('\n');
       expect(uid).toBe('65534');
       expect(JSON.parse(body!)).toMatchObject({ upstream: 'api.github.com' });
-      const hit = world.api.seen.find((s) => s.url.includes('via=nobody'));
-      expect(hit?.headers.authorization).toBe(`Bearer ${world.token}`);
+      const hit = world().api.seen.find((s) => s.url.includes('via=nobody'));
+      expect(hit?.headers.authorization).toBe(`Bearer ${world().token}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

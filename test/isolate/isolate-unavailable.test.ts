@@ -6,25 +6,17 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BIN, minimalEnv, REPO_ROOT } from '../helpers/spawn-daemon.js';
-import { AGENT, collect, type IsolateWorld, startWorld, support } from './isolate-harness.js';
+import { AGENT, collect, support, useWorld } from './isolate-harness.js';
 
-let world: IsolateWorld;
-
-beforeAll(async () => {
-  world = await startWorld();
-}, 60_000);
-
-afterAll(async () => {
-  await world?.close();
-});
+const world = useWorld(true);
 
 /** Runs `argv` where user namespaces cannot be created. */
 function withoutNamespaces(argv: string[]) {
   const env = minimalEnv({
-    TAMEFLARE_URL: world.daemon.controlUrl,
-    TAMEFLARE_DATA_DIR: world.daemon.dataDir,
+    TAMEFLARE_URL: world().daemon.controlUrl,
+    TAMEFLARE_DATA_DIR: world().daemon.dataDir,
   });
   const child = support.available
     ? spawn(
@@ -39,15 +31,15 @@ function withoutNamespaces(argv: string[]) {
           'sh',
           ...argv,
         ],
-        { cwd: world.work, env, stdio: ['ignore', 'pipe', 'pipe'] },
+        { cwd: world().work, env, stdio: ['ignore', 'pipe', 'pipe'] },
       )
-    : spawn(argv[0]!, argv.slice(1), { cwd: world.work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn(argv[0]!, argv.slice(1), { cwd: world().work, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return collect(child);
 }
 
 describe('run --isolate without user namespaces', () => {
   it('fails before starting the command, with one line: the reason and the fix', async () => {
-    const marker = join(world.work, 'the-command-ran');
+    const marker = join(world().work, 'the-command-ran');
     const run = withoutNamespaces([
       process.execPath,
       BIN,

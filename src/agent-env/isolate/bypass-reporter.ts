@@ -8,7 +8,7 @@ import {
   BYPASS_REPORT_PORT,
   type BypassReport,
   formatBypassReport,
-} from './bypass-wire.js';
+} from '../../wire/bypass-report.js';
 import { type GatewayAddress, openGatewayTunnel } from './gateway-tunnel.js';
 
 const MAX_PENDING = 100;

@@ -137,6 +137,7 @@ export class Relay {
       stream.write(head);
       if (rest.length > 0) stream.write(rest);
       upstream.on('error', () => stream.destroy());
+      upstream.on('end', () => upstream.destroy());
       stream.on('error', () => upstream.destroy());
       upstream.pipe(stream);
       stream.resume(); // whatever else the agent sends goes nowhere

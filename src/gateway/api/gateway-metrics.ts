@@ -11,6 +11,7 @@ export interface GatewayMetrics {
   activeTunnels: Gauge<'kind'>;
   leafCertsMinted: Counter<string>;
   killSwitchCuts: Counter<string>;
+  bypassAttempts: Counter<'protocol'>;
   /** One finished request: counter and latency, through label-bound children cached per label set. */
   observeRequest(decision: string, code: string, seconds: number): void;
 }
@@ -94,6 +95,14 @@ export function createGatewayMetrics(registry: Registry, queued: () => number): 
       new Counter({
         name: 'tameflare_gateway_leaf_certificates_minted_total',
         help: 'Leaf certificates minted for intercepted hosts',
+        registers,
+      }),
+    bypassAttempts:
+      existing('tameflare_gateway_bypass_attempts_total') ??
+      new Counter({
+        name: 'tameflare_gateway_bypass_attempts_total',
+        help: 'Connections refused inside `run --isolate` namespaces, as reported by their relay, by protocol',
+        labelNames: ['protocol'],
         registers,
       }),
     killSwitchCuts:

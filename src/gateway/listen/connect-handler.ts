@@ -14,6 +14,7 @@ import {
 } from 'proxy-chain';
 import { normaliseHost } from '../../connectors/connector-index.js';
 import type { ErrorCode } from '../../errors/codes.js';
+import { BYPASS_REPORT_HEADER } from '../../wire/bypass-report.js';
 import { type ProblemInput, renderProblem } from '../api/problem.js';
 import { describeUpstreamError, type Upstream } from '../forward/upstream.js';
 import { identify, presentedIdentity, presentedNothing } from '../pipeline/identity.js';
@@ -22,6 +23,7 @@ import { type OutcomeDeps, resolveOutcome } from '../pipeline/resolve-outcome.js
 import type { ActiveConnections } from '../state/active-connections.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
 import { parseCertificateHost } from '../tls/certificate-host.js';
+import { isBypassReport, recordBypassReport } from './bypass-report.js';
 import { parseConnectTarget } from './connect-target.js';
 import {
   type InterceptionOptions,
@@ -76,6 +78,14 @@ export function createConnectHandler(deps: ConnectDeps) {
     // proxy-chain parsed the target leniently; only the strict authority form opens a tunnel.
     const target = parseConnectTarget(opts.request.url ?? '');
     if (!target.ok) return refuse('bad_request', target.reason, agent.name);
+    if (isBypassReport(host)) {
+      const bypass = recordBypassReport(
+        record,
+        deps.records.metrics,
+        opts.request.headers[BYPASS_REPORT_HEADER],
+      );
+      return fail({ ...bypass, agent: agent.name });
+    }
     const connector = cfg.connectors.lookup(host, port);
     if (!connector) return refuse('connector_not_found', `no connector covers ${host}:${port}`, agent.name);
 

@@ -4,7 +4,8 @@
 // request with the code `bypass_attempt`; because the report carries the agent's own credentials, an
 // agent can only ever add rows to its own name.
 //
-// Pure: shared by the relay that sends reports and the gateway that reads them.
+// Pure: shared by the relay that sends reports (src/agent-env/isolate/) and the gateway that reads
+// them (src/gateway/listen/bypass-report.ts).
 
 export const BYPASS_REPORT_HOST = 'bypass.tameflare.invalid';
 /** Any port: the name alone marks a report. */
