@@ -1,24 +1,28 @@
 #!/usr/bin/env node
-// Gateway benchmark (issue 3, item 11). Runs over the BUILT files in dist/ (npm run bench:gateway
+// Gateway benchmark (issues 3 and 15). Runs over the BUILT files in dist/ (npm run bench:gateway
 // builds first). In one run, on 127.0.0.1 only, against a local HTTPS upstream, it measures:
-//   (a) direct HTTPS to the upstream,
-//   (b) a bare proxy-chain + TLS interception baseline built here (no identity, decision or log),
-//   (c) the full gateway (identified, decided, credential injected, traffic logged in SQLite),
-// for: max req/s with keep-alive, added p50/p99 at a fixed 1,000 req/s, and the first request to a
-// new host. The proxies run in a child process (one core for the proxy, as in the targets); the load
-// generator (undici, which speaks CONNECT through ProxyAgent; autocannon cannot use a proxy) and the
-// upstream share this process. It prints the numbers, the ratios and PASS/MISS against the targets,
-// and never fails on a miss. Bounded: about a minute.
+//   direct          HTTPS to the upstream, no proxy;
+//   baseline        a bare proxy-chain + TLS interception proxy (no identity, decision or log);
+//   gateway         the product as `serve --role=gateway` (identified, decided, credential injected,
+//                   traffic logged in SQLite), batched traffic-log durability;
+//   gateway-strict  the same with strict durability (arrival row committed before the upstream is dialled);
+//   all             the product as `serve --role=all`: the gateway plus its control plane in the same
+//                   process, ingesting every action event into the hash-chained audit log;
+// for: max req/s with keep-alive, CPU per request (µs, all threads of the proxy's process), added
+// p50/p99 at a fixed 1,000 req/s, the first request to a new host, and the top self-time entries
+// of a CPU profile of each product's main thread at max load. Each proxy runs in its own child
+// process; the load generator (undici, which speaks CONNECT through ProxyAgent) and the upstream
+// share this process. It prints the numbers, the ratios and PASS/MISS against the targets, and never
+// fails on a miss. BENCH_TARGETS=a,b,... runs a subset; BENCH_PROFILE=DIR keeps the .cpuprofile files.
 import { fork } from 'node:child_process';
-import { randomBytes, webcrypto } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
+import { webcrypto } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as tls from 'node:tls';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { startBaseline, startProduct } from './bench-proxies.mjs';
+import { topSelfTime } from './cpu-profile-summary.mjs';
 
 const DIST = new URL('../../dist/', import.meta.url);
 const load = (path) => import(new URL(path, DIST).href);
@@ -26,13 +30,32 @@ const load = (path) => import(new URL(path, DIST).href);
 const WARMUP_MS = 1_000;
 const MAX_MS = Number(process.env.BENCH_MAX_MS ?? 2_500);
 const FIXED_MS = Number(process.env.BENCH_FIXED_MS ?? 3_000);
+const PROFILE_MS = Number(process.env.BENCH_PROFILE_MS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const LATENCY_ROUNDS = Number(process.env.BENCH_LATENCY_ROUNDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const FIXED_RATE = 1_000;
 const TIMEOUTS = { headersTimeout: 10_000, bodyTimeout: 10_000 };
 const NEW_HOSTS = 7;
-const HOSTS = ['bench.test', ...Array.from({ length: NEW_HOSTS * 3 }, (_, i) => `new${i}.bench.test`)];
+const HOSTS = ['bench.test', ...Array.from({ length: NEW_HOSTS * 5 }, (_, i) => `new${i}.bench.test`)];
+
+const PROXIES = {
+  baseline: { kind: 'baseline', title: 'baseline (bare interception)' },
+  gateway: {
+    kind: 'product',
+    role: 'gateway',
+    durability: 'batched',
+    title: 'gateway, --role=gateway, batched',
+  },
+  'gateway-strict': {
+    kind: 'product',
+    role: 'gateway',
+    durability: 'strict',
+    title: 'gateway, --role=gateway, strict',
+  },
+  all: { kind: 'product', role: 'all', durability: 'batched', title: 'gateway, --role=all, batched' },
+};
+const SELECTED = (process.env.BENCH_TARGETS ?? 'direct,baseline,gateway,gateway-strict,all').split(',');
 
 if (process.argv[2] === '--child') await child();
 else await main();
@@ -40,16 +63,21 @@ else await main();
 // ---------------------------------------------------------------------------------------------
 // Parent: upstream, load generator, report.
 //
-// The machine this runs on is shared, so phases are interleaved (direct, baseline, gateway, then
-// again) and each figure is the best of its rounds: the least disturbed measurement of each target.
+// The machine this runs on is shared, so phases are interleaved (each target in turn, then again)
+// and each figure is the best of its rounds: the least disturbed measurement of each target.
 
 async function main() {
   // Bounded in time whatever happens: a hung phase ends the run with a message, not a stuck terminal.
   const deadline = setTimeout(() => {
-    console.error('bench: gave up after 170 s');
+    console.error('bench: gave up after 300 s');
     process.exit(1);
-  }, 170_000);
+  }, 300_000);
   deadline.unref();
+  console.log(
+    `load average at start: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   const { createCertificateAuthority, loadCertificateAuthority } = await load(
     'src/gateway/tls/certificate-authority.js',
   );
@@ -76,9 +104,11 @@ async function main() {
   const interceptCa = await createCertificateAuthority({ commonName: 'Bench interception CA' });
 
   const origin = `https://127.0.0.1:${upstreamPort}`;
-  const targets = [
-    {
+  const targets = [];
+  if (SELECTED.includes('direct')) {
+    targets.push({
       key: 'direct',
+      title: 'direct (no proxy)',
       makeDispatcher: () =>
         new Agent({
           connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' },
@@ -87,35 +117,39 @@ async function main() {
         }),
       url: `${origin}/v1/items`,
       newHostUrl: () => `${origin}/v1/items`,
-    },
-  ];
+    });
+  }
   const children = [];
   let stopping = false;
   let n = 0;
-  for (const kind of ['baseline', 'gateway']) {
+  for (const key of SELECTED.filter((k) => PROXIES[k])) {
+    const spec = PROXIES[key];
     const proc = fork(fileURLToPath(import.meta.url), ['--child'], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     proc.on('exit', (code) => {
       if (!stopping) {
-        console.error(`bench: the ${kind} process exited early (code ${code})`);
+        console.error(`bench: the ${key} process exited early (code ${code})`);
         process.exit(1);
       }
     });
-    proc.send({ kind, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
+    proc.send({ ...spec, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
     const [ready] = await once(proc, 'message');
     const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
-    children.push({ kind, proc });
+    const ask = async (msg) => {
+      proc.send(msg);
+      return (await once(proc, 'message'))[0];
+    };
+    children.push({ key, proc, ask });
     targets.push({
-      key: kind,
-      cpu: async () => {
-        proc.send({ cpu: true });
-        return (await once(proc, 'message'))[0];
-      },
+      key,
+      title: spec.title,
+      ask,
+      product: spec.kind === 'product',
       makeDispatcher: () =>
         new ProxyAgent({
           uri: proxy,
-          requestTls: { ca: interceptCa.certPem },
+          requestTls: { ca: ready.caPem },
           connections: CONCURRENCY,
           ...TIMEOUTS,
         }),
@@ -126,14 +160,10 @@ async function main() {
 
   const results = {};
   for (const t of targets) {
-    results[t.key] = {
-      maxRps: 0,
-      p50: Number.POSITIVE_INFINITY,
-      p99: Number.POSITIVE_INFINITY,
-      cpu: [],
-      errors: 0,
-    };
+    results[t.key] = { maxRps: 0, p50: Infinity, p99: Infinity, cpu: [], errors: 0, elu: 0 };
     t.dispatcher = t.makeDispatcher();
+    // The product follows its configuration asynchronously (role=all: through its control plane).
+    await untilOk(t, request);
   }
   process.stdout.write('first request to a new host, warm-up');
   for (const t of targets) {
@@ -163,18 +193,17 @@ async function main() {
   process.stdout.write('\nmax req/s rounds');
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
-      const before = t.cpu ? await t.cpu() : undefined;
+      const before = t.ask ? await t.ask({ cpu: true }) : undefined;
       const max = await closedLoop(t.dispatcher, t.url, request, MAX_MS);
       const r = results[t.key];
-      if (t.cpu && before) {
-        const after = await t.cpu();
+      if (before) {
+        const after = await t.ask({ cpu: true });
         r.cpu.push((after.cpuUs - before.cpuUs) / Math.max(1, max.count + max.errors));
         // Event-loop utilisation of the proxy's main thread during the phase: near 1 means the proxy
         // itself is the limit; well below 1 means the load generator or the shared cores are.
-        r.elu = Math.max(r.elu ?? 0, performance.eventLoopUtilization(after.elu, before.elu).utilization);
+        r.elu = Math.max(r.elu, performance.eventLoopUtilization(after.elu, before.elu).utilization);
       }
       r.maxRps = Math.max(r.maxRps, max.count / (MAX_MS / 1000));
-      if (process.env.BENCH_DEBUG) console.log(`  round ${round} ${t.key}: ${max.count} requests`);
       r.errors += max.errors;
       process.stdout.write('.');
     }
@@ -190,19 +219,50 @@ async function main() {
       process.stdout.write('.');
     }
   }
+  process.stdout.write('\nCPU profiles at max load');
+  for (const t of targets.filter((x) => x.product)) {
+    await t.ask({ profile: 'start' });
+    await closedLoop(t.dispatcher, t.url, request, PROFILE_MS);
+    const { profile } = await t.ask({ profile: 'stop' });
+    results[t.key].top = topSelfTime(profile, 12);
+    if (process.env.BENCH_PROFILE) {
+      mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+      writeFileSync(`${process.env.BENCH_PROFILE}/${t.key}.cpuprofile`, JSON.stringify(profile));
+    }
+    process.stdout.write('.');
+  }
   process.stdout.write('\n');
   for (const t of targets) await t.dispatcher.close();
   stopping = true;
-  for (const { kind, proc } of children) {
-    proc.send({ stop: true });
-    const [final] = await once(proc, 'message');
-    if (final.rows !== undefined) results[kind].rows = final.rows;
+  for (const { key, proc, ask } of children) {
+    const final = await ask({ stop: true });
+    if (final.rows !== undefined) results[key].rows = final.rows;
     await once(proc, 'exit');
   }
   upstream.closeAllConnections();
   upstream.close();
   for (const r of Object.values(results)) r.cpuUsPerRequest = r.cpu.length > 0 ? median(r.cpu) : undefined;
-  report(results);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  report(targets, results);
+}
+
+async function untilOk(t, request) {
+  const end = performance.now() + 15_000;
+  for (;;) {
+    try {
+      const r = await request(t.url, { dispatcher: t.dispatcher });
+      await r.body.arrayBuffer();
+      if (r.statusCode === 200) return;
+    } catch {
+      // not ready yet
+    }
+    if (performance.now() > end) throw new Error(`bench: ${t.key} never answered 200`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function closedLoop(dispatcher, url, request, ms) {
@@ -262,58 +322,66 @@ async function openLoop(dispatcher, url, request, ms, rate) {
   return { latencies, errors };
 }
 
-function report(r) {
-  const { direct: a, baseline: b, gateway: c } = r;
+function report(targets, r) {
+  const fmt = (v, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+  console.log('\nSummary (loopback, keep-alive, each proxy in its own process)');
+  console.log(
+    `  ${'target'.padEnd(34)} ${'max req/s'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'loop busy'.padStart(9)} ${'p50@1000'.padStart(9)} ${'p99@1000'.padStart(9)} ${'new host'.padStart(9)}`,
+  );
+  for (const t of targets) {
+    const x = r[t.key];
+    console.log(
+      `  ${t.title.padEnd(34)} ${fmt(x.maxRps).padStart(9)} ${fmt(x.cpuUsPerRequest).padStart(10)} ${(x.elu ? `${fmt(x.elu * 100)} %` : '-').padStart(9)} ${`${fmt(x.p50, 2)} ms`.padStart(9)} ${`${fmt(x.p99, 2)} ms`.padStart(9)} ${`${fmt(x.firstNewHost - x.firstKnownHost, 1)} ms`.padStart(9)}`,
+    );
+  }
+  for (const t of targets) {
+    if (!r[t.key].top) continue;
+    console.log(`\n  top self time, ${t.title} (main thread, max load):`);
+    for (const { label, share } of r[t.key].top)
+      console.log(`    ${(share * 100).toFixed(1).padStart(5)} %  ${label}`);
+  }
+  console.log('');
   const line = (label, value, target, pass) =>
     console.log(`${pass ? 'PASS' : 'MISS'}  ${label}: ${value} (target ${target})`);
-  console.log('\nSummary (loopback, keep-alive, proxy in one child process)');
-  console.log(
-    `  max req/s      direct ${a.maxRps.toFixed(0)}  baseline ${b.maxRps.toFixed(0)}  gateway ${c.maxRps.toFixed(0)}`,
-  );
-  console.log(
-    `  p50 @1000/s    direct ${a.p50.toFixed(2)}  baseline ${b.p50.toFixed(2)}  gateway ${c.p50.toFixed(2)} ms`,
-  );
-  console.log(
-    `  p99 @1000/s    direct ${a.p99.toFixed(2)}  baseline ${b.p99.toFixed(2)}  gateway ${c.p99.toFixed(2)} ms`,
-  );
-  console.log(
-    `  first request, fresh connection, new host    direct ${a.firstNewHost.toFixed(2)}  baseline ${b.firstNewHost.toFixed(2)}  gateway ${c.firstNewHost.toFixed(2)} ms`,
-  );
-  console.log(
-    `  first request, fresh connection, known host  direct ${a.firstKnownHost.toFixed(2)}  baseline ${b.firstKnownHost.toFixed(2)}  gateway ${c.firstKnownHost.toFixed(2)} ms`,
-  );
-  console.log(
-    `  proxy event-loop utilisation at max load: baseline ${(b.elu * 100).toFixed(0)} %  gateway ${(c.elu * 100).toFixed(0)} %`,
-  );
-  console.log(
-    `  proxy CPU per request at max load (user+system): baseline ${b.cpuUsPerRequest.toFixed(0)} µs  gateway ${c.cpuUsPerRequest.toFixed(0)} µs`,
-  );
-  if (c.rows !== undefined) console.log(`  traffic_log rows written by the gateway: ${c.rows}`);
-  console.log('');
-  const ratio = c.maxRps / b.maxRps;
-  line('gateway / baseline max req/s', `${(ratio * 100).toFixed(0)} %`, '>= 85 %', ratio >= 0.85);
-  line('gateway max req/s', c.maxRps.toFixed(0), '>= 2,000', c.maxRps >= 2000);
-  const addedP50 = c.p50 - a.p50;
-  const addedP99 = c.p99 - a.p99;
-  line(
-    'added p50 at 1,000 req/s (gateway - direct)',
-    `${addedP50.toFixed(2)} ms`,
-    '<= 0.5 ms',
-    addedP50 <= 0.5,
-  );
-  line('added p99 at 1,000 req/s (gateway - direct)', `${addedP99.toFixed(2)} ms`, '<= 3 ms', addedP99 <= 3);
-  const newHost = c.firstNewHost - c.firstKnownHost;
-  line(
-    'new host: first request to a new host - to a known one (gateway, fresh connections)',
-    `${newHost.toFixed(2)} ms`,
-    '<= 5 ms',
-    newHost <= 5,
-  );
-  console.log(
-    `      (added to a direct first request on a fresh connection: ${(c.firstNewHost - a.firstNewHost).toFixed(2)} ms; baseline ${(b.firstNewHost - a.firstNewHost).toFixed(2)} ms)`,
-  );
-  if (a.errors + b.errors + c.errors > 0)
-    console.log(`note: ${a.errors + b.errors + c.errors} failed requests during the run`);
+  const { direct: a, baseline: b } = r;
+  for (const [key, goal] of [
+    ['gateway', 0.85],
+    ['gateway-strict', 0.85],
+    ['all', 0.75],
+  ]) {
+    const c = r[key];
+    if (!c) continue;
+    const title = PROXIES[key].title;
+    if (b) {
+      const ratio = c.maxRps / b.maxRps;
+      line(`${title} / baseline max req/s`, `${fmt(ratio * 100)} %`, `>= ${goal * 100} %`, ratio >= goal);
+    }
+    if (a) {
+      const p50 = c.p50 - a.p50;
+      const p99 = c.p99 - a.p99;
+      line(`${title}: added p50 at 1,000 req/s (over direct)`, `${fmt(p50, 2)} ms`, '<= 0.5 ms', p50 <= 0.5);
+      line(`${title}: added p99 at 1,000 req/s (over direct)`, `${fmt(p99, 2)} ms`, '<= 3 ms', p99 <= 3);
+    }
+    const newHost = c.firstNewHost - c.firstKnownHost;
+    line(
+      `${title}: first request to a new host - to a known one`,
+      `${fmt(newHost, 2)} ms`,
+      '<= 5 ms',
+      newHost <= 5,
+    );
+  }
+  const g = r.gateway;
+  const s = r['gateway-strict'];
+  if (g && s) {
+    console.log(
+      `\nstrict durability costs (vs batched, role=gateway): max req/s ${fmt((s.maxRps / g.maxRps - 1) * 100)} %, ` +
+        `CPU ${fmt(s.cpuUsPerRequest - g.cpuUsPerRequest)} µs/request, p50 ${fmt(s.p50 - g.p50, 2)} ms, p99 ${fmt(s.p99 - g.p99, 2)} ms`,
+    );
+  }
+  const rows = targets.filter((t) => r[t.key].rows !== undefined).map((t) => `${t.key} ${r[t.key].rows}`);
+  if (rows.length) console.log(`traffic_log rows written: ${rows.join(', ')}`);
+  const errors = Object.values(r).reduce((sum, x) => sum + x.errors, 0);
+  if (errors > 0) console.log(`note: ${errors} failed requests during the run`);
 }
 
 function percentile(values, q) {
@@ -346,7 +414,8 @@ async function issueLeaf(ca, hosts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Child: one proxy under test.
+// Child: one proxy under test. The parent samples its CPU time around each steady-state phase and
+// profiles its main thread during one more.
 
 async function child() {
   // Never outlive the parent (a killed run must not leave proxies listening).
@@ -358,180 +427,39 @@ async function child() {
     targetHost: '127.0.0.1',
     targetPort: config.upstreamPort,
   }));
-  const stop =
-    config.kind === 'gateway'
-      ? await startGateway(config, connectTo)
+  const proxy =
+    config.kind === 'product'
+      ? await startProduct(config, connectTo)
       : await startBaseline(config, connectTo);
-  process.send(stop.ready);
-  // The parent samples this process's CPU time around the steady-state phase; with BENCH_PROFILE=DIR
-  // the same phase is CPU-profiled into DIR (for finding hot spots, not for the numbers).
-  const profile = process.env.BENCH_PROFILE ? await startProfiler() : undefined;
-  for (let samples = 0; ; samples++) {
+  process.send(proxy.ready);
+  let session;
+  for (;;) {
     const [msg] = await once(process, 'message');
     if (msg.cpu) {
-      if (samples === 1) await profile?.stop(`${process.env.BENCH_PROFILE}/${config.kind}.cpuprofile`);
       const u = process.cpuUsage();
       process.send({ cpuUs: u.user + u.system, elu: performance.eventLoopUtilization() });
-      if (samples === 0) await profile?.start();
-      continue;
+    } else if (msg.profile === 'start') {
+      const { Session } = await import('node:inspector');
+      session = new Session();
+      session.connect();
+      await post(session, 'Profiler.enable');
+      await post(session, 'Profiler.start');
+      process.send({ started: true });
+    } else if (msg.profile === 'stop') {
+      const { profile } = await post(session, 'Profiler.stop');
+      session.disconnect();
+      process.send({ profile });
+    } else {
+      break;
     }
-    break;
   }
-  const final = await stop.close();
+  const final = await proxy.close();
   process.send(final ?? {});
   process.disconnect();
 }
 
-async function startProfiler() {
-  const { Session } = await import('node:inspector');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method, params) =>
-    new Promise((resolve, reject) =>
-      session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
-    );
-  await post('Profiler.enable');
-  return {
-    start: () => post('Profiler.start'),
-    async stop(file) {
-      const { profile } = await post('Profiler.stop');
-      mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
-      writeFileSync(file, JSON.stringify(profile));
-    },
-  };
-}
-
-async function startBaseline(config, connectTo) {
-  const { Server } = await import('proxy-chain');
-  const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
-  const { LeafCertificateCache } = await load('src/gateway/tls/leaf-certificates.js');
-  const leaves = new LeafCertificateCache(
-    await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem),
+function post(session, method, params) {
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (err, res) => (err ? reject(err) : resolve(res))),
   );
-  const dial = new Map(connectTo.map((r) => [r.host, r]));
-  const upstreamAgent = new https.Agent({ keepAlive: true, maxFreeSockets: 256, ca: config.upstreamCaPem });
-  const inner = http.createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
-    const host = req.socket.tunnelHost;
-    const to = dial.get(host);
-    const up = https.request(
-      {
-        host: to.targetHost,
-        port: to.targetPort,
-        servername: host,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-        agent: upstreamAgent,
-      },
-      (upRes) => {
-        res.writeHead(upRes.statusCode, upRes.headers);
-        upRes.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  const server = new Server({
-    host: '127.0.0.1',
-    port: 0,
-    prepareRequestFunction: ({ hostname }) => {
-      const context = leaves.secureContextFor(hostname);
-      const emitter = new EventEmitter();
-      emitter.once('connection', (socket) => {
-        context.then((secureContext) => {
-          const t = new tls.TLSSocket(socket, { isServer: true, secureContext, ALPNProtocols: ['http/1.1'] });
-          t.on('error', () => socket.destroy());
-          t.tunnelHost = hostname;
-          inner.emit('connection', t);
-        });
-      });
-      return { customConnectServer: emitter };
-    },
-  });
-  await server.listen();
-  return {
-    ready: { port: server.port, user: 'u', key: 'k' },
-    async close() {
-      await server.close(true);
-      upstreamAgent.destroy();
-    },
-  };
-}
-
-async function startGateway(config, connectTo) {
-  const { buildGateway } = await load('src/gateway/gateway.js');
-  const { createGatewayServices } = await load('src/daemon/gateway-services.js');
-  const { hashAgentKey } = await load('src/gateway/pipeline/identity.js');
-  const { loadCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
-  const { openDatabase } = await load('src/storage/open-database.js');
-  const { GATEWAY_MIGRATIONS } = await load('migrations/index.js');
-  const { Secret } = await load('src/config/secret.js');
-  const { createLogger } = await load('src/logging/create-logger.js');
-  const { Registry } = await import('prom-client');
-  const dir = mkdtempSync(join(tmpdir(), 'tameflare-bench-'));
-  const db = await openDatabase(join(dir, 'gateway.db'), GATEWAY_MIGRATIONS);
-  const key = `tf_agent_${randomBytes(24).toString('hex')}`;
-  const services = createGatewayServices({
-    db,
-    ca: await loadCertificateAuthority(config.interceptCa.certPem, config.interceptCa.keyPem),
-    masterKey: randomBytes(32),
-    upstream: { caPems: [config.upstreamCaPem], connectTo, allowPrivateEgress: ['127.0.0.0/8'] },
-    registry: new Registry(),
-    logger: createLogger({ level: 'warn' }),
-    now: () => new Date(),
-  });
-  const gateway = buildGateway(services, {
-    host: '127.0.0.1',
-    port: 0,
-    agentPortStart: 20000,
-    maxBodyBytes: 1024 * 1024,
-    serviceToken: undefined,
-    shutdownGraceMs: 500,
-    version: 'bench',
-  });
-  const { port } = await gateway.start();
-  await gateway.applySnapshot({
-    version: 1,
-    generatedAt: new Date().toISOString(),
-    agents: [
-      {
-        id: 'a1',
-        name: 'bot',
-        port: null,
-        mode: 'enforce',
-        labels: {},
-        proxyAuth: true,
-        status: 'active',
-        keys: [{ id: 'k1', kind: 'agent', hash: hashAgentKey(key), expiresAt: null }],
-      },
-    ],
-    connectors: [
-      {
-        id: 'c1',
-        name: 'bench',
-        type: 'generic',
-        domains: ['bench.test', '*.bench.test'],
-        auth: 'bearer',
-        intercept: true,
-        options: {},
-      },
-    ],
-    permissions: [{ id: 'p1', agent: 'bot', connector: 'bench', action: 'http.*', decision: 'allow' }],
-    policies: [],
-    rateLimits: [],
-    killSwitch: [],
-  });
-  gateway.vault.set('bench', new Secret(`bench-secret-${randomBytes(8).toString('hex')}`));
-  return {
-    ready: { port, user: 'bot', key },
-    async close() {
-      await gateway.close();
-      await services.close();
-      const rows = db.raw.prepare('SELECT COUNT(*) AS n FROM traffic_log').get().n;
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-      return { rows };
-    },
-  };
 }
