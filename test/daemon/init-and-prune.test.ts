@@ -81,14 +81,20 @@ describe('tameflare prune', () => {
   function seed(dir: string) {
     const db = new Database(join(dir, 'gateway.db'));
     const insert = db.prepare(
-      "insert into traffic_log (request_id, method, host, path, decision, created_at) values (?, 'GET', 'api.github.com', '/', 'allow', ?)",
+      // Complete rows, as a gateway writes them (an open row would be closed as interrupted at start).
+      "insert into traffic_log (request_id, method, host, path, decision, status, created_at, completed_at) values (?, 'GET', 'api.github.com', '/', 'allow', 200, ?, ?)",
     );
     const day = 86_400_000;
     const now = Date.now();
     db.transaction(() => {
-      for (let i = 0; i < 12_000; i++)
-        insert.run(`old-${i}`, new Date(now - 45 * day - i * 1000).toISOString());
-      for (let i = 0; i < 300; i++) insert.run(`new-${i}`, new Date(now - 2 * day - i * 1000).toISOString());
+      for (let i = 0; i < 12_000; i++) {
+        const at = new Date(now - 45 * day - i * 1000).toISOString();
+        insert.run(`old-${i}`, at, at);
+      }
+      for (let i = 0; i < 300; i++) {
+        const at = new Date(now - 2 * day - i * 1000).toISOString();
+        insert.run(`new-${i}`, at, at);
+      }
     })();
     db.close();
   }
