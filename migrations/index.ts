@@ -3,9 +3,14 @@
 import { gateway0001Init } from './gateway/0001-init.js';
 import { local0001Init } from './local/0001-init.js';
 import { local0002TokenPrefix } from './local/0002-token-prefix.js';
+import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-cleartext.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
 
-export const LOCAL_MIGRATIONS: readonly Migration[] = [local0001Init, local0002TokenPrefix];
+export const LOCAL_MIGRATIONS: readonly Migration[] = [
+  local0001Init,
+  local0002TokenPrefix,
+  local0003ConnectorAllowCleartext,
+];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init];

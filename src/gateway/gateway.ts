@@ -130,6 +130,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       records,
       rateLimits,
       hold: refuseApprovalRequired,
+      credentialStored: (connector) => vault.has(connector),
       maxBodyBytes: options.maxBodyBytes,
       logger,
       now,

@@ -76,6 +76,7 @@ export interface LocalDatabase {
     auth: string;
     base_url: string | null;
     intercept: number;
+    allow_cleartext: number; // 1: the stored credential may be injected into plain HTTP (migration 0003)
     options: string;
     credential_set: number;
     credential_last4: string | null;

@@ -54,6 +54,8 @@ export interface ConfigConnector {
   auth: string;
   base_url?: string | undefined;
   intercept: boolean;
+  /** Written only when true: the stored credential may be injected into plain HTTP. */
+  allow_cleartext?: boolean | undefined;
   options: Record<string, unknown>;
   /** Read-only: whether the credential is set. Apply never sets one (credentials stay out of files). */
   credential_set?: boolean | undefined;

@@ -9,6 +9,8 @@ export interface ConnectorView {
   auth: string;
   base_url: string | null;
   intercept: boolean;
+  /** The stored credential may be injected into plain-HTTP requests (an internal host without TLS). */
+  allow_cleartext: boolean;
   options: Record<string, unknown>;
   credential_set: boolean;
   credential_last4: string | null;

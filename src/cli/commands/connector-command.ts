@@ -146,6 +146,10 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
         .option('--auth <scheme>', "bearer | basic | none | header:NAME | query:NAME (default: the type's)")
         .option('--base-url <url>', 'base URL, e.g. for an enterprise install')
         .option('--no-intercept', 'tunnel HTTPS without terminating TLS (host-level decisions only)')
+        .option(
+          '--allow-cleartext',
+          'inject the stored credential into plain http:// requests too (an internal host without TLS)',
+        )
         .option('--gateway <name>', 'gateway the connector belongs to (default "default")'),
     ),
   ).action(
@@ -158,6 +162,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
           auth?: string;
           baseUrl?: string;
           intercept: boolean;
+          allowCleartext?: boolean;
           gateway?: string;
         },
     ) => {
@@ -177,6 +182,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
       if (opts.auth !== undefined) body.auth = opts.auth;
       if (opts.baseUrl !== undefined) body.base_url = opts.baseUrl;
       if (!opts.intercept) body.intercept = false;
+      if (opts.allowCleartext) body.allow_cleartext = true;
       if (opts.gateway !== undefined) body.gateway = opts.gateway;
       const res = await apiClientFor(ctx, opts).request<ConnectorAnswer>('POST', '/v1/connectors', body);
       let view = res.connector;
@@ -195,7 +201,9 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
         ctx,
         `connector ${escapeControl(view.name)} (${escapeControl(view.type)}) added: domains ${escapeControl(
           view.domains.join(', '),
-        )}; credential ${credentialText(view)}`,
+        )}; credential ${credentialText(view)}${
+          view.allow_cleartext ? '; injected over plain http:// too (--allow-cleartext)' : ''
+        }`,
       );
       if (!view.credential_set) {
         print(
@@ -209,6 +217,7 @@ export function registerConnectorCommand(program: Command, ctx: CliContext): voi
     'tameflare connector add github --token-env GITHUB_TOKEN',
     'printf %s "$GITHUB_TOKEN" | tameflare connector add github --name gh-work --token-stdin',
     'tameflare connector add generic --name internal --domains api.internal.example --auth header:X-Api-Key --token-env INTERNAL_KEY',
+    'tameflare connector add generic --name legacy --domains legacy.corp.example --allow-cleartext --token-env LEGACY_KEY',
   ]);
 
   const list = addApiOptions(

@@ -143,6 +143,7 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
         auth: d.auth,
         base_url: d.base_url ?? null,
         intercept: d.intercept ? 1 : 0,
+        allow_cleartext: d.allow_cleartext ? 1 : 0,
         options: JSON.stringify(d.options),
         updated_at: at,
       })
@@ -163,6 +164,7 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
         auth: d.auth,
         base_url: d.base_url ?? null,
         intercept: d.intercept ? 1 : 0,
+        allow_cleartext: d.allow_cleartext ? 1 : 0,
         options: JSON.stringify(d.options),
         credential_set: 0,
         credential_last4: null,
@@ -176,6 +178,7 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
       auth: d.auth,
       base_url: d.base_url ?? null,
       intercept: d.intercept,
+      allow_cleartext: d.allow_cleartext ?? false,
     });
   }
 

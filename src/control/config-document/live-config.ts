@@ -55,6 +55,7 @@ export async function readLiveConfig(db: Db): Promise<LiveConfig> {
         options: JSON.parse(c.options) as Record<string, unknown>,
         credential_set: c.credential_set === 1,
       };
+      if (c.allow_cleartext === 1) out.allow_cleartext = true;
       if (c.base_url) out.base_url = c.base_url;
       return out;
     }),
@@ -105,6 +106,7 @@ export function exportDocument(live: LiveConfig, defaultGateway: string): Config
         auth: c.auth,
         ...(c.base_url === undefined ? {} : { base_url: c.base_url }),
         intercept: c.intercept,
+        ...(c.allow_cleartext ? { allow_cleartext: true } : {}),
         options: c.options,
         credential_set: c.credential_set,
       }),

@@ -125,6 +125,9 @@ export function planConfig(
   );
   section('connector', plan.connectors, doc.connectors?.map(withGateway), live.connectors, name, (d, l) => ({
     ...changed(['domains', 'auth', 'intercept', 'options'], d, l),
+    ...((d.allow_cleartext ?? false) !== (l.allow_cleartext ?? false)
+      ? { allow_cleartext: { from: l.allow_cleartext ?? false, to: d.allow_cleartext ?? false } }
+      : {}),
     ...((d.base_url ?? null) !== (l.base_url ?? null)
       ? { base_url: { from: l.base_url ?? null, to: d.base_url ?? null } }
       : {}),

@@ -3,7 +3,7 @@
 // connectors without interception), so an applied connector is the one the API would have created.
 import { CONNECTOR_TYPES, getConnectorType } from '../../connectors/registry.js';
 import { describeType, type IssueSink, isPlainObject, type PathSegment } from '../../decide/schema-reader.js';
-import { AUTH_PATTERN, DOMAIN_PATTERN } from '../connectors/connector-shapes.js';
+import { AUTH_PATTERN, cleartextNotAllowed, DOMAIN_PATTERN } from '../connectors/connector-shapes.js';
 import type { ConfigConnector } from './config-document.js';
 import { readBoolean, readName, readObject, readOptional } from './config-readers.js';
 
@@ -15,6 +15,7 @@ const KEYS = [
   'auth',
   'base_url',
   'intercept',
+  'allow_cleartext',
   'options',
   'credential_set',
 ];
@@ -32,6 +33,7 @@ export function readConnector(v: unknown, at: PathSegment[], sink: IssueSink): C
   const gateway = readOptional(o, 'gateway', at, (x, p) => readName(x, p, sink));
   const baseUrl = readOptional(o, 'base_url', at, (x, p) => readBaseUrl(x, p, sink));
   const intercept = readOptional(o, 'intercept', at, (x, p) => readBoolean(x, p, sink)) ?? true;
+  const allowCleartext = readOptional(o, 'allow_cleartext', at, (x, p) => readBoolean(x, p, sink)) ?? false;
   const credentialSet = readOptional(o, 'credential_set', at, (x, p) => readBoolean(x, p, sink));
   const options = readOptional(o, 'options', at, (x, p) => {
     if (isPlainObject(x)) return x;
@@ -46,6 +48,8 @@ export function readConnector(v: unknown, at: PathSegment[], sink: IssueSink): C
   });
   if (!intercept && type && type.type !== 'generic')
     sink.add([...at, 'intercept'], 'only generic connectors can be used without interception');
+  const cleartextRefusal = allowCleartext && type ? cleartextNotAllowed(type) : undefined;
+  if (cleartextRefusal) sink.add([...at, 'allow_cleartext'], cleartextRefusal);
   if (sink.count !== before || !type || !name) return undefined;
   const finalDomains =
     domains ?? type.defaultDomains({ baseUrl, extra: options }).map((d) => d.toLowerCase());
@@ -61,6 +65,7 @@ export function readConnector(v: unknown, at: PathSegment[], sink: IssueSink): C
     intercept,
     options: options ?? {},
   };
+  if (allowCleartext) connector.allow_cleartext = true;
   if (gateway !== undefined) connector.gateway = gateway;
   if (baseUrl !== undefined) connector.base_url = baseUrl;
   if (credentialSet !== undefined) connector.credential_set = credentialSet;

@@ -18,7 +18,7 @@ import { principalOf } from '../auth/authenticate.js';
 import { randomId } from '../auth/secret-tokens.js';
 import { findGateway } from '../gateways/gateway-store.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
-import { AUTH_PATTERN, DOMAIN_PATTERN } from './connector-shapes.js';
+import { AUTH_PATTERN, cleartextNotAllowed, DOMAIN_PATTERN } from './connector-shapes.js';
 import {
   type ConnectorRow,
   createConnector,
@@ -43,6 +43,7 @@ function view(c: ConnectorRow, gateway: string): ConnectorView {
     auth: c.auth,
     base_url: c.base_url,
     intercept: c.intercept === 1,
+    allow_cleartext: c.allow_cleartext === 1,
     options: JSON.parse(c.options) as Record<string, unknown>,
     credential_set: c.credential_set === 1,
     credential_last4: c.credential_last4,
@@ -70,6 +71,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
             auth: { type: 'string', maxLength: 80 },
             base_url: { type: 'string', maxLength: 2048 },
             intercept: { type: 'boolean' },
+            allow_cleartext: { type: 'boolean' },
             options: { type: 'object' },
             gateway: { type: 'string', pattern: NAME_PATTERN },
           },
@@ -84,6 +86,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
         auth?: string;
         base_url?: string;
         intercept?: boolean;
+        allow_cleartext?: boolean;
         options?: Record<string, unknown>;
         gateway?: string;
       };
@@ -127,6 +130,8 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       if (body.intercept === false && type.type !== 'generic') {
         throw new AppError('validation_failed', 'only generic connectors can be added with --no-intercept');
       }
+      const cleartextRefusal = body.allow_cleartext === true ? cleartextNotAllowed(type) : undefined;
+      if (cleartextRefusal) throw new AppError('validation_failed', cleartextRefusal);
       const name = body.name ?? type.type;
       const actor = actorOf(principalOf(req));
       const gw = await findGateway(db, body.gateway, deps.config.gatewayName);
@@ -140,6 +145,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
         auth,
         base_url: baseUrl ?? null,
         intercept: body.intercept === false ? 0 : 1,
+        allow_cleartext: body.allow_cleartext === true ? 1 : 0,
         options: JSON.stringify(body.options ?? {}),
         credential_set: 0,
         credential_last4: null,
@@ -154,6 +160,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
           auth,
           base_url: baseUrl ?? null,
           intercept: row.intercept === 1,
+          allow_cleartext: row.allow_cleartext === 1,
         },
       });
       deps.changes.notify(gw.id);

@@ -74,6 +74,7 @@ export async function buildSnapshot(db: Db, gatewayId: string, now: Date): Promi
       domains: JSON.parse(c.domains) as string[],
       auth: c.auth as AuthScheme,
       intercept: c.intercept === 1,
+      ...(c.allow_cleartext === 1 ? { allowCleartext: true } : {}),
       options: {
         ...(JSON.parse(c.options) as ConnectorOptions),
         ...(c.base_url ? { baseUrl: c.base_url } : {}),

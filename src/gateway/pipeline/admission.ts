@@ -19,6 +19,8 @@ import { type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
 
 export interface AdmissionDeps extends OutcomeDeps {
   config(): RuntimeConfig;
+  /** Whether the vault holds a credential for this connector (the forwarder would inject it). */
+  credentialStored(connector: string): boolean;
   maxBodyBytes: number;
   logger: Logger;
   now(): Date;
@@ -105,6 +107,9 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     });
   }
   record.entry.connector = connector.name;
+  if (!input.secure && injectsOverCleartext(connector, deps)) {
+    return refuse('insecure_transport', cleartextDetail(connector.name, input), { agent: agent.name });
+  }
   const type = getConnectorType(connector.type);
   if (!type) {
     return refuse(
@@ -172,4 +177,25 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   });
   if (!resolved.ok) return { ok: false, record, problem: resolved.problem };
   return { ok: true, record, agent, connector, type, match, body };
+}
+
+/**
+ * A stored credential never travels in cleartext (anyone on the path would read it), unless the
+ * connector was added with allow_cleartext (an internal host without TLS). Without a stored
+ * credential nothing of the gateway's is sent: the agent's own header passes through as it chose.
+ * Webhook signatures are not credentials (the key never leaves the gateway), so signing needs no TLS.
+ */
+function injectsOverCleartext(connector: SnapshotConnector, deps: AdmissionDeps): boolean {
+  return (
+    connector.auth !== 'none' && connector.allowCleartext !== true && deps.credentialStored(connector.name)
+  );
+}
+
+function cleartextDetail(connector: string, input: AdmissionInput): string {
+  const port = input.port === 80 || input.port === 443 ? '' : `:${input.port}`;
+  return (
+    `${connector} injects a stored credential, which this gateway sends only over TLS: ` +
+    `use https://${input.host.includes(':') ? `[${input.host}]` : input.host}${port}/ ` +
+    `(or allow cleartext on the connector, for an internal host without TLS)`
+  );
 }
