@@ -2,8 +2,10 @@
 // covers is refused. Entries: `api.example.com`, `api.example.com:8443`, `*.example.com` (subdomains
 // only, not example.com itself), `*.example.com:8443`. An entry without a port covers every port.
 // Precedence: exact host over wildcard, longer wildcard over shorter, an entry with a port over one
-// without; among equals, the first connector in the snapshot wins.
+// without; among equals, the first connector in the snapshot wins. A wildcard over a public suffix
+// (`*.com`, `*.github.io`) covers nothing: the control plane refuses them; this is the backstop.
 import type { SnapshotConnector } from '../sync/snapshot.js';
+import { publicSuffixWildcard } from './public-suffix-wildcard.js';
 
 interface DomainEntry {
   connector: SnapshotConnector;
@@ -18,6 +20,8 @@ export class ConnectorIndex {
   readonly #exact = new Map<string, DomainEntry[]>();
   readonly #wildcards: WildcardEntry[] = [];
   readonly size: number;
+  /** Wildcard entries over a public suffix, which cover nothing here (see public-suffix-wildcard.ts). */
+  readonly ignored: string[] = [];
   readonly domainsOf: (c: SnapshotConnector) => readonly string[];
 
   /** `domainsOf` gives a connector's domains (its own, or its type's defaults when it lists none). */
@@ -31,6 +35,10 @@ export class ConnectorIndex {
       for (const raw of domainsOf(connector)) {
         const parsed = parseDomainEntry(raw);
         if (!parsed) continue;
+        if (parsed.host.startsWith('*.') && publicSuffixWildcard(parsed.host)) {
+          this.ignored.push(raw); // the control plane refuses these; one that arrives anyway covers nothing
+          continue;
+        }
         if (parsed.host.startsWith('*.')) {
           this.#wildcards.push({ connector, port: parsed.port, suffix: parsed.host.slice(1) });
         } else {

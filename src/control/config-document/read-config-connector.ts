@@ -1,6 +1,7 @@
 // A connector entry of a configuration document, checked and completed the way `POST /v1/connectors`
 // does it (known type, domains and auth defaulting from the type, base_url normalised, only generic
 // connectors without interception), so an applied connector is the one the API would have created.
+import { publicSuffixWildcard } from '../../connectors/public-suffix-wildcard.js';
 import { CONNECTOR_TYPES, getConnectorType } from '../../connectors/registry.js';
 import { describeType, type IssueSink, isPlainObject, type PathSegment } from '../../decide/schema-reader.js';
 import { AUTH_PATTERN, cleartextNotAllowed, DOMAIN_PATTERN } from '../connectors/connector-shapes.js';
@@ -82,6 +83,10 @@ function readDomains(v: unknown, at: PathSegment[], sink: IssueSink): string[] |
     const text = typeof d === 'string' ? d.trim().toLowerCase() : '';
     if (!DOMAIN_PATTERN.test(text))
       sink.add([...at, i], `not a domain (host, *.host, host:port), got ${describeType(d)}`);
+    else {
+      const tooWide = publicSuffixWildcard(text);
+      if (tooWide) sink.add([...at, i], tooWide);
+    }
     return text;
   });
   return sink.count === before ? out : undefined;

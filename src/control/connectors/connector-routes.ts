@@ -18,7 +18,7 @@ import { principalOf } from '../auth/authenticate.js';
 import { randomId } from '../auth/secret-tokens.js';
 import { findGateway } from '../gateways/gateway-store.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
-import { AUTH_PATTERN, cleartextNotAllowed, DOMAIN_PATTERN } from './connector-shapes.js';
+import { AUTH_PATTERN, cleartextNotAllowed, domainProblem } from './connector-shapes.js';
 import {
   type ConnectorRow,
   createConnector,
@@ -118,8 +118,10 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
           `a ${type.type} connector needs --domains (it has no default domain)`,
         );
       }
-      for (const d of domains)
-        if (!DOMAIN_PATTERN.test(d)) throw new AppError('validation_failed', `not a domain: ${d}`);
+      for (const d of domains) {
+        const problem = domainProblem(d);
+        if (problem) throw new AppError('validation_failed', problem);
+      }
       const auth = (body.auth ?? type.defaultAuth) as AuthScheme;
       if (!AUTH_PATTERN.test(auth)) {
         throw new AppError(

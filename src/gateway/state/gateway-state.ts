@@ -80,6 +80,12 @@ export class GatewayState {
     } catch (err) {
       throw new AppError('bad_request', `snapshot cannot be compiled: ${(err as Error).message}`);
     }
+    if (next.connectors.ignored.length > 0) {
+      this.#deps.logger.warn(
+        { domains: next.connectors.ignored.slice(0, 20) },
+        'connector wildcards over a public suffix cover nothing: fix them in the control plane',
+      );
+    }
     store.saveSnapshot(parsed.snapshot, this.#deps.now());
     this.#install(next);
   }
