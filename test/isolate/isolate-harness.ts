@@ -90,7 +90,18 @@ export async function startWorld(): Promise<IsolateWorld> {
     { args: ['connector', 'add', 'github', '--token-stdin'], input: `${token}\n` },
     { args: ['permissions', 'preset', '--agent', AGENT, '--connector', 'github', 'allow-all'] },
     {
-      args: ['connector', 'add', 'generic', '--name', 'plain', '--domains', 'plain.test', '--token-stdin'],
+      // An internal host without TLS: its credential is injected over http:// only with --allow-cleartext.
+      args: [
+        'connector',
+        'add',
+        'generic',
+        '--name',
+        'plain',
+        '--domains',
+        'plain.test',
+        '--allow-cleartext',
+        '--token-stdin',
+      ],
       input: `${plainToken}\n`,
     },
     { args: ['permissions', 'preset', '--agent', AGENT, '--connector', 'plain', 'allow-all'] },
