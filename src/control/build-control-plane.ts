@@ -14,6 +14,7 @@ import { installRouteGuard } from './auth/route-guard.js';
 import { registerConfigRoutes } from './config-document/config-routes.js';
 import { registerConnectorRoutes } from './connectors/connector-routes.js';
 import { registerDryRunRoutes } from './dry-run/dry-run-routes.js';
+import { registerDashboard } from './dashboard/serve-dashboard.js';
 import { ConfigChanges } from './gateways/config-changes.js';
 import { createGatewayLink } from './gateways/gateway-link.js';
 import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
@@ -106,6 +107,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     now,
   });
   for (const r of deps.routes ?? []) r(app, 'root');
+  registerDashboard(app);
 
   void app.register(
     async (v1) => {

@@ -19,6 +19,10 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /metrics': 'public',
   'POST /api/maintenance/cleanup': 'maintenance',
   'GET /internal/gateway/stream': 'service',
+  // the dashboard's files (src/control/dashboard): the app shell and its hashed assets
+  'GET /': 'public',
+  'GET /*': 'public',
+  'GET /assets/*': 'public',
   'POST /internal/gateway/events': 'service',
 
   'GET /v1/openapi.json': 'public',

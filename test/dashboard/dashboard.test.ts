@@ -1,0 +1,377 @@
+// The dashboard in a real headless Chromium against the real daemon (built binary): every page is
+// used as an operator would, a real HTTPS request goes through the gateway and shows up in the
+// traffic view, and every page is saved as a screenshot (test/dashboard/screenshots/, git-ignored).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { fetch, ProxyAgent } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { createApiToken } from '../../src/control/accounts/accounts.js';
+import type { LocalDatabase } from '../../src/storage/local-schema.js';
+import { openDatabase } from '../../src/storage/open-database.js';
+import { eventually } from '../cli/cli-harness.js';
+import { createFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
+import { type DaemonProcess, startDaemonProcess } from '../helpers/spawn-daemon.js';
+import { createTestCa, type RunningServer, startHttpsServer } from '../helpers/test-ca.js';
+import { launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
+
+let daemon: DaemonProcess;
+let upstream: FakeUpstream;
+let server: RunningServer<import('node:https').Server>;
+let dir: string;
+let browser: Browser;
+let owner: WatchedPage;
+let page: Page;
+let agentKey = '';
+const serverErrors: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'tf-dashboard-'));
+  const upstreamCa = await createTestCa();
+  upstream = createFakeUpstream('api');
+  server = await startHttpsServer(upstream.handler, { hosts: ['api.github.com'], ca: upstreamCa });
+  const caFile = join(dir, 'upstream-ca.pem');
+  writeFileSync(caFile, upstreamCa.certPem);
+  daemon = await startDaemonProcess({
+    args: [
+      '--upstream-ca',
+      caFile,
+      '--connect-to',
+      `api.github.com:443:127.0.0.1:${server.port}`,
+      '--unsafe-allow-private-egress',
+      '127.0.0.0/8',
+    ],
+  });
+  browser = await launchBrowser();
+  const token = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
+  owner = await openPage(browser, {
+    baseURL: daemon.controlUrl,
+    headers: { authorization: `Bearer ${token}` },
+  });
+  page = owner.page;
+  page.setDefaultTimeout(10_000);
+  page.on('response', (r) => {
+    if (r.status() >= 500) serverErrors.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.stop();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function viaGateway(url: string, method = 'GET') {
+  const gw = new URL(daemon.gatewayUrl);
+  const dispatcher = new ProxyAgent({
+    uri: `http://release-bot:${agentKey}@${gw.host}`,
+    requestTls: { ca: readFileSync(join(daemon.dataDir, 'ca.crt'), 'utf8') },
+  });
+  try {
+    const res = await fetch(url, { method, dispatcher });
+    const text = await res.text();
+    const problem =
+      res.headers.get('content-type') === 'application/problem+json'
+        ? (JSON.parse(text) as { code: string })
+        : undefined;
+    return { status: res.status, code: problem?.code };
+  } catch (err) {
+    // The gateway refused the CONNECT itself (undici reports "Proxy response (403) !== 200").
+    let text = '';
+    for (let e: unknown = err; e instanceof Error; e = e.cause) text += ` ${e.message}`;
+    const m = /Proxy response \((\d+)\)/.exec(text);
+    if (!m) throw err;
+    return { status: Number(m[1]), code: 'tunnel_refused' };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+// Page functions are passed as text: the test project is compiled without the DOM library.
+function readClipboard(p: Page): Promise<string> {
+  return p.evaluate<string>('navigator.clipboard.readText()');
+}
+
+async function go(path: string, heading: string) {
+  await page.goto(path);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+describe('dashboard (owner)', () => {
+  it('serves the app with a strict CSP and leaves the API paths alone', async () => {
+    const res = await page.goto('/agents');
+    expect(res?.status()).toBe(200);
+    const headers = res!.headers();
+    expect(headers['content-security-policy']).toContain("script-src 'self'");
+    expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    const api = await fetch(`${daemon.controlUrl}/v1/no-such-thing`);
+    expect(api.status).toBe(404);
+    expect(await api.text()).toContain('not_found');
+  });
+
+  it('shows an empty overview', async () => {
+    await go('/', 'Overview');
+    await page.getByRole('heading', { name: 'Kill switch' }).waitFor();
+    await page.getByText('traffic is decided normally').waitFor();
+    await page.getByText('No agent has sent a request in this window.').waitFor();
+    await screenshot(page, '01-overview-empty');
+  });
+
+  it('adds an agent and copies its settings', async () => {
+    await go('/agents', 'Agents');
+    await page.getByText('No agents yet.').waitFor();
+    await screenshot(page, '02-agents-empty');
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    await page.getByLabel('Name').fill('release-bot');
+    await screenshot(page, '03-agents-add');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add agent' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Agent release-bot added' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Copy Agent key' }).click();
+    agentKey = await readClipboard(page);
+    expect(agentKey).toMatch(/^tf_agent_[A-Za-z0-9_-]{20,}$/);
+    await dialog.getByRole('button', { name: /Copy Run a program/ }).click();
+    expect(await readClipboard(page)).toBe('tameflare run --agent release-bot -- python agent.py');
+    await dialog.getByRole('button', { name: /Copy Proxy settings/ }).click();
+    expect(await readClipboard(page)).toContain(`HTTPS_PROXY=http://release-bot:${agentKey}@`);
+    await screenshot(page, '04-agents-key-shown');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('row', { name: /release-bot/ }).waitFor();
+    await screenshot(page, '05-agents');
+  });
+
+  it('adds a connector with a write-only credential and shows its catalogue', async () => {
+    await go('/connectors', 'Connectors');
+    await page.getByRole('button', { name: 'Add connector' }).click();
+    await page.getByLabel(/^Type/).selectOption('github');
+    await page.getByRole('dialog').getByRole('button', { name: 'Add connector' }).click();
+    const cred = page.getByRole('dialog', { name: 'Credential for github' });
+    await cred.getByLabel('Credential').fill('ghp_dashboard_test_9876');
+    await cred.getByRole('button', { name: 'Save credential' }).click();
+    await page.getByText('set, ends in 9876').waitFor();
+    expect(await page.content()).not.toContain('ghp_dashboard_test');
+    await screenshot(page, '06-connectors');
+    await page
+      .getByRole('row', { name: /github/ })
+      .getByRole('button', { name: 'View catalogue' })
+      .click();
+    await page
+      .getByRole('dialog', { name: 'Actions of github' })
+      .getByText('github.pr.merge')
+      .first()
+      .waitFor();
+    await screenshot(page, '07-connectors-catalogue');
+    await page.keyboard.press('Escape');
+  });
+
+  it('sets a permission preset', async () => {
+    await go('/permissions', 'Permissions');
+    await page.getByRole('button', { name: /release-bot on github/ }).click();
+    await page.getByRole('button', { name: /Read only/ }).click();
+    await page.getByText('Preset “Read only” applied.').waitFor();
+    await page.getByRole('cell', { name: 'github.repo.get', exact: true }).waitFor();
+    await screenshot(page, '08-permissions');
+  });
+
+  it('writes a policy, is shown its validation error at the right line, and fixes it', async () => {
+    await go('/policies', 'Policies');
+    await page.getByRole('button', { name: 'New policy' }).click();
+    const editor = page.getByLabel('YAML of the new policy');
+    const bad = [
+      'name: no-deletes',
+      'rules:',
+      '  - name: block-delete',
+      '    when:',
+      '      all:',
+      '        - {field: action, operator: greater_than, value: github.repo.delete}',
+      '    decision: deny',
+      '    reason: repositories are not deleted by bots',
+    ].join('\n');
+    await editor.fill(bad);
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    const error = page.locator('.schema-errors li').first();
+    await error.waitFor();
+    expect((await error.textContent()) ?? '').toContain('Line 6');
+    expect((await error.textContent()) ?? '').toContain('greater_than');
+    expect(await page.locator('.gutter-bad').textContent()).toBe('6');
+    await screenshot(page, '09-policies-validation-error');
+    await editor.fill(bad.replace('greater_than', 'equals'));
+    await page.getByRole('button', { name: 'Create policy' }).click();
+    await page.getByRole('heading', { name: /no-deletes/ }).waitFor();
+    await page.getByText('created as version 1').waitFor();
+    // A second version, to compare and restore.
+    const saved = page.getByLabel('YAML of policy no-deletes');
+    await saved.fill((await saved.inputValue()).replace('by bots', 'by any bot'));
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await page.getByText('updated as version 2').waitFor();
+    await screenshot(page, '10-policies');
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    await page.locator('.diff-add', { hasText: 'by any bot' }).waitFor();
+    await screenshot(page, '11-policies-versions');
+  });
+
+  it('decides a request in the dry-run panel', async () => {
+    await page.getByLabel('URL').fill('https://api.github.com/repos/acme/app');
+    await page.getByRole('button', { name: 'Decide' }).click();
+    await page.locator('.dry-verdict .badge', { hasText: 'allowed' }).waitFor();
+    await screenshot(page, '12-policies-dry-run');
+  });
+
+  it('shows a proxied request in the traffic view, with its reasons', async () => {
+    await go('/traffic', 'Traffic');
+    const ok = await eventually(
+      () => viaGateway('https://api.github.com/repos/acme/app'),
+      (r) => r.status === 200,
+      'the gateway does not allow the read yet',
+      20_000,
+    );
+    expect(ok.status).toBe(200);
+    const denied = await viaGateway('https://api.github.com/repos/acme/app', 'DELETE');
+    expect(denied.status).toBe(403);
+    const row = page.getByRole('button', { name: /Details of DELETE api\.github\.com\/repos\/acme\/app/ });
+    await row.waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: /Details of GET api\.github\.com\/repos\/acme\/app/ }).waitFor();
+    await row.click();
+    const detail = page.getByRole('complementary', { name: 'Request details' });
+    await detail.getByText('github.repo.delete').waitFor();
+    expect((await detail.locator('.reasons').textContent()) ?? '').toMatch(/permission/i);
+    await screenshot(page, '13-traffic');
+  });
+
+  it('shows the traffic on the overview', async () => {
+    await go('/', 'Overview');
+    await page.getByRole('link', { name: 'release-bot' }).waitFor();
+    await screenshot(page, '14-overview');
+  });
+
+  it('activates the kill switch and the next request is denied', async () => {
+    await go('/settings', 'Settings');
+    await page.getByText('The kill switch is off.').waitFor();
+    await page.getByLabel('Reason (shown in every refusal and the audit log)').fill('incident drill');
+    await page.getByRole('button', { name: 'Activate kill switch' }).click();
+    await page
+      .getByRole('dialog', { name: 'Activate the kill switch?' })
+      .getByRole('button', { name: 'Activate' })
+      .click();
+    await page.getByText('The kill switch is on for one scope.').waitFor();
+    await page.getByRole('cell', { name: 'incident drill' }).waitFor();
+    await screenshot(page, '15-settings-kill-switch');
+    const refused = await eventually(
+      () => viaGateway('https://api.github.com/repos/acme/app'),
+      (r) => r.status === 403,
+      'the gateway still forwards requests',
+      20_000,
+    );
+    expect(['kill_switch_active', 'tunnel_refused']).toContain(refused.code);
+    await go('/traffic?decision=deny', 'Traffic');
+    await page
+      .locator('.reason-line', { hasText: 'kill switch active (scope all)' })
+      .first()
+      .waitFor({ timeout: 20_000 });
+    await screenshot(page, '16-traffic-kill-switch');
+    await go('/', 'Overview');
+    await page.getByText('Kill switch active').waitFor();
+    await screenshot(page, '16b-overview-kill-switch');
+    await go('/settings', 'Settings');
+    await page.getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByText('The kill switch is off.').waitFor();
+  });
+
+  it('works in the dark theme and in a narrow window, and by keyboard', async () => {
+    await go('/', 'Overview');
+    await page.getByLabel('Theme').selectOption('dark');
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await screenshot(page, '17-overview-dark');
+    await go('/traffic', 'Traffic');
+    await screenshot(page, '18-traffic-dark');
+    await go('/policies?name=no-deletes', 'Policies');
+    await screenshot(page, '19-policies-dark');
+    await page.getByLabel('Theme').selectOption('system');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await go('/traffic', 'Traffic');
+    await screenshot(page, '20-traffic-narrow');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Agents' }).waitFor();
+    await screenshot(page, '21-agents-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await go('/agents', 'Agents');
+    // Keyboard: the skip link comes first and lands on the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+  });
+
+  it('shows honest placeholders for pages whose API has not landed, and a not-found page', async () => {
+    await go('/approvals', 'Approvals');
+    await page.getByText('Not available in this version yet.').waitFor();
+    await screenshot(page, '22-approvals-pending');
+    await go('/no-such-page', 'Page not found');
+  });
+
+  it('raised no console error, page error or server error', () => {
+    expect(
+      owner.problems.filter(
+        (p) => !/Failed to load resource: the server responded with a status of 4\d\d/.test(p),
+      ),
+    ).toEqual([]);
+    expect(serverErrors).toEqual([]);
+  });
+});
+
+describe('dashboard (viewer)', () => {
+  it('offers a viewer no mutating control', async () => {
+    const db = await openDatabase<LocalDatabase>(join(daemon.dataDir, 'local.db'), LOCAL_MIGRATIONS);
+    let token: string;
+    try {
+      ({ token } = await createApiToken(
+        db.db,
+        { name: 'viewer', role: 'viewer', userId: null, expiresAt: null },
+        'test',
+      ));
+    } finally {
+      await db.close();
+    }
+    const viewer = await openPage(browser, {
+      baseURL: daemon.controlUrl,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const v = viewer.page;
+    v.setDefaultTimeout(10_000);
+    try {
+      await v.goto('/agents');
+      await v.getByRole('row', { name: /release-bot/ }).waitFor();
+      await v.locator('.badge-role', { hasText: 'viewer' }).waitFor();
+      await screenshot(v, '23-viewer-agents');
+      const mutating =
+        /^(Add|Suspend|Resume|Rotate|Remove|Set credential|Replace credential|New policy|Save|Create|Activate|Deactivate|Disable|Enable|Delete|Restore|Read only|Ask first|Allow all)/;
+      for (const [path, heading] of [
+        ['/agents', 'Agents'],
+        ['/connectors', 'Connectors'],
+        ['/permissions', 'Permissions'],
+        ['/policies?name=no-deletes', 'Policies'],
+        ['/settings', 'Settings'],
+      ] as const) {
+        await v.goto(path);
+        await v.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await v.waitForLoadState('networkidle');
+        if (path === '/permissions') await v.getByRole('button', { name: /release-bot on github/ }).click();
+        const labels = await v.getByRole('button').allInnerTexts();
+        expect(
+          labels.filter((l) => mutating.test(l.trim())),
+          path,
+        ).toEqual([]);
+        if (path.startsWith('/policies'))
+          expect(await v.getByLabel('YAML of policy no-deletes').getAttribute('readonly')).not.toBeNull();
+      }
+      await screenshot(v, '24-viewer-settings');
+      expect(viewer.problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
+    } finally {
+      await viewer.context.close();
+    }
+  });
+});

@@ -1,0 +1,181 @@
+// The state of the deployment at a glance, all from /v1: the control plane answers (and its
+// version), the gateway agents point at and when it last reported traffic, requests per minute by
+// decision, the busiest agents and the kill switch.
+import type { Agent, Connector, GatewayInfo, KillSwitchScope, TrafficPage } from '../api/types';
+import { DecisionBadge, StatusBadge } from '../components/decision-badge';
+import { Empty, ErrorNote, Loading } from '../components/notices';
+import { PageHeader } from '../components/page-header';
+import { bucketByMinute, RateChart } from '../components/rate-chart';
+import { TimeText } from '../components/time-text';
+import { Link } from '../router';
+import { useApi } from '../use-api';
+
+const WINDOW_MINUTES = 30;
+const SAMPLE = 1000;
+
+export function OverviewPage() {
+  const traffic = useApi<TrafficPage>(`/traffic?last=${SAMPLE}`, { pollMs: 10_000 });
+  const kill = useApi<{ active: KillSwitchScope[] }>('/kill-switch', { pollMs: 10_000 });
+  const info = useApi<GatewayInfo>('/gateway-info');
+  const agents = useApi<{ agents: Agent[] }>('/agents');
+  const connectors = useApi<{ connectors: Connector[] }>('/connectors');
+  const openapi = useApi<{ info?: { version?: string } }>('/openapi.json');
+
+  const entries = traffic.data?.entries ?? [];
+  const now = new Date();
+  const buckets = bucketByMinute(entries, now, WINDOW_MINUTES);
+  const since = now.getTime() - WINDOW_MINUTES * 60_000;
+  const recent = entries.filter((e) => Date.parse(e.created_at) >= since);
+  const lastSeen = entries.length ? entries[entries.length - 1]!.created_at : null;
+
+  const byAgent = new Map<string, { total: number; denied: number }>();
+  for (const e of recent) {
+    const k = e.agent ?? '(unknown agent)';
+    const v = byAgent.get(k) ?? { total: 0, denied: 0 };
+    v.total++;
+    if (e.decision !== 'allow') v.denied++;
+    byAgent.set(k, v);
+  }
+  const top = [...byAgent.entries()].sort((a, b) => b[1].total - a[1].total).slice(0, 5);
+  const killActive = kill.data?.active ?? [];
+
+  return (
+    <>
+      <PageHeader title="Overview">What your agents are doing, and whether TameFlare is healthy.</PageHeader>
+      {killActive.length > 0 && (
+        <div className="banner banner-danger" role="status">
+          <strong>Kill switch active</strong> for {killActive.map((k) => k.scope).join(', ')}: matching
+          requests are refused. <Link to="/settings">Manage the kill switch</Link>
+        </div>
+      )}
+      <div className="cards">
+        <section className="card" aria-labelledby="cp-title">
+          <h2 id="cp-title">Control plane</h2>
+          {openapi.error ? (
+            <StatusBadge ok={false}>not answering</StatusBadge>
+          ) : (
+            <p>
+              <StatusBadge ok>answering</StatusBadge>{' '}
+              {openapi.data?.info?.version && (
+                <span className="muted">version {openapi.data.info.version}</span>
+              )}
+            </p>
+          )}
+          <p className="muted small">
+            {agents.data ? `${agents.data.agents.length} agents` : '…'} ·{' '}
+            {connectors.data ? `${connectors.data.connectors.length} connectors` : '…'}
+          </p>
+        </section>
+        <section className="card" aria-labelledby="gw-title">
+          <h2 id="gw-title">Gateway</h2>
+          {info.error ? (
+            <ErrorNote error={info.error} />
+          ) : info.data ? (
+            <>
+              <p>
+                <strong>{info.data.gateway}</strong>{' '}
+                {info.data.url ? (
+                  <code>{info.data.url}</code>
+                ) : (
+                  <span className="muted">no gateway is linked to this control plane</span>
+                )}
+              </p>
+              <p className="muted small">
+                Last traffic reported: <TimeText iso={lastSeen} />
+              </p>
+            </>
+          ) : (
+            <Loading what="the gateway" />
+          )}
+        </section>
+        <section className="card" aria-labelledby="ks-title">
+          <h2 id="ks-title">Kill switch</h2>
+          {kill.error ? (
+            <ErrorNote error={kill.error} />
+          ) : !kill.data ? (
+            <Loading what="the kill switch" />
+          ) : killActive.length === 0 ? (
+            <p>
+              <StatusBadge ok>off</StatusBadge> <span className="muted">traffic is decided normally</span>
+            </p>
+          ) : (
+            <ul className="plain">
+              {killActive.map((k) => (
+                <li key={k.scope}>
+                  <StatusBadge ok={false}>{`on: ${k.scope}`}</StatusBadge>{' '}
+                  <span className="muted small">
+                    since <TimeText iso={k.activated_at} short />
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      </div>
+
+      <section className="panel" aria-labelledby="rate-title">
+        <div className="panel-head">
+          <h2 id="rate-title">Requests per minute, last {WINDOW_MINUTES} minutes</h2>
+          <Link to="/traffic">Open traffic</Link>
+        </div>
+        {traffic.error ? (
+          <ErrorNote error={traffic.error} />
+        ) : !traffic.data ? (
+          <Loading what="traffic" />
+        ) : (
+          <>
+            <RateChart buckets={buckets} />
+            {recent.length === 0 && (
+              <p className="muted small">
+                No requests in the last {WINDOW_MINUTES} minutes. Start an agent with{' '}
+                <code>tameflare run --agent NAME -- COMMAND</code> to see traffic here.
+              </p>
+            )}
+            {entries.length >= SAMPLE && (
+              <p className="muted small">Counted from the latest {SAMPLE} requests.</p>
+            )}
+          </>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="top-title">
+        <h2 id="top-title">Busiest agents, last {WINDOW_MINUTES} minutes</h2>
+        {top.length === 0 ? (
+          <Empty title="No agent has sent a request in this window." />
+        ) : (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col" className="num">
+                  Requests
+                </th>
+                <th scope="col" className="num">
+                  Not allowed
+                </th>
+                <th scope="col">Latest decision</th>
+              </tr>
+            </thead>
+            <tbody>
+              {top.map(([name, v]) => {
+                const latest = [...recent].reverse().find((e) => (e.agent ?? '(unknown agent)') === name);
+                return (
+                  <tr key={name}>
+                    <td>
+                      <Link to={`/traffic?agent=${encodeURIComponent(name)}`}>{name}</Link>
+                    </td>
+                    <td className="num">{v.total}</td>
+                    <td className="num">{v.denied}</td>
+                    <td>
+                      <DecisionBadge decision={latest?.decision ?? null} />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </>
+  );
+}
