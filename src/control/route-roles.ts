@@ -22,7 +22,6 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   // the dashboard's files (src/control/dashboard): the app shell and its hashed assets
   'GET /': 'public',
   'GET /*': 'public',
-  'GET /assets/*': 'public',
   'POST /internal/gateway/events': 'service',
 
   'GET /v1/openapi.json': 'public',

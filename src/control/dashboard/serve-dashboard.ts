@@ -68,15 +68,11 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
       return payload;
     });
 
-    // Hashed file names change with their content, so they can be cached for good.
-    scope.get('/assets/*', (req, reply) => {
-      const file = (req.params as { '*': string })['*'];
-      return reply.sendFile(`assets/${file}`, root, { immutable: true, maxAge: '365d' });
-    });
-
     const serveApp = (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split('?')[0] ?? '/';
       if (isReservedPath(path)) return reply.callNotFound();
+      // Hashed file names change with their content, so they can be cached for good.
+      if (path.startsWith('/assets/')) return reply.sendFile(path, root, { immutable: true, maxAge: '365d' });
       const last = path.slice(path.lastIndexOf('/') + 1);
       // A file of the build (favicon.svg); a dotted name that is not one is a 404, not the app.
       if (last.includes('.') && last !== 'index.html') return reply.sendFile(path, root, { maxAge: '1h' });

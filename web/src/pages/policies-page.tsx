@@ -11,7 +11,7 @@ import { useApi } from '../use-api';
 import { DryRunPanel } from './dry-run-panel';
 import { PolicyDetail } from './policy-detail';
 
-export function policyYaml(doc: Record<string, unknown>): string {
+export function policyYaml(doc: unknown): string {
   return stringify(doc, { lineWidth: 0 });
 }
 

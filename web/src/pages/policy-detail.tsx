@@ -1,7 +1,7 @@
 // One policy: its YAML (editable by admins), enable/disable/delete, and its versions.
 import { useEffect, useState } from 'react';
 import { ApiError, api, seg } from '../api/client';
-import type { Policy, PolicySaveResult, SchemaError } from '../api/types';
+import type { Policy, PolicySaveAnswer, SchemaError } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { describeError, ErrorNote, Loading, Success } from '../components/notices';
 import { YamlEditor } from '../components/yaml-editor';
@@ -57,7 +57,7 @@ export function PolicyDetail({
     setErrors([]);
     setDone(undefined);
     try {
-      const r = await api<{ results: PolicySaveResult[] }>('POST', '/policies', { yaml: text });
+      const r = await api<PolicySaveAnswer>('POST', '/policies', { yaml: text });
       const message = r.results.map((x) => `${x.name}: ${x.message}`).join(' · ');
       setDone(message);
       policy.reload();
