@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { fetch, ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
-import { createApiToken } from '../../src/control/accounts/accounts.js';
+import { createApiToken } from '../../src/control/accounts/account-store.js';
 import type { LocalDatabase } from '../../src/storage/local-schema.js';
 import { openDatabase } from '../../src/storage/open-database.js';
 import { eventually } from '../cli/cli-harness.js';

@@ -87,7 +87,7 @@ function Shell() {
         </button>
         <Link to="/" className="brand">
           <img src="/favicon.svg" alt="" width="22" height="22" />
-          TameFlare
+          <span className="brand-name">TameFlare</span>
         </Link>
         <div className="topbar-end">
           <ThemeSelect />
