@@ -27,6 +27,7 @@ import { registerPolicyRoutes } from './policies/policy-routes.js';
 import { handleError, handleNotFound } from './problem-reply.js';
 import { registerRateLimitRoutes } from './rate-limits/rate-limit-routes.js';
 import type { ConfigRouteDeps } from './route-deps.js';
+import { registerSessionRoutes } from './sessions/session-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
 import { registerTrafficRoutes } from './traffic/traffic-routes.js';
 import { registerUserRoutes } from './users/user-routes.js';
@@ -113,6 +114,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     async (v1) => {
       v1.get('/openapi.json', async () => openapi());
       registerAuthRoutes(v1, { db: deps.db.db });
+      registerSessionRoutes(v1, { db: deps.db.db, now });
       registerAgentRoutes(v1, configDeps);
       registerConnectorRoutes(v1, configDeps);
       registerPermissionRoutes(v1, configDeps);

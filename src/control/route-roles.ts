@@ -26,6 +26,9 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
 
   'GET /v1/openapi.json': 'public',
   'GET /v1/auth/me': 'viewer',
+  // Sign-in is open (and rate limited); sign-out needs the session it ends.
+  'POST /v1/auth/login': 'public',
+  'POST /v1/auth/logout': 'viewer',
 
   'GET /v1/agents': 'viewer',
   'POST /v1/agents': 'admin',

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   forbidden: { status: 403, title: 'Forbidden' },
   insufficient_role: { status: 403, title: 'Insufficient role' },
   csrf_failed: { status: 403, title: 'CSRF check failed' },
+  invalid_credentials: { status: 401, title: 'Invalid credentials' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   validation_failed: { status: 400, title: 'Validation failed' },

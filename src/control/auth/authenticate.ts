@@ -7,6 +7,7 @@ import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import { authenticateApiToken, type Principal } from '../accounts/account-store.js';
 import { type Role, roleAtLeast } from '../accounts/roles.js';
+import { authenticateSession } from '../sessions/session-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,9 +29,14 @@ export async function authenticate(
   now: Date,
 ): Promise<Principal> {
   const token = bearerToken(req);
-  const principal = token ? await authenticateApiToken(db, token, now) : undefined;
+  const principal = token
+    ? await authenticateApiToken(db, token, now)
+    : await authenticateSession(db, req, now);
   if (!principal) {
-    throw new AppError('unauthenticated', 'a valid API token is required (Authorization: Bearer tf_pat_…)');
+    throw new AppError(
+      'unauthenticated',
+      'sign in, or send a valid API token (Authorization: Bearer tf_pat_…)',
+    );
   }
   req.principal = principal;
   return principal;

@@ -12,6 +12,7 @@ import type { TrafficEntry as WireTrafficEntry } from '../../../src/wire/traffic
 
 export type { ActionSpec } from '../../../src/connectors/types';
 export type { GatewayInfo } from '../../../src/wire/agents';
+export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';
 export type { PolicySaveAnswer, PolicySummary } from '../../../src/wire/policies';
 
@@ -26,18 +27,6 @@ export type Policy = PolicyView;
 export type PolicyVersion = PolicyVersionView;
 export type SchemaError = ValidationIssue;
 export type PermissionPreset = 'allow-all' | 'read-only' | 'require-approval';
-
-/** GET /v1/auth/me; a cookie session also gets its CSRF token (CONTRACTS.md). */
-export interface Me extends WireMe {
-  csrf_token?: string;
-}
-
-/** POST /v1/auth/login (CONTRACTS.md). */
-export interface LoginAnswer {
-  user: { id: string; email: string; role: Role };
-  csrf_token: string;
-  expires_at: string;
-}
 
 /** A traffic row; `params` and `reasons` are shown when the server sends them. */
 export interface TrafficEntry extends WireTrafficEntry {

@@ -1,7 +1,8 @@
 // A button for a consequential action: asks once in a dialog, runs, and reports the server's answer.
 import { type ReactNode, useState } from 'react';
+import { useAction } from '../use-action';
 import { ModalDialog } from './modal-dialog';
-import { describeError } from './notices';
+import { FormError } from './notices';
 
 export function ConfirmButton({
   label,
@@ -21,19 +22,9 @@ export function ConfirmButton({
   className?: string;
 }) {
   const [open, setOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const run = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await onConfirm();
-      setOpen(false);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+  const { busy, error, run } = useAction();
+  const confirm = async () => {
+    if (await run(onConfirm)) setOpen(false);
   };
   return (
     <>
@@ -47,11 +38,7 @@ export function ConfirmButton({
       <ModalDialog title={title} open={open} onClose={() => setOpen(false)}>
         <div className="stack">
           {children}
-          {error && (
-            <p className="note note-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <div className="button-row">
             <button type="button" className="btn" onClick={() => setOpen(false)}>
               Cancel
@@ -60,7 +47,7 @@ export function ConfirmButton({
               type="button"
               className={danger ? 'btn btn-danger' : 'btn btn-primary'}
               disabled={busy}
-              onClick={() => void run()}
+              onClick={() => void confirm()}
             >
               {busy ? 'Working…' : confirmLabel}
             </button>

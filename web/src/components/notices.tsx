@@ -21,6 +21,16 @@ export function ErrorNote({ error, action }: { error: unknown; action?: ReactNod
   );
 }
 
+/** The error of a form or dialog, announced when it appears. */
+export function FormError({ message }: { message: string | undefined }) {
+  if (!message) return null;
+  return (
+    <p className="note note-error" role="alert">
+      {message}
+    </p>
+  );
+}
+
 export function Empty({ title, children }: { title: string; children?: ReactNode }) {
   return (
     <div className="empty">

@@ -5,11 +5,12 @@ import { api, seg } from '../api/client';
 import type { Agent, GatewayInfo } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { ModalDialog } from '../components/modal-dialog';
-import { describeError, Empty, ErrorNote, Loading } from '../components/notices';
+import { Empty, ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
 import { TimeText } from '../components/time-text';
 import { Link } from '../router';
 import { useCan } from '../session';
+import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { AgentSettings } from './agent-settings';
 
@@ -195,29 +196,16 @@ function AddAgentForm({ onAdded }: { onAdded: (r: { agent: Agent; key: string })
   const [mode, setMode] = useState<'enforce' | 'monitor'>('enforce');
   const [port, setPort] = useState('');
   const [proxyAuth, setProxyAuth] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body: Record<string, unknown> = { name: name.trim(), mode, proxy_auth: proxyAuth };
-      if (port.trim()) body.port = Number(port);
-      onAdded(await api<{ agent: Agent; key: string }>('POST', '/agents', body));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, unknown> = { name: name.trim(), mode, proxy_auth: proxyAuth };
+    if (port.trim()) body.port = Number(port);
+    void run(async () => onAdded(await api<{ agent: Agent; key: string }>('POST', '/agents', body)));
   };
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+    <form className="stack" onSubmit={submit}>
+      <FormError message={error} />
       <label className="field">
         <span>Name</span>
         <input

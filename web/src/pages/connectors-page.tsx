@@ -5,9 +5,10 @@ import { api, seg } from '../api/client';
 import type { Connector, ConnectorType } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { ModalDialog } from '../components/modal-dialog';
-import { describeError, Empty, ErrorNote, Loading } from '../components/notices';
+import { Empty, ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
 import { useCan } from '../session';
+import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { ActionCatalogue } from './action-catalogue';
 
@@ -199,35 +200,23 @@ function AddConnectorForm({ types, onAdded }: { types: ConnectorType[]; onAdded:
   const [domains, setDomains] = useState('');
   const [auth, setAuth] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const { busy, error, run } = useAction();
   const chosen = types.find((t) => t.type === type);
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const body: Record<string, unknown> = { type };
-      if (name.trim()) body.name = name.trim();
-      const ds = domains.split(/[\s,]+/).filter(Boolean);
-      if (ds.length) body.domains = ds;
-      if (auth.trim()) body.auth = auth.trim();
-      if (baseUrl.trim()) body.base_url = baseUrl.trim();
-      const r = await api<{ connector: Connector }>('POST', '/connectors', body);
-      onAdded(r.connector);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, unknown> = { type };
+    if (name.trim()) body.name = name.trim();
+    const ds = domains.split(/[\s,]+/).filter(Boolean);
+    if (ds.length) body.domains = ds;
+    if (auth.trim()) body.auth = auth.trim();
+    if (baseUrl.trim()) body.base_url = baseUrl.trim();
+    void run(async () =>
+      onAdded((await api<{ connector: Connector }>('POST', '/connectors', body)).connector),
+    );
   };
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+    <form className="stack" onSubmit={submit}>
+      <FormError message={error} />
       <label className="field">
         <span>Type</span>
         <select required value={type} onChange={(e) => setType(e.target.value)}>
@@ -283,33 +272,22 @@ function AddConnectorForm({ types, onAdded }: { types: ConnectorType[]; onAdded:
 
 function CredentialForm({ connector, onSaved }: { connector: Connector; onSaved: () => void }) {
   const [secret, setSecret] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
-  const submit = async (e: FormEvent) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
+    void run(async () => {
       await api('PUT', `/connectors/${seg(connector.name)}/credential`, { secret });
       setSecret('');
       onSaved();
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
-    <form className="stack" onSubmit={(e) => void submit(e)}>
+    <form className="stack" onSubmit={submit}>
       <p>
         The gateway stores it encrypted and adds it to requests as <code>{connector.auth}</code>. Nobody can
         read it back, here or in the API.
       </p>
-      {error && (
-        <p className="note note-error" role="alert">
-          {error}
-        </p>
-      )}
+      <FormError message={error} />
       <label className="field">
         <span>Credential</span>
         <input

@@ -5,10 +5,11 @@ import { api } from '../api/client';
 import type { Agent, Connector, KillSwitchScope } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
 import { ModalDialog } from '../components/modal-dialog';
-import { describeError, ErrorNote, Loading } from '../components/notices';
+import { ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
 import { TimeText } from '../components/time-text';
 import { useCan } from '../session';
+import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 
 export function SettingsPage() {
@@ -96,8 +97,7 @@ function ActivateForm({ onActivated }: { onActivated: () => void }) {
   const [target, setTarget] = useState('');
   const [reason, setReason] = useState('');
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | undefined>(undefined);
+  const { busy, error, run } = useAction();
   const options =
     kind === 'agent'
       ? (agents.data?.agents.map((a) => a.name) ?? [])
@@ -109,23 +109,15 @@ function ActivateForm({ onActivated }: { onActivated: () => void }) {
     e.preventDefault();
     setConfirming(true);
   };
-  const activate = async () => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const activate = () =>
+    run(async () => {
       const body: Record<string, string> = { scope };
       if (reason.trim()) body.reason = reason.trim();
       await api('POST', '/kill-switch', body);
       setConfirming(false);
       setReason('');
       onActivated();
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
-
+    });
   return (
     <form className="stack ks-form" onSubmit={submit} aria-labelledby="ks-activate-title">
       <h3 id="ks-activate-title">Activate</h3>
@@ -193,11 +185,7 @@ function ActivateForm({ onActivated }: { onActivated: () => void }) {
             Every request in scope <code>{scope}</code> will be refused at once, and open connections in scope
             are cut.
           </p>
-          {error && (
-            <p className="note note-error" role="alert">
-              {error}
-            </p>
-          )}
+          <FormError message={error} />
           <div className="button-row">
             <button type="button" className="btn" onClick={() => setConfirming(false)}>
               Cancel
