@@ -1,6 +1,6 @@
 // The shell: sign-in until a session exists, then navigation, a header with the caller and the theme,
 // and the page for the current path. Each page fetches its own data from /v1.
-import { type ReactNode, useEffect, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { ErrorNote, Loading } from './components/notices';
 import { NAV } from './nav';
 import { AgentsPage } from './pages/agents-page';
@@ -8,7 +8,6 @@ import { ConnectorsPage } from './pages/connectors-page';
 import { OverviewPage } from './pages/overview-page';
 import { NotFoundPage, PendingPage } from './pages/pending-page';
 import { PermissionsPage } from './pages/permissions-page';
-import { PoliciesPage } from './pages/policies-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
 import { TrafficPage } from './pages/traffic-page';
@@ -44,6 +43,9 @@ export function App() {
 function Centered({ children }: { children: ReactNode }) {
   return <main className="centered">{children}</main>;
 }
+
+// The policy editor brings a YAML library: loaded only when the page is opened.
+const PoliciesPage = lazy(() => import('./pages/policies-page').then((m) => ({ default: m.PoliciesPage })));
 
 const PAGES: Record<string, () => ReactNode> = {
   '/': () => <OverviewPage />,
@@ -118,7 +120,7 @@ function Shell() {
         ))}
       </nav>
       <main id="main" tabIndex={-1} className="content">
-        {page}
+        <Suspense fallback={<Loading what="the page" />}>{page}</Suspense>
       </main>
     </div>
   );
@@ -137,7 +139,7 @@ function ThemeSelect() {
           applyTheme(t);
         }}
       >
-        <option value="system">System theme</option>
+        <option value="system">System</option>
         <option value="light">Light</option>
         <option value="dark">Dark</option>
       </select>
