@@ -3,7 +3,6 @@
 // absolute expiry, lockout per account and per address, and no difference between an unknown email
 // and a wrong password.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUser } from '../../src/control/accounts/account-store.js';
 import { hashToken } from '../../src/control/auth/secret-tokens.js';
 import { SESSION_ABSOLUTE_MS } from '../../src/control/sessions/session-store.js';
 import { type ControlHarness, startControlHarness } from '../helpers/control-harness.js';
@@ -13,13 +12,14 @@ let h: ControlHarness;
 
 beforeAll(async () => {
   h = await startControlHarness();
-  await createUser(
-    h.db.db,
-    { email: 'viewer@example.test', password: 'viewer password 123', role: 'viewer' },
-    'test',
-  );
-  for (const n of [1, 2, 3])
-    await createUser(h.db.db, { email: `user${n}@example.test`, password: PASSWORD, role: 'admin' }, 'test');
+  const users: [string, string, string][] = [
+    ['viewer@example.test', 'viewer password 123', 'viewer'],
+    ...[1, 2, 3].map((n): [string, string, string] => [`user${n}@example.test`, PASSWORD, 'admin']),
+  ];
+  for (const [email, password, role] of users) {
+    const r = await h.api('POST', '/v1/users', { email, password, role });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+  }
 }, 60_000);
 
 afterAll(async () => {

@@ -7,10 +7,6 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { fetch, ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
-import { createUser } from '../../src/control/accounts/account-store.js';
-import type { LocalDatabase } from '../../src/storage/local-schema.js';
-import { openDatabase } from '../../src/storage/open-database.js';
 import { eventually } from '../cli/cli-harness.js';
 import { createFakeUpstream, type FakeUpstream } from '../helpers/fake-upstream.js';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/spawn-daemon.js';
@@ -346,17 +342,13 @@ describe('dashboard (owner)', () => {
 
 describe('dashboard (viewer)', () => {
   it('offers a viewer no mutating control', async () => {
-    // `tameflare user add` comes with issue 11; until then the account is made with the same store.
-    const db = await openDatabase<LocalDatabase>(join(daemon.dataDir, 'local.db'), LOCAL_MIGRATIONS);
-    try {
-      await createUser(
-        db.db,
-        { email: 'viewer@example.test', password: VIEWER_PASSWORD, role: 'viewer' },
-        'test',
-      );
-    } finally {
-      await db.close();
-    }
+    const token = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
+    const added = await fetch(`${daemon.controlUrl}/v1/users`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'viewer@example.test', password: VIEWER_PASSWORD, role: 'viewer' }),
+    });
+    expect(added.status).toBe(201);
     const viewer = await openPage(browser, { baseURL: daemon.controlUrl });
     const v = viewer.page;
     v.setDefaultTimeout(10_000);

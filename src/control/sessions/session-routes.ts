@@ -1,13 +1,12 @@
 // POST /v1/auth/login and /v1/auth/logout (CONTRACTS.md). Login answers the same, after the same
 // work, whether the email is unknown or the password wrong: an unknown email is checked against a
 // dummy hash of the same cost, and both count against the limiter.
-import bcrypt from 'bcryptjs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { LoginAnswer } from '../../wire/auth.js';
-import { BCRYPT_COST } from '../accounts/account-store.js';
+import { hashPassword, passwordMatches } from '../accounts/passwords.js';
 import { sendProblem } from '../problem-reply.js';
 import { LoginLimiter } from './login-limiter.js';
 import { sessionOf } from './session-auth.js';
@@ -24,7 +23,7 @@ let dummyHash: Promise<string> | undefined;
 
 /** A hash of the same cost as real ones, made once, so an unknown email costs a real compare. */
 function dummyPasswordHash(): Promise<string> {
-  dummyHash ??= bcrypt.hash('not a password: unknown accounts are checked against this', BCRYPT_COST);
+  dummyHash ??= hashPassword('not a password: unknown accounts are checked against this');
   return dummyHash;
 }
 
@@ -59,7 +58,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
         });
       }
       const user = await findLoginUser(deps.db, email);
-      const ok = await bcrypt.compare(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
+      const ok = await passwordMatches(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
         limiter.failed(req.ip, email);
         throw new AppError('invalid_credentials', 'the email or the password is wrong');
