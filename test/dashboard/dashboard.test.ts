@@ -323,10 +323,42 @@ describe('dashboard (owner)', () => {
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
   });
 
+  it('adds a viewer on the users page', async () => {
+    await go('/users', 'Users');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a user' });
+    await dialog.getByLabel('Email').fill('viewer@example.test');
+    await dialog.getByRole('radio', { name: /^viewer/ }).check();
+    await dialog.getByLabel(/^Password/).fill(VIEWER_PASSWORD);
+    await dialog.getByRole('button', { name: 'Add user' }).click();
+    await page.getByRole('row', { name: /viewer@example\.test/ }).waitFor();
+    await screenshot(page, '22-users');
+  });
+
+  it('creates an API token that works, shown once', async () => {
+    await go('/tokens', 'API tokens');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create an API token' });
+    await dialog.getByLabel('Name').fill('deploy-script');
+    await dialog.getByRole('button', { name: 'Create token' }).click();
+    const shown = page.getByRole('dialog', { name: 'Token deploy-script created' });
+    await shown.getByRole('button', { name: 'Copy Token' }).click();
+    const token = await readClipboard(page);
+    expect(token).toMatch(/^tf_pat_/);
+    const me = await fetch(`${daemon.controlUrl}/v1/auth/me`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(await me.json()).toMatchObject({ kind: 'token', name: 'deploy-script', role: 'viewer' });
+    await screenshot(page, '23-tokens-created');
+    await shown.getByRole('button', { name: 'Close' }).click();
+    await page.getByRole('row', { name: /deploy-script/ }).waitFor();
+    await screenshot(page, '24-tokens');
+  });
+
   it('shows honest placeholders for pages whose API has not landed, and a not-found page', async () => {
     await go('/approvals', 'Approvals');
     await page.getByText('Not available in this version yet.').waitFor();
-    await screenshot(page, '22-approvals-pending');
+    await screenshot(page, '25-approvals-pending');
     await go('/no-such-page', 'Page not found');
   });
 
@@ -342,13 +374,7 @@ describe('dashboard (owner)', () => {
 
 describe('dashboard (viewer)', () => {
   it('offers a viewer no mutating control', async () => {
-    const token = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
-    const added = await fetch(`${daemon.controlUrl}/v1/users`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ email: 'viewer@example.test', password: VIEWER_PASSWORD, role: 'viewer' }),
-    });
-    expect(added.status).toBe(201);
+    // The viewer was added on the users page above.
     const viewer = await openPage(browser, { baseURL: daemon.controlUrl });
     const v = viewer.page;
     v.setDefaultTimeout(10_000);
@@ -357,7 +383,7 @@ describe('dashboard (viewer)', () => {
       await signIn(v, 'viewer@example.test', VIEWER_PASSWORD);
       await v.getByRole('row', { name: /release-bot/ }).waitFor();
       await v.locator('.badge-role', { hasText: 'viewer' }).waitFor();
-      await screenshot(v, '23-viewer-agents');
+      await screenshot(v, '26-viewer-agents');
       const mutating =
         /^(Add|Suspend|Resume|Rotate|Remove|Set credential|Replace credential|New policy|Save|Create|Activate|Deactivate|Disable|Enable|Delete|Restore|Read only|Ask first|Allow all)/;
       for (const [path, heading] of [
@@ -379,7 +405,10 @@ describe('dashboard (viewer)', () => {
         if (path.startsWith('/policies'))
           expect(await v.getByLabel('YAML of policy no-deletes').getAttribute('readonly')).not.toBeNull();
       }
-      await screenshot(v, '24-viewer-settings');
+      expect(
+        await v.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).count(),
+      ).toBe(0);
+      await screenshot(v, '27-viewer-settings');
       await v.getByRole('button', { name: 'Sign out' }).click();
       await v.getByRole('heading', { name: 'Sign in' }).waitFor();
       await v.goto('/agents');

@@ -10,7 +10,9 @@ import { NotFoundPage, PendingPage } from './pages/pending-page';
 import { PermissionsPage } from './pages/permissions-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
+import { TokensPage } from './pages/tokens-page';
 import { TrafficPage } from './pages/traffic-page';
+import { UsersPage } from './pages/users-page';
 import { Link, useLocation } from './router';
 import { roleAtLeast, useMe, useSession } from './session';
 import { applyTheme, storedTheme, type ThemeChoice } from './theme';
@@ -55,6 +57,8 @@ const PAGES: Record<string, () => ReactNode> = {
   '/permissions': () => <PermissionsPage />,
   '/policies': () => <PoliciesPage />,
   '/settings': () => <SettingsPage />,
+  '/users': () => <UsersPage />,
+  '/tokens': () => <TokensPage />,
 };
 
 function Shell() {

@@ -32,8 +32,8 @@ export const NAV: { group: string; items: NavItem[] }[] = [
   {
     group: 'Administer',
     items: [
-      { path: '/users', label: 'Users', needs: 'admin', pending: 'users' },
-      { path: '/tokens', label: 'API tokens', needs: 'admin', pending: 'tokens' },
+      { path: '/users', label: 'Users', needs: 'admin' },
+      { path: '/tokens', label: 'API tokens' },
       { path: '/settings', label: 'Settings' },
     ],
   },

@@ -15,6 +15,8 @@ export type { GatewayInfo } from '../../../src/wire/agents';
 export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';
 export type { PolicySaveAnswer, PolicySummary } from '../../../src/wire/policies';
+export type { CreatedTokenAnswer, TokenList } from '../../../src/wire/tokens';
+export type { CreatedUserAnswer, PasswordSetAnswer, UserList } from '../../../src/wire/users';
 
 export type Role = WireMe['role'];
 export type Verdict = PermissionView['decision'];

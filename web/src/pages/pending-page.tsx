@@ -12,14 +12,6 @@ const WHAT: Record<string, { intro: string; meanwhile: string }> = {
     intro: 'The hash-chained audit log, with filters, export and chain verification, will be here.',
     meanwhile: 'Every change and every request is already recorded in the ledger on the control plane.',
   },
-  users: {
-    intro: 'People who can sign in, and their roles, will be managed here.',
-    meanwhile: 'The first owner is created by tameflare init.',
-  },
-  tokens: {
-    intro: 'API tokens for scripts and the CLI will be created and revoked here.',
-    meanwhile: 'The CLI uses the token tameflare init wrote to the data directory.',
-  },
 };
 
 export function PendingPage({ item }: { item: NavItem }) {

@@ -1,0 +1,216 @@
+// People who can sign in. Admins see the list; owners add people, change roles, set passwords and
+// remove people (the server keeps the last owner). A generated password is shown once.
+import { type FormEvent, useState } from 'react';
+import { api, seg } from '../api/client';
+import type { CreatedUserAnswer, PasswordSetAnswer, Role, UserList } from '../api/types';
+import { ConfirmButton } from '../components/confirm-button';
+import { CopyField } from '../components/copy-field';
+import { ModalDialog } from '../components/modal-dialog';
+import { ErrorNote, FormError, Loading } from '../components/notices';
+import { PageHeader } from '../components/page-header';
+import { TimeText } from '../components/time-text';
+import { useCan, useMe } from '../session';
+import { useAction } from '../use-action';
+import { useApi } from '../use-api';
+
+export const ROLE_CHOICES: { role: Role; what: string }[] = [
+  { role: 'viewer', what: 'reads everything' },
+  { role: 'member', what: 'also decides approvals' },
+  { role: 'admin', what: 'also manages agents, connectors, permissions, policies' },
+  { role: 'owner', what: 'also manages people and the kill switch' },
+];
+
+export function UsersPage() {
+  const list = useApi<UserList>('/users');
+  const canManage = useCan('owner');
+  const me = useMe();
+  const [adding, setAdding] = useState(false);
+  const [secret, setSecret] = useState<{ title: string; password: string } | undefined>(undefined);
+  const roleAction = useAction();
+
+  return (
+    <>
+      <PageHeader
+        title="Users"
+        actions={
+          canManage && (
+            <button type="button" className="btn btn-primary" onClick={() => setAdding(true)}>
+              Add user
+            </button>
+          )
+        }
+      >
+        People who can sign in to this dashboard, and what their role lets them do.
+      </PageHeader>
+      {list.error && <ErrorNote error={list.error} />}
+      <FormError message={roleAction.error} />
+      {!list.data && !list.error ? (
+        <Loading what="users" />
+      ) : (
+        list.data && (
+          <div className="table-wrap">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Added</th>
+                  {canManage && <th scope="col">Manage</th>}
+                </tr>
+              </thead>
+              <tbody>
+                {list.data.users.map((u) => (
+                  <tr key={u.id}>
+                    <th scope="row">
+                      {u.email}
+                      {u.id === me.user_id && <span className="muted small"> (you)</span>}
+                    </th>
+                    <td>
+                      {canManage ? (
+                        <select
+                          aria-label={`Role of ${u.email}`}
+                          value={u.role}
+                          disabled={roleAction.busy}
+                          onChange={(e) =>
+                            void roleAction
+                              .run(() => api('PUT', `/users/${seg(u.email)}/role`, { role: e.target.value }))
+                              .then(list.reload)
+                          }
+                        >
+                          {ROLE_CHOICES.map((r) => (
+                            <option key={r.role} value={r.role}>
+                              {r.role}
+                            </option>
+                          ))}
+                        </select>
+                      ) : (
+                        <span className="badge badge-role">{u.role}</span>
+                      )}
+                    </td>
+                    <td>
+                      <TimeText iso={u.created_at} />
+                    </td>
+                    {canManage && (
+                      <td>
+                        <div className="button-row">
+                          <ConfirmButton
+                            label="Reset password"
+                            title={`Set a new password for ${u.email}?`}
+                            confirmLabel="Generate a new password"
+                            onConfirm={async () => {
+                              const r = await api<PasswordSetAnswer>(
+                                'PUT',
+                                `/users/${seg(u.email)}/password`,
+                                {},
+                              );
+                              if (r.password)
+                                setSecret({ title: `New password for ${u.email}`, password: r.password });
+                            }}
+                          >
+                            <p>A new password is generated and shown once. Their open sessions end.</p>
+                          </ConfirmButton>
+                          {u.id !== me.user_id && (
+                            <ConfirmButton
+                              label="Remove"
+                              title={`Remove ${u.email}?`}
+                              confirmLabel="Remove user"
+                              danger
+                              onConfirm={async () => {
+                                await api('DELETE', `/users/${seg(u.email)}`);
+                                list.reload();
+                              }}
+                            >
+                              <p>Their sessions end and their API tokens are deleted.</p>
+                            </ConfirmButton>
+                          )}
+                        </div>
+                      </td>
+                    )}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )
+      )}
+      {canManage && (
+        <ModalDialog title="Add a user" open={adding} onClose={() => setAdding(false)}>
+          <AddUserForm
+            onAdded={(r) => {
+              setAdding(false);
+              list.reload();
+              if (r.password) setSecret({ title: `Password for ${r.user.email}`, password: r.password });
+            }}
+          />
+        </ModalDialog>
+      )}
+      <ModalDialog
+        title={secret?.title ?? ''}
+        open={secret !== undefined}
+        onClose={() => setSecret(undefined)}
+      >
+        {secret && (
+          <div className="stack">
+            <p className="note note-warn" role="status">
+              This password is shown only now. Give it to its owner over a safe channel.
+            </p>
+            <CopyField label="Password" value={secret.password} secret />
+          </div>
+        )}
+      </ModalDialog>
+    </>
+  );
+}
+
+function AddUserForm({ onAdded }: { onAdded: (r: CreatedUserAnswer) => void }) {
+  const [email, setEmail] = useState('');
+  const [role, setRole] = useState<Role>('viewer');
+  const [password, setPassword] = useState('');
+  const { busy, error, run } = useAction();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const body: Record<string, string> = { email: email.trim(), role };
+    if (password) body.password = password;
+    void run(async () => onAdded(await api<CreatedUserAnswer>('POST', '/users', body)));
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      <FormError message={error} />
+      <label className="field">
+        <span>Email</span>
+        <input
+          type="email"
+          required
+          autoComplete="off"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+      </label>
+      <fieldset className="field">
+        <legend>Role</legend>
+        {ROLE_CHOICES.map((r) => (
+          <label key={r.role} className="radio">
+            <input type="radio" name="user-role" checked={role === r.role} onChange={() => setRole(r.role)} />{' '}
+            <strong>{r.role}</strong> <span className="muted">{r.what}</span>
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        <span>Password (optional)</span>
+        <input
+          type="password"
+          autoComplete="new-password"
+          minLength={12}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
+        <span className="hint">At least 12 characters. Leave empty to generate one, shown once.</span>
+      </label>
+      <div className="button-row">
+        <button type="submit" className="btn btn-primary" disabled={busy}>
+          {busy ? 'Adding…' : 'Add user'}
+        </button>
+      </div>
+    </form>
+  );
+}
