@@ -198,6 +198,8 @@ describe('dashboard sessions', () => {
     expect(unknown.answer.body.code).toBe('invalid_credentials');
   });
 
+  // Each failed sign-in costs a real bcrypt compare, so the server-level test keeps to one lockout;
+  // the limiter's arithmetic (windows, per-address spraying, unknown accounts) is unit-tested beside it.
   it('locks an account after repeated failures, with Retry-After, even for the right password', async () => {
     for (let i = 0; i < 5; i++)
       expect((await login('user3@example.test', `wrong ${i}`)).answer.status).toBe(401);
@@ -206,19 +208,9 @@ describe('dashboard sessions', () => {
     const retry = Number(locked.answer.headers.get('retry-after'));
     expect(retry).toBeGreaterThan(0);
     expect(retry).toBeLessThanOrEqual(15 * 60);
-    // An unknown account is throttled the same way (nothing tells which accounts exist).
-    for (let i = 0; i < 5; i++) await login('ghost@example.test', `wrong ${i}`);
-    expect((await login('ghost@example.test', 'x')).answer.status).toBe(429);
+    expect(locked.answer.body.retry_after).toBe(retry);
     // Another account from the same address still signs in (the address limit is higher).
     expect((await login('user1@example.test', PASSWORD)).answer.status).toBe(200);
-  });
-
-  it('throttles one address spraying many accounts', async () => {
-    let status = 0;
-    for (let i = 0; i < 25 && status !== 429; i++)
-      status = (await login(`spray${i}@example.test`, 'guess')).answer.status;
-    expect(status).toBe(429);
-    expect((await login('user2@example.test', PASSWORD)).answer.status).toBe(429);
   });
 
   it('rejects a login body with unknown fields or missing members', async () => {
