@@ -38,19 +38,23 @@ export async function writeAnchor(
 
 export async function readAnchor(
   db: Kysely<LocalDatabase> | Transaction<LocalDatabase>,
-  publicKey: KeyObject,
+  publicKeys: KeyObject | readonly KeyObject[],
 ): Promise<
   { status: 'none' } | { status: 'ok'; anchor: AuditAnchor } | { status: 'invalid'; reason: string }
 > {
+  // Any key the control plane ever signed with: `keys rotate` does not invalidate an older anchor.
+  const keys = Array.isArray(publicKeys) ? publicKeys : [publicKeys as KeyObject];
   const row = await db.selectFrom('settings').select('value').where('key', '=', KEY).executeTakeFirst();
   if (!row) return { status: 'none' };
   try {
     const { anchor, signature } = JSON.parse(row.value) as { anchor: AuditAnchor; signature: string };
-    const ok = verify(
-      'sha256',
-      Buffer.from(canonicalJson(anchor)),
-      { key: publicKey, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(signature, 'base64url'),
+    const ok = keys.some((key) =>
+      verify(
+        'sha256',
+        Buffer.from(canonicalJson(anchor)),
+        { key, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(signature, 'base64url'),
+      ),
     );
     return ok ? { status: 'ok', anchor } : { status: 'invalid', reason: 'signature does not match' };
   } catch (err) {

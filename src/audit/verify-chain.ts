@@ -1,37 +1,62 @@
-// Walks the audit chain and names the first event that does not match. After retention pruning the
-// chain starts at a signed anchor (the hash of the last pruned event), so what remains still verifies
-// and a forged anchor does not.
-
+// Walks the audit chain and names the first event that does not match, saying whether it was
+// altered, deleted, inserted or reordered (diagnose-chain-break.ts). After retention pruning the chain
+// starts at a signed anchor (the hash of the last pruned event), so what remains still verifies and a
+// forged anchor does not. Deleting the newest events leaves no broken link, so the SQLite
+// AUTOINCREMENT high-water mark (sqlite_sequence) is compared with the last id as well.
 import type { KeyObject } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { type AuditAnchor, readAnchor } from './anchor.js';
-import { GENESIS_HASH, hashEvent } from './ledger.js';
+import { type ChainBreak, diagnoseBreak } from './diagnose-chain-break.js';
+import { GENESIS_HASH, hashEvent, type StoredAuditEvent } from './ledger.js';
 
 export interface ChainVerification {
   ok: boolean;
   checked: number;
   anchor: AuditAnchor | null;
-  firstBad?: { id: number; reason: string } | undefined;
+  /** The newest event that verified: record its hash elsewhere to detect a rewrite of the whole tail later. */
+  head: { id: number; hash: string } | null;
+  firstBad?: ChainBreak | undefined;
+}
+
+const PAGE = 1000;
+
+/** The event's hash, or undefined when its stored details are not JSON (then it was altered). */
+function hashOf(row: StoredAuditEvent, prev: string): string | undefined {
+  try {
+    return hashEvent(row, prev);
+  } catch {
+    return undefined;
+  }
 }
 
 export async function verifyChain(
   db: Kysely<LocalDatabase>,
-  publicKey: KeyObject,
+  publicKeys: KeyObject | readonly KeyObject[],
 ): Promise<ChainVerification> {
-  const anchored = await readAnchor(db, publicKey);
+  const anchored = await readAnchor(db, publicKeys);
   if (anchored.status === 'invalid') {
     return {
       ok: false,
       checked: 0,
       anchor: null,
-      firstBad: { id: 0, reason: `the retention anchor is invalid: ${anchored.reason}` },
+      head: null,
+      firstBad: {
+        id: 0,
+        event_type: null,
+        created_at: null,
+        problem: 'altered',
+        reason: `the retention anchor is invalid: ${anchored.reason}`,
+      },
     };
   }
   const anchor = anchored.status === 'ok' ? anchored.anchor : null;
+  const startAfterId = anchor?.id ?? 0;
   let prev = anchor?.hash ?? GENESIS_HASH;
+  let previous: StoredAuditEvent | undefined;
   let checked = 0;
-  let lastId = anchor?.id ?? 0;
+  let lastId = startAfterId;
+  const head = () => (previous ? { id: previous.id, hash: previous.hash ?? '' } : null);
   // Stream in pages so a large ledger does not have to fit in memory.
   for (;;) {
     const rows = await db
@@ -39,31 +64,60 @@ export async function verifyChain(
       .selectAll()
       .where('id', '>', lastId)
       .orderBy('id')
-      .limit(1000)
+      .limit(PAGE)
       .execute();
     if (rows.length === 0) break;
-    for (const row of rows) {
-      if (row.prev_hash !== prev) {
-        return {
-          ok: false,
-          checked,
-          anchor,
-          firstBad: { id: row.id, reason: 'its previous-hash link does not match the event before it' },
-        };
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row.prev_hash !== prev || hashOf(row, prev) !== row.hash) {
+        // Enough of what follows to tell a move or an insertion from an edit.
+        const window = [
+          ...rows.slice(i),
+          ...(await db
+            .selectFrom('audit_events')
+            .selectAll()
+            .where('id', '>', rows[rows.length - 1]!.id)
+            .orderBy('id')
+            .limit(PAGE)
+            .execute()),
+        ];
+        const firstBad = diagnoseBreak({ expectedPrev: prev, previous, startAfterId, rows: window, hashOf });
+        return { ok: false, checked, anchor, head: head(), firstBad };
       }
-      const expected = hashEvent(row, prev);
-      if (row.hash !== expected) {
-        return {
-          ok: false,
-          checked,
-          anchor,
-          firstBad: { id: row.id, reason: 'its content does not match its hash' },
-        };
-      }
-      prev = expected;
+      prev = row.hash as string;
+      previous = row;
       lastId = row.id;
       checked++;
     }
   }
-  return { ok: true, checked, anchor };
+  const highWater = await autoincrementHighWater(db);
+  if (highWater !== undefined && highWater > lastId) {
+    const missing = highWater > lastId + 1 ? `#${lastId + 1}–#${highWater} are` : `#${highWater} is`;
+    return {
+      ok: false,
+      checked,
+      anchor,
+      head: head(),
+      firstBad: {
+        id: lastId + 1,
+        event_type: null,
+        created_at: null,
+        problem: 'deleted',
+        reason: `event ${missing} missing from the end of the ledger (ids up to #${highWater} were handed out)`,
+      },
+    };
+  }
+  return { ok: true, checked, anchor, head: head() };
+}
+
+/** The highest id SQLite ever handed out for audit_events; undefined where there is no such table. */
+async function autoincrementHighWater(db: Kysely<LocalDatabase>): Promise<number | undefined> {
+  try {
+    const r = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'audit_events'`.execute(
+      db,
+    );
+    return r.rows[0] ? Number(r.rows[0].seq) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -45,6 +45,27 @@ export class ApiClient {
 
   /** The answer's text as sent (e.g. YAML); errors as for `request`. */
   async requestText(method: string, path: string, body?: unknown): Promise<string> {
+    const res = await this.send(method, path, body, AbortSignal.timeout(30_000));
+    return res.text();
+  }
+
+  /**
+   * The answer's body as it arrives (a long export): only reaching the daemon and its first answer
+   * are bounded in time, not how long the body takes.
+   */
+  async requestStream(method: string, path: string): Promise<ReadableStream<Uint8Array>> {
+    const connect = new AbortController();
+    const timer = setTimeout(() => connect.abort(new Error('no answer within 30 s')), 30_000);
+    try {
+      const res = await this.send(method, path, undefined, connect.signal);
+      if (!res.body) throw new CliError(`empty answer from ${path}`);
+      return res.body;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${this.target.url}${path}`, {
@@ -54,29 +75,26 @@ export class ApiClient {
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
+        signal,
       });
     } catch (err) {
       throw new CliError(
         `cannot reach the TameFlare control plane at ${this.target.url} (${causeOf(err)}); is \`tameflare serve\` running?`,
       );
     }
-    const text = await res.text();
-    if (!res.ok) {
-      const problem = parseJson(text) as Partial<ProblemDocument> | undefined;
-      if (res.status === 401 && !this.target.token) {
-        throw new CliError(
-          'no API token: pass --token, set TAMEFLARE_TOKEN, or run on the host with the data dir',
-        );
-      }
-      // A problem's `detail` is written for whoever called; its code names the kind of failure.
+    if (res.ok) return res;
+    const problem = parseJson(await res.text()) as Partial<ProblemDocument> | undefined;
+    if (res.status === 401 && !this.target.token) {
       throw new CliError(
-        typeof problem?.detail === 'string'
-          ? `${problem.detail} (${problem.code ?? res.status})`
-          : `HTTP ${res.status} from ${path}`,
+        'no API token: pass --token, set TAMEFLARE_TOKEN, or run on the host with the data dir',
       );
     }
-    return text;
+    // A problem's `detail` is written for whoever called; its code names the kind of failure.
+    throw new CliError(
+      typeof problem?.detail === 'string'
+        ? `${problem.detail} (${problem.code ?? res.status})`
+        : `HTTP ${res.status} from ${path}`,
+    );
   }
 }
 

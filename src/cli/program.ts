@@ -5,6 +5,7 @@ import { addExamples } from './add-examples.js';
 import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 import { registerAgentCommand } from './commands/agent-command.js';
+import { registerAuditCommand } from './commands/audit-command.js';
 import { registerCaCommand } from './commands/ca-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorCommand } from './commands/connector-command.js';
@@ -70,6 +71,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerCaCommand,
     registerUserCommand,
     registerTokenCommand,
+    registerAuditCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

@@ -9,6 +9,7 @@ import type { Secret } from '../config/secret.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
 import { registerAgentRoutes } from './agents/agent-routes.js';
+import { registerAuditRoutes } from './audit/audit-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { installRouteGuard } from './auth/route-guard.js';
 import { registerConfigRoutes } from './config-document/config-routes.js';
@@ -126,6 +127,11 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerTrafficRoutes(v1, { db: deps.db.db });
       registerUserRoutes(v1, { db: deps.db.db, now });
       registerTokenRoutes(v1, { db: deps.db.db, now });
+      registerAuditRoutes(v1, {
+        db: deps.db.db,
+        publicKeys: async () => (deps.signingKeys ? [deps.signingKeys.publicKey] : []),
+        now,
+      });
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
     { prefix: '/v1' },

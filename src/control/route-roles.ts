@@ -92,6 +92,11 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/tokens': 'viewer',
   'POST /v1/tokens': 'viewer',
   'DELETE /v1/tokens/:id': 'viewer',
+
+  // The audit ledger is read-only through the API; viewers read everything (SPEC 5.2).
+  'GET /v1/audit': 'viewer',
+  'GET /v1/audit/verify': 'viewer',
+  'GET /v1/audit/export': 'viewer',
 };
 
 export function routeKey(method: string, url: string): string {

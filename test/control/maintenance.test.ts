@@ -89,7 +89,11 @@ describe('POST /api/maintenance/cleanup', () => {
       .execute();
     const v = await verifyChain(h.db.db, publicKey);
     expect(v.ok).toBe(false);
-    expect(v.firstBad).toEqual({ id: first.id, reason: 'its content does not match its hash' });
+    expect(v.firstBad).toMatchObject({
+      id: first.id,
+      problem: 'altered',
+      reason: 'its content does not match its hash',
+    });
   });
 
   it('is disabled without MAINTENANCE_SECRET', async () => {
