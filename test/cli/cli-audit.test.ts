@@ -12,7 +12,16 @@ let cli: ReturnType<typeof cliFor>;
 beforeAll(async () => {
   daemon = await startDaemonProcess();
   cli = cliFor(daemon);
-  for (const name of ['a-bot', 'b-bot', 'c-bot']) expect((await cli(['agent', 'add', name])).code).toBe(0);
+  // Through the API rather than three CLI processes: this file is about `audit`, and start-up is slow enough.
+  const token = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
+  for (const name of ['a-bot', 'b-bot', 'c-bot']) {
+    const res = await fetch(`${daemon.controlUrl}/v1/agents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(res.status).toBe(201);
+  }
 });
 afterAll(async () => {
   await daemon?.stop();

@@ -94,5 +94,5 @@ export function registerTokenCommand(program: Command, ctx: CliContext): void {
     if (opts.json) return printJson(ctx, res);
     print(ctx, `API token ${escapeControl(res.info.name)} (${res.info.id}) revoked`);
   });
-  addExamples(revoke, ['tameflare token revoke 3kD9sQ1vX0aB']);
+  addExamples(revoke, ['tameflare token revoke tok_5f0c2a9e81d4b736']);
 }

@@ -1,12 +1,14 @@
 // API tokens (`tf_pat_…`) for scripts and the CLI. The secret is returned once by createApiToken and
 // only its SHA-256 is stored; lists show a short prefix so a person can tell tokens apart. Every
 // change appends its audit event in the same transaction.
+
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { Role } from '../accounts/roles.js';
-import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
+import { generateSecretToken, hashToken } from '../auth/secret-tokens.js';
 import type { Db } from '../db.js';
 
 type Database = Kysely<LocalDatabase>;
@@ -14,6 +16,11 @@ type Database = Kysely<LocalDatabase>;
 /** `tf_pat_` and six characters of the secret: 36 bits, enough to tell tokens apart, useless to guess with. */
 export function tokenPrefix(token: string): string {
   return token.slice(0, 'tf_pat_'.length + 6);
+}
+
+/** `tok_` and hex: safe to type as a command-line argument (a base64url id may start with '-'). */
+export function newTokenId(): string {
+  return `tok_${randomBytes(8).toString('hex')}`;
 }
 
 export interface TokenRow {
@@ -36,7 +43,7 @@ export async function createApiToken(
   ctx: { actor: string; now?: Date | undefined },
 ): Promise<{ id: string; token: string; prefix: string; created_at: string }> {
   const token = generateSecretToken('tf_pat_');
-  const id = randomId();
+  const id = newTokenId();
   const prefix = tokenPrefix(token);
   const createdAt = (ctx.now ?? new Date()).toISOString();
   await db.transaction().execute(async (trx) => {
