@@ -205,8 +205,9 @@ describe('GET /v1/audit/export', () => {
     expect(r.text).toContain(",'=cmd|calc,'@SUM(A1),");
   });
 
-  it('needs a format and refuses unknown ones', async () => {
-    expect((await exportText('')).status).toBe(400);
+  it('defaults to JSONL and refuses unknown formats', async () => {
+    const plain = await exportText('');
+    expect([plain.status, plain.type]).toEqual([200, expect.stringMatching(/^application\/x-ndjson/)]);
     expect((await exportText('format=xml')).status).toBe(400);
   });
 });

@@ -92,8 +92,10 @@ export function registerAuditRoutes(app: FastifyInstance, deps: AuditRouteDeps):
         querystring: {
           type: 'object',
           additionalProperties: false,
-          required: ['format'],
-          properties: { ...filterProperties, format: { type: 'string', enum: ['jsonl', 'csv'] } },
+          properties: {
+            ...filterProperties,
+            format: { type: 'string', enum: ['jsonl', 'csv'], default: 'jsonl' },
+          },
         },
       },
     },
