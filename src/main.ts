@@ -28,7 +28,7 @@ try {
     stderr: process.stderr,
     stdin: process.stdin,
     version: packageVersion(),
-    preloadPath: fileURLToPath(new URL('./agent-env/preload.js', import.meta.url)),
+    preloadPath: fileURLToPath(new URL('./agent-env/preload.cjs', import.meta.url)),
   });
 } catch (err) {
   if (err instanceof ExitNow) {

@@ -1,10 +1,9 @@
 // Real clients in real child processes, started with the environment buildAgentEnvironment produces
 // and the BUILT preload, against a real forward proxy. `upstream.test` does not resolve: only the
 // proxy knows where it is, so a response at all proves the request went through the proxy.
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildAgentEnvironment, proxyUrlFor } from '../../src/agent-env/proxy-env.js';
 import { type ForwardProxy, startForwardProxy } from './forward-proxy.js';
@@ -210,12 +209,9 @@ describe('node (Node 20 needs the preload for all of these)', () => {
   it('without undici next to it, the preload says so in one line and changes nothing', async () => {
     const lonely = join(dir, 'lonely');
     await mkdir(lonely);
-    await copyFile(PRELOAD_PATH, join(lonely, 'preload.js'));
-    await writeFile(join(lonely, 'package.json'), '{"type":"module"}');
-    const lonelyEnv = {
-      ...env,
-      NODE_OPTIONS: `--import ${pathToFileURL(join(lonely, 'preload.js')).href}`,
-    };
+    await copyFile(PRELOAD_PATH, join(lonely, 'preload.cjs'));
+    await cp(join(dirname(PRELOAD_PATH), 'preload'), join(lonely, 'preload'), { recursive: true });
+    const lonelyEnv = { ...env, NODE_OPTIONS: `--require ${join(lonely, 'preload.cjs')}` };
     const out = await runCaptured(process.execPath, ['-e', 'console.log("still runs")'], lonelyEnv, lonely);
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('still runs\n');

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildAgentEnvironment,
   formatEnvironment,
-  needsPreload,
   proxyUrlFor,
   quoteNodeOption,
 } from '../../src/agent-env/proxy-env.js';
@@ -20,7 +19,7 @@ const INPUT = {
   proxyUrl: 'http://bot:tf_sess_x@127.0.0.1:9443',
   caCertPath: '/data/ca.crt',
   caBundlePath: '/data/ca-bundle.pem',
-  preloadPath: '/opt/tameflare/dist/src/agent-env/preload.js',
+  preloadPath: '/opt/tameflare/dist/src/agent-env/preload.cjs',
   baseEnv: {},
 };
 
@@ -50,7 +49,7 @@ describe('buildAgentEnvironment', () => {
       GIT_SSL_CAINFO: '/data/ca-bundle.pem',
       NODE_USE_ENV_PROXY: '1',
       GIT_TERMINAL_PROMPT: '0',
-      NODE_OPTIONS: '--import file:///opt/tameflare/dist/src/agent-env/preload.js',
+      NODE_OPTIONS: '--require /opt/tameflare/dist/src/agent-env/preload.cjs',
     });
   });
 
@@ -70,7 +69,7 @@ describe('buildAgentEnvironment', () => {
   it('appends the preload to an existing NODE_OPTIONS, and only once when nested', () => {
     const first = buildAgentEnvironment({ ...INPUT, baseEnv: { NODE_OPTIONS: '--max-old-space-size=512' } });
     expect(first['NODE_OPTIONS']).toBe(
-      '--max-old-space-size=512 --import file:///opt/tameflare/dist/src/agent-env/preload.js',
+      '--max-old-space-size=512 --require /opt/tameflare/dist/src/agent-env/preload.cjs',
     );
     const nested = buildAgentEnvironment({ ...INPUT, baseEnv: { NODE_OPTIONS: first['NODE_OPTIONS'] } });
     expect(nested['NODE_OPTIONS']).toBe(first['NODE_OPTIONS']);
@@ -82,25 +81,6 @@ describe('buildAgentEnvironment', () => {
     );
   });
 
-  it.each([
-    [undefined, true],
-    ['v20.20.2', true],
-    ['20.11.0', true],
-    ['v18.18.0', true],
-    ['v22.20.0', true],
-    ['v23.11.0', true],
-    ['v24.4.1', true],
-    ['v22.21.0', false], // NODE_USE_ENV_PROXY=1 covers fetch, http and https natively
-    ['v24.5.0', false],
-    ['v25.0.0', false],
-    ['v18.17.1', false], // no --import: NODE_OPTIONS with it would stop node from starting
-    ['v16.20.2', false],
-    ['not a version', true],
-  ])('Node %s needs the preload: %s', (version, expected) => {
-    expect(needsPreload(version)).toBe(expected);
-    expect('NODE_OPTIONS' in buildAgentEnvironment({ ...INPUT, nodeVersion: version })).toBe(expected);
-  });
-
   it('refuses a proxy URL the preload could not use', () => {
     expect(() => buildAgentEnvironment({ ...INPUT, proxyUrl: 'https://a:b@gw:9443' })).toThrow(/http:\/\//);
   });
@@ -108,7 +88,7 @@ describe('buildAgentEnvironment', () => {
   it('produces a NODE_OPTIONS that node accepts for a preload under a path with spaces and quotes', async () => {
     const weird = join(dir, `dir with space "and quote"`);
     await mkdir(weird);
-    const preloadPath = join(weird, 'preload.mjs');
+    const preloadPath = join(weird, 'preload.cjs');
     await writeFile(preloadPath, 'globalThis.tfMarker = "loaded";\n');
     const env = buildAgentEnvironment({ ...INPUT, preloadPath, baseEnv: { NODE_OPTIONS: '--no-warnings' } });
     const out = await runCaptured(process.execPath, ['-p', 'globalThis.tfMarker'], {

@@ -278,7 +278,7 @@ describe('env', () => {
     expect(vars.http_proxy).toBe(vars.HTTPS_PROXY);
     expect(vars.NODE_EXTRA_CA_CERTS).toBe(join(daemon.dataDir, 'ca.crt'));
     expect(vars.SSL_CERT_FILE).toBe(join(daemon.dataDir, 'ca-bundle.pem'));
-    expect(vars.NODE_OPTIONS).toMatch(/--import file:\/\/.*preload\.js/);
+    expect(vars.NODE_OPTIONS).toMatch(/--require \/\S*preload\.cjs/);
     expect(run.stderr).toMatch(/session key for bot expires at \d{4}-\d\d-\d\dT/);
     await eventually(
       () => proxyStatus(vars.HTTPS_PROXY!, 'http://no-connector.invalid/'),

@@ -80,7 +80,7 @@ describe('run', () => {
     expect(env.NODE_EXTRA_CA_CERTS).toBe(join(daemon.dataDir, 'ca.crt'));
     expect(env.CURL_CA_BUNDLE).toBe(join(daemon.dataDir, 'ca-bundle.pem'));
     expect(env.NODE_USE_ENV_PROXY).toBe('1');
-    expect(env.NODE_OPTIONS).toMatch(/--import file:\/\/\S*preload\.js/);
+    expect(env.NODE_OPTIONS).toMatch(/--require \/\S*preload\.cjs/);
   });
 
   it('uses a given key (and withholds TAMEFLARE_AGENT_KEY itself)', async () => {
