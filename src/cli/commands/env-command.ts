@@ -2,12 +2,8 @@
 // dotenv file or a script. Unless a key is given, it asks the control plane for a session key: an
 // operator's token never reaches the agent, and what does reach it expires on its own.
 import { type Command, Option } from 'commander';
-import {
-  buildAgentEnvironment,
-  type EnvironmentFormat,
-  formatEnvironment,
-  proxyUrlFor,
-} from '../../agent-env/proxy-env.js';
+import { type AgentEnvironment, prepareAgentEnvironment } from '../../agent-env/agent-environment.js';
+import { type EnvironmentFormat, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type { AgentAnswer, AgentView, GatewayInfo, SessionKeyAnswer } from '../../wire/agents.js';
 import { addExamples } from '../add-examples.js';
@@ -116,20 +112,23 @@ export function timeUntil(iso: string, now: Date = new Date()): string {
   return h > 0 ? `in ${h}h ${minutes % 60}m` : `in ${minutes}m`;
 }
 
-/** The variables for the agent's child process, given a proxy URL. */
-export function agentVariables(
+/** The variables (and, for `run`, the helpers to close afterwards) for the agent's process. */
+export function agentEnvironment(
   ctx: CliContext,
   flags: { dataDir?: string | undefined },
   proxyUrl: string,
-  baseEnv: Record<string, string | undefined>,
-): Record<string, string> {
+  purpose: 'run' | 'env',
+): Promise<AgentEnvironment> {
   const paths = dataDirPaths(dataDirOf(ctx, flags));
-  return buildAgentEnvironment({
+  return prepareAgentEnvironment({
     proxyUrl,
     caCertPath: paths.caCert,
     caBundlePath: paths.caBundle,
     preloadPath: ctx.preloadPath,
-    baseEnv,
+    stateDir: paths.dir,
+    baseEnv: { ...ctx.env },
+    purpose,
+    warn: (message) => ctx.stderr.write(`tameflare: warning: ${message}\n`),
   });
 }
 
@@ -151,7 +150,7 @@ export function registerEnvCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: AgentSessionFlags & { format: EnvironmentFormat; json?: boolean }) => {
       const session = await openAgentSession(ctx, apiClientFor(ctx, opts), opts);
       // The caller's own NO_PROXY and NODE_OPTIONS are merged in, so `eval` keeps them.
-      const vars = agentVariables(ctx, opts, session.proxyUrl, { ...ctx.env });
+      const { vars } = await agentEnvironment(ctx, opts, session.proxyUrl, 'env');
       ctx.stdout.write(formatEnvironment(vars, opts.json ? 'json' : opts.format));
       if (session.issued) {
         ctx.stderr.write(

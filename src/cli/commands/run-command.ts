@@ -18,7 +18,7 @@ import {
   type AgentSession,
   type AgentSessionFlags,
   addAgentSessionOptions,
-  agentVariables,
+  agentEnvironment,
   openAgentSession,
 } from './env-command.js';
 
@@ -69,22 +69,25 @@ export function registerRunCommand(
     const session = await openAgentSession(ctx, api, opts);
     let code: number;
     try {
-      const result = opts.isolate
-        ? await runIsolated({
-            command,
-            args,
-            env: childEnvironment(ctx.env, {}),
-            proxyUrl: session.proxyUrl,
-            dataDir: dataDirPaths(dataDirOf(ctx, opts)),
-            preloadPath: ctx.preloadPath,
-            stderr: ctx.stderr,
-          })
-        : await runChild(
-            command,
-            args,
-            childEnvironment(ctx.env, agentVariables(ctx, opts, session.proxyUrl, ctx.env)),
-          );
-      code = exitCodeFor(result);
+      if (opts.isolate) {
+        const result = await runIsolated({
+          command,
+          args,
+          env: childEnvironment(ctx.env, {}),
+          proxyUrl: session.proxyUrl,
+          dataDir: dataDirPaths(dataDirOf(ctx, opts)),
+          preloadPath: ctx.preloadPath,
+          stderr: ctx.stderr,
+        });
+        code = exitCodeFor(result);
+      } else {
+        const agentEnv = await agentEnvironment(ctx, opts, session.proxyUrl, 'run');
+        try {
+          code = exitCodeFor(await runChild(command, args, childEnvironment(ctx.env, agentEnv.vars)));
+        } finally {
+          await agentEnv.close();
+        }
+      }
     } catch (err) {
       await revoke(ctx, session);
       if (err instanceof ChildStartError || err instanceof IsolationError)
