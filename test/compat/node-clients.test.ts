@@ -13,6 +13,19 @@ const node =
   (world) =>
     underRun(world, ['node', SCRIPT, client]);
 
+const MODELS = {
+  connector: 'openai',
+  host: 'api.openai.com',
+  path: '/v1/models',
+  action: 'openai.model.list',
+};
+const MESSAGE = {
+  connector: 'anthropic',
+  host: 'api.anthropic.com',
+  path: '/v1/messages',
+  action: 'anthropic.message.create',
+};
+
 const probes: Record<string, Probe> = {
   'node-fetch': { run: node('fetch'), routed: repoCheck('fetch'), stdout: /^200 api\.github\.com/ },
   'node-fetch-content-length': {
@@ -47,32 +60,14 @@ const probes: Record<string, Probe> = {
     run: node('http2'),
     refusal: /does not speak HTTP\/2/,
   },
-  'node-openai-v4': {
-    run: node('openai-v4'),
-    routed: { connector: 'openai', host: 'api.openai.com', path: '/v1/models', action: 'openai.model.list' },
-  },
-  'node-openai': {
-    run: node('openai'),
-    routed: { connector: 'openai', host: 'api.openai.com', path: '/v1/models', action: 'openai.model.list' },
-  },
+  'node-openai-v4': { run: node('openai-v4'), routed: MODELS },
+  'node-openai': { run: node('openai'), routed: MODELS },
   'node-anthropic-v039': {
     run: node('anthropic-v039'),
-    routed: {
-      connector: 'anthropic',
-      host: 'api.anthropic.com',
-      path: '/v1/messages',
-      action: 'anthropic.message.create',
-    },
+    routed: MESSAGE,
+    stdout: /^message api\.anthropic\.com$/m,
   },
-  'node-anthropic': {
-    run: node('anthropic'),
-    routed: {
-      connector: 'anthropic',
-      host: 'api.anthropic.com',
-      path: '/v1/messages',
-      action: 'anthropic.message.create',
-    },
-  },
+  'node-anthropic': { run: node('anthropic'), routed: MESSAGE, stdout: /^message api\.anthropic\.com$/m },
   'node-stripe': {
     run: node('stripe'),
     routed: {

@@ -17,6 +17,22 @@ function get(mod, url, headers) {
   });
 }
 
+async function openaiModels(pkg) {
+  const { default: OpenAI } = await import(pkg);
+  const page = await new OpenAI({ apiKey: DUMMY, maxRetries: 0 }).models.list();
+  return `models ${page.data.length}`;
+}
+
+async function anthropicMessage(pkg) {
+  const { default: Anthropic } = await import(pkg);
+  const m = await new Anthropic({ apiKey: DUMMY, maxRetries: 0 }).messages.create({
+    model: 'claude-x',
+    max_tokens: 8,
+    messages: [{ role: 'user', content: 'hi' }],
+  });
+  return `message ${m.upstream}`;
+}
+
 const clients = {
   async fetch() {
     const r = await fetch(`${GITHUB_REPO}?via=fetch`, { headers: { authorization: `Bearer ${DUMMY}` } });
@@ -107,34 +123,10 @@ const clients = {
     const r = await got(`${GITHUB_REPO}?via=got`, { headers: { authorization: `Bearer ${DUMMY}` } }).json();
     return `200 ${r.upstream}`;
   },
-  async 'openai-v4'() {
-    const { default: OpenAI } = await import('openai-v4');
-    const page = await new OpenAI({ apiKey: DUMMY, maxRetries: 0 }).models.list();
-    return `models ${page.data.length}`;
-  },
-  async openai() {
-    const { default: OpenAI } = await import('openai');
-    const page = await new OpenAI({ apiKey: DUMMY, maxRetries: 0 }).models.list();
-    return `models ${page.data.length}`;
-  },
-  async 'anthropic-v039'() {
-    const { default: Anthropic } = await import('anthropic-sdk-v039');
-    const m = await new Anthropic({ apiKey: DUMMY, maxRetries: 0 }).messages.create({
-      model: 'claude-x',
-      max_tokens: 8,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    return `message ${m.upstream}`;
-  },
-  async anthropic() {
-    const { default: Anthropic } = await import('@anthropic-ai/sdk');
-    const m = await new Anthropic({ apiKey: DUMMY, maxRetries: 0 }).messages.create({
-      model: 'claude-x',
-      max_tokens: 8,
-      messages: [{ role: 'user', content: 'hi' }],
-    });
-    return `message ${m.upstream}`;
-  },
+  'openai-v4': () => openaiModels('openai-v4'),
+  openai: () => openaiModels('openai'),
+  'anthropic-v039': () => anthropicMessage('anthropic-sdk-v039'),
+  anthropic: () => anthropicMessage('@anthropic-ai/sdk'),
   async stripe() {
     const { default: Stripe } = await import('stripe');
     const customer = await new Stripe(DUMMY, { maxNetworkRetries: 0 }).customers.retrieve('cus_compat');
