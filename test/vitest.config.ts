@@ -20,9 +20,15 @@ export default defineConfig({
       },
       {
         // Real clients under `tameflare run` (test/compat): each probe starts the CLI, a runtime and
-        // an SDK, several processes per test, so a probe gets more time than a unit test.
+        // an SDK, several processes per test, and each file's world a daemon and a dozen CLI runs,
+        // so they get more time than a unit test.
         extends: true,
-        test: { name: 'compat', include: ['test/compat/**/*.test.ts'], testTimeout: 90_000 },
+        test: {
+          name: 'compat',
+          include: ['test/compat/**/*.test.ts'],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
   },

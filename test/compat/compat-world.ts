@@ -17,14 +17,20 @@ export const AGENT = 'compat-bot';
 /** What every client sends as its own credential: it must never reach an upstream. */
 export const DUMMY = 'dummy-key-held-by-the-agent';
 
-/** Connector type → the hosts it covers here (the first is the one probes use). */
-const CONNECTORS: Record<string, string[]> = {
-  github: ['api.github.com', 'github.com'],
-  openai: ['api.openai.com'],
-  anthropic: ['api.anthropic.com'],
-  stripe: ['api.stripe.com'],
-  slack: ['slack.com'],
-  mcp: ['mcp.test'],
+/** Connector name → its type, the hosts it covers here and extra `connector add` flags. */
+const CONNECTORS: Record<string, { type: string; domains: string[]; flags?: string[] }> = {
+  github: { type: 'github', domains: ['api.github.com', 'github.com'] },
+  openai: { type: 'openai', domains: ['api.openai.com'] },
+  anthropic: { type: 'anthropic', domains: ['api.anthropic.com'] },
+  stripe: { type: 'stripe', domains: ['api.stripe.com'] },
+  slack: { type: 'slack', domains: ['slack.com'] },
+  mcp: { type: 'mcp', domains: ['mcp.test'], flags: ['--domains', 'mcp.test'] },
+  // Plain-HTTP probes: a credential is injected into http:// only where the connector allows it.
+  plain: {
+    type: 'generic',
+    domains: ['plain.test'],
+    flags: ['--name', 'plain', '--domains', 'plain.test', '--allow-cleartext'],
+  },
 };
 
 export interface TrafficEntry {
@@ -37,7 +43,8 @@ export interface TrafficEntry {
 }
 
 export interface RoutedCheck {
-  connector: keyof typeof CONNECTORS | string;
+  /** The connector's name (see CONNECTORS). */
+  connector: string;
   host: string;
   /** The upstream request's path starts with this (query included when given). */
   path: string;
@@ -72,7 +79,7 @@ export async function startCompatWorld(): Promise<CompatWorld> {
   const ca = await createTestCa();
   writeFileSync(join(work, 'upstream-ca.pem'), ca.certPem);
   const upstream = createCompatUpstream();
-  const hosts = Object.values(CONNECTORS).flat();
+  const hosts = Object.values(CONNECTORS).flatMap((c) => c.domains);
   const tls: RunningServer<HttpsServer> = await startHttpsServer(upstream.handler, { hosts, ca });
   const plain: RunningServer<HttpServer> = await startHttpServer(upstream.handler);
   tls.server.on('upgrade', upstream.upgrade);
@@ -99,12 +106,17 @@ export async function startCompatWorld(): Promise<CompatWorld> {
   };
   const tokens: Record<string, string> = {};
   await must(['agent', 'add', AGENT, '--json']);
-  for (const [type, domains] of Object.entries(CONNECTORS)) {
-    tokens[type] = tokenFor(type);
-    const domainArgs = type === 'mcp' ? ['--domains', domains.join(',')] : [];
-    await must(['connector', 'add', type, ...domainArgs, '--token-stdin'], `${tokens[type]}\n`);
-    await must(['permissions', 'preset', '--agent', AGENT, '--connector', type, 'allow-all']);
-  }
+  // In parallel: on a loaded machine a dozen CLI starts one after the other take most of a minute.
+  await Promise.all(
+    Object.entries(CONNECTORS).map(async ([name, connector]) => {
+      tokens[name] = tokenFor(name);
+      await must(
+        ['connector', 'add', connector.type, ...(connector.flags ?? []), '--token-stdin'],
+        `${tokens[name]}\n`,
+      );
+      await must(['permissions', 'preset', '--agent', AGENT, '--connector', name, 'allow-all']);
+    }),
+  );
   const cliToken = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
 
   async function traffic(): Promise<TrafficEntry[]> {

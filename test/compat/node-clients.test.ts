@@ -40,8 +40,8 @@ const probes: Record<string, Probe> = {
   'node-https': { run: node('https'), routed: repoCheck('https'), stdout: /^200 api\.github\.com/ },
   'node-http': {
     run: node('http'),
-    routed: { ...repoCheck('http'), path: '/repos/octo/hello?via=http' },
-    stdout: /^200 api\.github\.com/,
+    routed: { connector: 'plain', host: 'plain.test', path: '/items?via=http', action: 'http.get' },
+    stdout: /^200 plain\.test/,
   },
   'node-undici': { run: node('undici'), routed: repoCheck('undici') },
   'node-got': { run: node('got'), routed: repoCheck('got') },

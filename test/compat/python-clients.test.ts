@@ -62,7 +62,12 @@ const probes: Record<string, Probe> = {
   },
   'python-http-client-plain': {
     run: python('http.client-plain', 'http.client'),
-    routed: repoCheck('http.client-plain'),
+    routed: {
+      connector: 'plain',
+      host: 'plain.test',
+      path: '/items?via=http.client-plain',
+      action: 'http.get',
+    },
   },
 };
 

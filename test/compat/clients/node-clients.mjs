@@ -68,7 +68,7 @@ const clients = {
   },
   async http() {
     const http = await import('node:http');
-    return get(http, `http://api.github.com/repos/octo/hello?via=http`, { authorization: `Bearer ${DUMMY}` });
+    return get(http, 'http://plain.test/items?via=http', { authorization: `Bearer ${DUMMY}` });
   },
   async undici() {
     const { request } = await import('undici');

@@ -59,7 +59,7 @@ def urllib3_():
 def urllib3_plain():
     import urllib3
 
-    r = urllib3.PoolManager().request("GET", "http://api.github.com/repos/octo/hello?via=urllib3-plain", headers=AUTH)
+    r = urllib3.PoolManager().request("GET", "http://plain.test/items?via=urllib3-plain", headers=AUTH)
     return "%d %s" % (r.status, upstream(r.data))
 
 
@@ -79,8 +79,8 @@ def http_client():
 def http_client_plain():
     import http.client
 
-    conn = http.client.HTTPConnection("api.github.com")
-    conn.request("GET", "/repos/octo/hello?via=http.client-plain", headers=AUTH)
+    conn = http.client.HTTPConnection("plain.test")
+    conn.request("GET", "/items?via=http.client-plain", headers=AUTH)
     r = conn.getresponse()
     return "%d %s" % (r.status, upstream(r.read()))
 
