@@ -1,6 +1,7 @@
 // Migrations are registered here in code, never discovered by scanning a folder: a bundled
 // executable has no folder to scan. Append new migrations; never edit a released one.
 import { gateway0001Init } from './gateway/0001-init.js';
+import { gateway0002TrafficParams } from './gateway/0002-traffic-params.js';
 import { local0001Init } from './local/0001-init.js';
 import { local0002TokenPrefix } from './local/0002-token-prefix.js';
 import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-cleartext.js';
@@ -13,4 +14,4 @@ export const LOCAL_MIGRATIONS: readonly Migration[] = [
   local0002TokenPrefix,
   local0003ConnectorAllowCleartext,
 ];
-export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init];
+export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init, gateway0002TrafficParams];

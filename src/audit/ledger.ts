@@ -1,8 +1,9 @@
 // The audit ledger: append-only, hash-chained. Each event's hash covers its canonical content and
 // the previous event's hash, so editing, deleting or reordering a row breaks the chain at that row.
 // Callers append inside the transaction that makes the change, so the change and its event commit
-// together.
+// together. Details are stored as canonical JSON: the text hashed is the text stored, built once.
 import { createHash } from 'node:crypto';
+import type Database from 'better-sqlite3';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { canonicalJson } from './canonical-json.js';
@@ -17,21 +18,25 @@ export interface AuditEventInput {
 
 export type StoredAuditEvent = Selectable<LocalDatabase['audit_events']>;
 
+type ChainedFields = Pick<StoredAuditEvent, 'event_type' | 'actor' | 'subject' | 'created_at'>;
+
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * The hash of an event: SHA-256 of canonicalJson({actor, created_at, details, event_type, prev_hash,
+ * subject}), written out directly (keys in sorted order) around details already in canonical form.
+ */
+export function chainHash(e: ChainedFields, canonicalDetails: string, prevHash: string): string {
+  const content = `{"actor":${JSON.stringify(e.actor)},"created_at":${JSON.stringify(e.created_at)},"details":${canonicalDetails},"event_type":${JSON.stringify(e.event_type)},"prev_hash":${JSON.stringify(prevHash)},"subject":${e.subject === null ? 'null' : JSON.stringify(e.subject)}}`;
+  return createHash('sha256').update(content).digest('hex');
+}
+
+/** The hash a stored event must have (verification): its details re-canonicalised from their text. */
 export function hashEvent(
   e: Pick<StoredAuditEvent, 'event_type' | 'actor' | 'subject' | 'details' | 'created_at'>,
   prevHash: string,
 ): string {
-  const content = canonicalJson({
-    actor: e.actor,
-    created_at: e.created_at,
-    details: JSON.parse(e.details) as unknown,
-    event_type: e.event_type,
-    prev_hash: prevHash,
-    subject: e.subject,
-  });
-  return createHash('sha256').update(content).digest('hex');
+  return chainHash(e, canonicalJson(JSON.parse(e.details) as unknown), prevHash);
 }
 
 export async function appendAuditEvents(
@@ -51,10 +56,10 @@ export async function appendAuditEvents(
       event_type: e.type,
       actor: e.actor,
       subject: e.subject ?? null,
-      details: JSON.stringify(e.details ?? {}),
+      details: canonicalJson(e.details ?? {}),
       created_at: e.createdAt ?? new Date().toISOString(),
     };
-    const hash = hashEvent(row, prev);
+    const hash = chainHash(row, row.details, prev);
     await db
       .insertInto('audit_events')
       .values({ ...row, prev_hash: prev, hash })
@@ -68,4 +73,34 @@ export async function appendAuditEvent(
   event: AuditEventInput,
 ): Promise<void> {
   await appendAuditEvents(db, [event]);
+}
+
+/**
+ * Appending on a hot path (the gateways' action events): statements prepared once on the raw
+ * connection. Use only inside a transaction the caller holds on that connection, with no kysely
+ * transaction open on it (see gateway-event-store.ts).
+ */
+export class PreparedLedger {
+  readonly #last: Database.Statement;
+  readonly #insert: Database.Statement;
+
+  constructor(raw: Database.Database) {
+    this.#last = raw.prepare('SELECT hash FROM audit_events ORDER BY id DESC LIMIT 1');
+    this.#insert = raw.prepare(
+      `INSERT INTO audit_events (event_type, actor, subject, details, created_at, prev_hash, hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+  }
+
+  /** The hash the next event chains to. */
+  lastHash(): string {
+    return (this.#last.get() as { hash: string | null } | undefined)?.hash ?? GENESIS_HASH;
+  }
+
+  /** Appends one event whose details are already canonical JSON; returns its hash. */
+  append(e: ChainedFields, canonicalDetails: string, prevHash: string): string {
+    const hash = chainHash(e, canonicalDetails, prevHash);
+    this.#insert.run(e.event_type, e.actor, e.subject, canonicalDetails, e.created_at, prevHash, hash);
+    return hash;
+  }
 }

@@ -45,9 +45,12 @@ export function segment(value: string): string {
 }
 
 /** A query string from defined values only. */
-export function query(params: Record<string, string | number | undefined>): string {
+export function query(params: Record<string, string | number | readonly string[] | undefined>): string {
   const q = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') q.set(k, String(v));
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) for (const item of v) q.append(k, item);
+    else if (v !== undefined && v !== '') q.set(k, String(v));
+  }
   const s = q.toString();
   return s === '' ? '' : `?${s}`;
 }

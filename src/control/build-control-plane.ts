@@ -17,6 +17,7 @@ import { registerConnectorRoutes } from './connectors/connector-routes.js';
 import { registerDashboard } from './dashboard/serve-dashboard.js';
 import { registerDryRunRoutes } from './dry-run/dry-run-routes.js';
 import { ConfigChanges } from './gateways/config-changes.js';
+import { createGatewayEventIntake } from './gateways/gateway-event-store.js';
 import { createGatewayLink } from './gateways/gateway-link.js';
 import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
 import { registerHealthRoutes } from './health/health-routes.js';
@@ -98,6 +99,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   registerHealthRoutes(app, { ...deps, now, startedAt });
   registerGatewaySyncRoutes(app, {
     db: deps.db.db,
+    intake: createGatewayEventIntake(deps.db),
     changes,
     logger: deps.logger.child({ part: 'sync' }),
     now,

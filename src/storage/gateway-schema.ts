@@ -20,6 +20,8 @@ export interface TrafficLogTable {
   mode: string | null;
   created_at: string;
   completed_at: string | null;
+  /** The action's parameters: JSON, secrets redacted, bounded (NULL: none). */
+  params: string | null;
 }
 
 export interface GatewayDatabase {

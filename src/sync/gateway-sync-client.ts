@@ -53,7 +53,9 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
   const log = deps.logger;
   const minRetry = deps.minRetryMs ?? 500;
   const maxRetry = deps.maxRetryMs ?? 15_000;
-  const batchSize = deps.batchSize ?? 500;
+  // Small batches: the control plane parses and records each one on its event loop (shared with
+  // this gateway in --role=all), so a batch must not hold that loop for long.
+  const batchSize = deps.batchSize ?? 100;
   const base = deps.controlPlaneUrl.replace(/\/+$/, '');
   const auth = { authorization: `Bearer ${deps.serviceToken.reveal()}` };
   const state: SyncState = {

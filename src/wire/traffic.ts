@@ -20,6 +20,8 @@ export interface TrafficEntry {
   bytes_out: number | null;
   error: string | null;
   mode: string | null;
+  /** The action's parameters as the gateway logged them: secrets redacted, bounded (~4 KiB). */
+  params: Record<string, unknown> | null;
 }
 
 export interface TrafficPage {

@@ -22,6 +22,7 @@ const entry: TrafficEntry = {
   bytes_out: 120,
   error: null,
   mode: 'enforce',
+  params: { owner: 'o', repo: 'r', number: 1 },
 };
 
 describe('logs rows', () => {
@@ -35,6 +36,7 @@ describe('logs rows', () => {
       'PUT api.github.com/repos/o/r/pulls/1/merge',
       '3.0ms',
       'no permission',
+      'owner=o repo=r number=1',
     ]);
   });
 

@@ -6,6 +6,7 @@ import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
 import { addExamples } from '../add-examples.js';
 import { type ApiOptions, addApiOptions, apiClientFor, parseIntegerFlag, query } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 import { type Cell, columnWidths, formatTable, type TableColumn } from '../format-table.js';
 
 const POLL_MS = 1000;
@@ -21,6 +22,7 @@ export const LOG_COLUMNS: readonly TableColumn[] = [
   { header: 'request', minWidth: 30, maxWidth: 80 },
   { header: 'latency', align: 'right', minWidth: 7 },
   { header: 'reason', maxWidth: 60 },
+  { header: 'params', maxWidth: 60 },
 ];
 
 /** `2025-01-02T03:04:05.678Z` → `2025-01-02 03:04:05`; anything else unchanged. */
@@ -41,7 +43,17 @@ export function logRow(e: TrafficEntry): Cell[] {
     requestText(e),
     e.latency_ms === null ? null : latencyText(e.latency_ms),
     e.reason ?? e.error,
+    paramsText(e.params),
   ];
+}
+
+/** `amount=5000 currency=usd`; nested values as JSON. */
+export function paramsText(params: Record<string, unknown> | null | undefined): string | null {
+  if (!params) return null;
+  const parts = Object.entries(params).map(
+    ([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`,
+  );
+  return parts.length > 0 ? parts.join(' ') : null;
 }
 
 /** `GET host/path`; a CONNECT's path is already `host:port`. */
@@ -67,6 +79,12 @@ export function registerLogsCommand(
       .option('-f, --follow', 'keep printing new entries until Ctrl-C')
       .option('--last <n>', 'how many recent entries to show first (1 to 1000, default 50)')
       .option('--agent <name>', "only this agent's requests")
+      .option('--action <action>', 'only this action, or a family of them (stripe.refund.*)')
+      .option(
+        '--param <name=value>',
+        'only requests whose parameter has this value (repeatable; dotted names reach nested ones)',
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      )
       .addOption(
         new Option('--decision <decision>', 'only requests with this decision').choices([
           'allow',
@@ -78,10 +96,31 @@ export function registerLogsCommand(
   )
     .option('--json', 'one JSON object per line (JSONL)')
     .action(
-      async (opts: ApiOptions & { follow?: boolean; last?: string; agent?: string; decision?: string }) => {
+      async (
+        opts: ApiOptions & {
+          follow?: boolean;
+          last?: string;
+          agent?: string;
+          decision?: string;
+          action?: string;
+          param?: string[];
+        },
+      ) => {
         const last = opts.last === undefined ? undefined : parseIntegerFlag('--last', opts.last, 1, PAGE_MAX);
         const api = apiClientFor(ctx, opts);
-        const filters = { agent: opts.agent, decision: opts.decision };
+        for (const p of opts.param ?? []) {
+          if (!/^[A-Za-z0-9_.]+=/.test(p))
+            throw new CliError(
+              `invalid --param ${JSON.stringify(p)}: expected NAME=VALUE (e.g. amount=5000)`,
+              2,
+            );
+        }
+        const filters = {
+          agent: opts.agent,
+          decision: opts.decision,
+          action: opts.action,
+          param: opts.param,
+        };
         let widths: number[] | undefined;
         let printedHeader = false;
         const emit = (entries: TrafficEntry[]) => {
@@ -132,5 +171,6 @@ export function registerLogsCommand(
     'tameflare logs --last 20',
     'tameflare logs --follow --agent support-bot',
     'tameflare logs --follow --json --decision deny | jq .path',
+    'tameflare logs --action stripe.refund.* --param currency=usd',
   ]);
 }

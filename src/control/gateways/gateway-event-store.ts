@@ -1,50 +1,120 @@
 // Intake of a gateway's outbox: its events become audit events exactly once and in order. The
 // gateway numbers its events; the highest one taken is kept per gateway (`last_event_id`).
-import type { Kysely } from 'kysely';
-import { appendAuditEvents } from '../../audit/ledger.js';
+//
+// This is the control plane's hot path (one audit event per proxied request), and in `--role=all` it
+// shares the event loop with the gateway: statements are prepared once on the raw connection (no
+// query compilation, no fresh prepare per event), each event's details are canonicalised once (the
+// stored text is the hashed text), and a batch is written in chunks of about half a millisecond, each
+// its own transaction that also advances `last_event_id`, with the event loop free in between. Each
+// chunk runs while it holds kysely's connection (so it never interleaves with a kysely transaction
+// of another route) and takes the chain's last hash inside its transaction: order and chain hold.
+import type Database from 'better-sqlite3';
+import { canonicalJson } from '../../audit/canonical-json.js';
+import { PreparedLedger } from '../../audit/ledger.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import type { OpenedDatabase } from '../../storage/open-database.js';
 import type { OutboxEvent } from '../../sync/outbox-event.js';
 
-/** Appends the events not taken before; returns the highest event id now acknowledged. */
-export async function acceptGatewayEvents(
-  db: Kysely<LocalDatabase>,
-  gateway: { id: string; name: string },
-  events: readonly OutboxEvent[],
-  now: Date,
-): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
-      .selectFrom('gateways')
-      .select('last_event_id')
-      .where('id', '=', gateway.id)
-      .executeTakeFirstOrThrow();
-    // Redelivered events (the gateway did not see our last answer) are skipped, not duplicated.
-    const fresh = events.filter((e) => e.id > row.last_event_id).sort((a, b) => a.id - b.id);
-    if (fresh.length === 0) return row.last_event_id;
-    await appendAuditEvents(
-      trx,
-      fresh.map((e) => {
-        let details: Record<string, unknown>;
-        try {
-          details = JSON.parse(e.payload) as Record<string, unknown>;
-        } catch {
-          details = { unparsable_payload: true };
-        }
-        const agent = typeof details.agent === 'string' ? details.agent : undefined;
-        return {
-          type: e.event_type,
-          actor: agent ? `agent:${agent}` : `gateway:${gateway.name}`,
-          subject: typeof details.action === 'string' ? details.action : undefined,
-          details: { ...details, gateway: gateway.name, gateway_event_id: e.id },
-        };
-      }),
-    );
-    const last = fresh[fresh.length - 1]!.id;
-    await trx
-      .updateTable('gateways')
-      .set({ last_event_id: last, last_seen_at: now.toISOString() })
-      .where('id', '=', gateway.id)
-      .execute();
-    return last;
-  });
+/** How long one chunk may keep the event loop (its commit comes on top, tens of µs in WAL). */
+const CHUNK_BUDGET_MS = 0.5;
+
+export interface GatewayEventIntake {
+  /** Appends the events not taken before; resolves to the highest event id now acknowledged. */
+  accept(gateway: { id: string; name: string }, events: readonly OutboxEvent[], now: Date): Promise<number>;
+}
+
+export function createGatewayEventIntake(db: OpenedDatabase<LocalDatabase>): GatewayEventIntake {
+  let prepared: Statements | undefined;
+  return {
+    async accept(gateway, events, now) {
+      prepared ??= prepare(db.raw);
+      const s = prepared;
+      // Redelivered events (the gateway did not see our last answer) are skipped, not duplicated.
+      const sorted = [...events].sort((a, b) => a.id - b.id);
+      const createdAt = now.toISOString();
+      let next = 0;
+      let acknowledged = 0;
+      do {
+        // The connection is kysely's: hold it for the (synchronous) chunk, so no kysely transaction
+        // of another request is open on it meanwhile.
+        const done = await db.db
+          .connection()
+          .execute(async () => s.chunk.immediate(gateway, sorted, next, createdAt));
+        next = done.next;
+        acknowledged = done.acknowledged;
+        if (next < sorted.length) await new Promise((resolve) => setImmediate(resolve));
+      } while (next < sorted.length);
+      return acknowledged;
+    },
+  };
+}
+
+interface Statements {
+  chunk: Database.Transaction<
+    (
+      gateway: { id: string; name: string },
+      events: readonly OutboxEvent[],
+      from: number,
+      createdAt: string,
+    ) => { next: number; acknowledged: number }
+  >;
+}
+
+function prepare(raw: Database.Database): Statements {
+  const ledger = new PreparedLedger(raw);
+  const lastTaken = raw.prepare('SELECT last_event_id FROM gateways WHERE id = ?').pluck();
+  const advance = raw.prepare('UPDATE gateways SET last_event_id = ?, last_seen_at = ? WHERE id = ?');
+  const chunk = raw.transaction(
+    (
+      gateway: { id: string; name: string },
+      events: readonly OutboxEvent[],
+      from: number,
+      createdAt: string,
+    ) => {
+      const taken = lastTaken.get(gateway.id) as number | undefined;
+      if (taken === undefined) throw new Error(`unknown gateway ${gateway.id}`);
+      const deadline = performance.now() + CHUNK_BUDGET_MS;
+      let prev = ledger.lastHash();
+      let last = taken;
+      let i = from;
+      while (i < events.length) {
+        const e = events[i++]!;
+        if (e.id <= last) continue;
+        const details = detailsOf(e, gateway.name);
+        const agent = details.agent;
+        const action = details.action;
+        prev = ledger.append(
+          {
+            event_type: e.event_type,
+            actor: typeof agent === 'string' ? `agent:${agent}` : `gateway:${gateway.name}`,
+            subject: typeof action === 'string' ? action : null,
+            created_at: createdAt,
+          },
+          canonicalJson(details),
+          prev,
+        );
+        last = e.id;
+        if (performance.now() >= deadline) break;
+      }
+      if (last > taken) advance.run(last, createdAt, gateway.id);
+      return { next: i, acknowledged: last };
+    },
+  );
+  return { chunk };
+}
+
+function detailsOf(e: OutboxEvent, gatewayName: string): Record<string, unknown> {
+  let details: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(e.payload) as unknown;
+    details =
+      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : { unparsable_payload: true };
+  } catch {
+    details = { unparsable_payload: true };
+  }
+  details.gateway = gatewayName;
+  details.gateway_event_id = e.id;
+  return details;
 }

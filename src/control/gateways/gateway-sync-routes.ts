@@ -13,11 +13,13 @@ import {
 } from '../../sync/outbox-event.js';
 import { buildSnapshot } from './build-snapshot.js';
 import type { ConfigChanges } from './config-changes.js';
-import { acceptGatewayEvents } from './gateway-event-store.js';
+import type { GatewayEventIntake } from './gateway-event-store.js';
 import { ensureGateway, markGatewaySeen } from './gateway-store.js';
 
 export interface GatewaySyncDeps {
   db: Kysely<LocalDatabase>;
+  /** Where the gateways' outbox events become audit events (see gateway-event-store.ts). */
+  intake: GatewayEventIntake;
   changes: ConfigChanges;
   logger: Logger;
   now: () => Date;
@@ -125,7 +127,7 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
     async (req) => {
       const body = req.body as OutboxBatch;
       const gw = await ensureGateway(deps.db, body.gateway);
-      const acknowledged = await acceptGatewayEvents(deps.db, gw, body.events, deps.now());
+      const acknowledged = await deps.intake.accept(gw, body.events, deps.now());
       return { acknowledged } satisfies OutboxAck;
     },
   );

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
-import { type TrafficQuery, trafficEvents } from './traffic-store.js';
+import { ACTION_FILTER, PARAM_FILTER, type TrafficQuery, trafficEvents } from './traffic-store.js';
 
 export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
   app.get(
@@ -19,6 +19,13 @@ export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<L
             last: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
             agent: { type: 'string', maxLength: 63 },
             decision: { type: 'string', maxLength: 32 },
+            action: { type: 'string', pattern: ACTION_FILTER },
+            param: {
+              type: 'array',
+              maxItems: 8,
+              items: { type: 'string', pattern: PARAM_FILTER },
+              description: 'NAME=VALUE on the action parameters (repeatable; dotted names reach nested ones)',
+            },
             after_id: { type: 'integer', minimum: 0 },
           },
         },
@@ -50,6 +57,7 @@ export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<L
           bytes_out: d.bytes_out ?? null,
           error: d.error ?? null,
           mode: d.mode ?? null,
+          params: d.params ?? null,
         };
       });
       const lastId = rows.length ? rows[rows.length - 1]!.id : (q.after_id ?? 0);

@@ -1,14 +1,22 @@
 // Traffic as the control plane knows it: the `action.*` audit events gateways ship through their
 // outbox (see gateways/gateway-event-store.ts).
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 
 export interface TrafficQuery {
   last: number;
   agent?: string | undefined;
   decision?: string | undefined;
+  /** An action (`stripe.refund.create`) or a family of them (`stripe.refund.*`). */
+  action?: string | undefined;
+  /** `NAME=VALUE` conditions on the action's parameters, all of which must hold. */
+  param?: string[] | undefined;
   after_id?: number | undefined;
 }
+
+/** A parameter condition: `amount=5000`, `currency=usd`, `metadata.order=A1` (dotted: nested). */
+export const PARAM_FILTER = '^[A-Za-z0-9_]{1,64}(\\.[A-Za-z0-9_]{1,64}){0,3}=.{0,256}$';
+export const ACTION_FILTER = '^[A-Za-z0-9_-]{1,64}(\\.[A-Za-z0-9_-]{1,64}){0,7}(\\.\\*)?$';
 
 export interface TrafficEventRow {
   id: number;
@@ -25,6 +33,21 @@ export async function trafficEvents(db: Kysely<LocalDatabase>, q: TrafficQuery):
     .where('event_type', 'like', 'action.%');
   if (q.after_id !== undefined) sel = sel.where('id', '>', q.after_id);
   if (q.agent) sel = sel.where('actor', '=', `agent:${q.agent}`);
+  if (q.action) {
+    // GLOB: the pattern is validated (ACTION_FILTER), so its only wildcard is a trailing `*`.
+    const action = q.action;
+    sel = action.endsWith('.*')
+      ? sel.where(sql<boolean>`subject GLOB ${action}`)
+      : sel.where('subject', '=', action);
+  }
+  for (const condition of q.param ?? []) {
+    const at = condition.indexOf('=');
+    const path = `$.params.${condition.slice(0, at)}`;
+    const value = condition.slice(at + 1);
+    // Compared as JSON text: `5000` and `true` match numbers and booleans, anything matches a string.
+    const literal = /^(-?\d+(\.\d+)?|true|false|null)$/.test(value) ? value : JSON.stringify(value);
+    sel = sel.where(sql<boolean>`(details -> ${path}) IN (${literal}, ${JSON.stringify(value)})`);
+  }
   if (q.decision)
     sel = sel.where(
       (eb) => eb.fn('json_extract', [eb.ref('details'), eb.val('$.decision')]),

@@ -5,6 +5,7 @@ import { redactQuery } from '../../connectors/credential.js';
 import type { Outcome } from '../../decide/outcome.js';
 import type { Decision } from '../../decide/types.js';
 import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import { loggableParams } from '../traffic-log/loggable-params.js';
 import type { TrafficEntry, TrafficLogWriter } from '../traffic-log/traffic-log-writer.js';
 
 export interface RecordDeps {
@@ -20,9 +21,6 @@ export interface Completion {
   bytesOut?: number | undefined;
 }
 
-const MAX_PARAM_JSON = 4096;
-const MAX_STRING = 256;
-
 export class RequestRecord {
   readonly requestId: string;
   readonly entry: TrafficEntry;
@@ -31,7 +29,11 @@ export class RequestRecord {
   #open = false;
   #done = false;
   #silent = false;
-  params: Record<string, unknown> = {};
+  /** The action's parameters (from the connector's mapping); the row keeps them redacted and bounded. */
+  set params(params: Record<string, unknown>) {
+    this.entry.params = loggableParams(params);
+  }
+
   reasons: string[] = [];
   code: string | undefined;
   eventType = 'action.denied';
@@ -143,33 +145,9 @@ export class RequestRecord {
       this.#deps.metrics.observeRequest('challenge', this.code ?? 'none', latency / 1000);
       return;
     }
-    e.params = boundParams(this.params);
     this.#deps.writer.complete(e, this.eventType, this.code ?? null, this.reasons.slice(0, 10));
     this.#deps.metrics.observeRequest(e.decision ?? 'none', this.code ?? 'none', latency / 1000);
   }
-}
-
-/** Parameters for the outbox: bounded, flat enough for the audit ledger. */
-export function boundParams(params: Record<string, unknown>): Record<string, unknown> {
-  let any = false;
-  for (const _ in params) {
-    any = true;
-    break;
-  }
-  if (!any) return params;
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(params)) {
-    out[key] =
-      typeof value === 'string' && value.length > MAX_STRING ? `${value.slice(0, MAX_STRING)}…` : value;
-  }
-  let json: string;
-  try {
-    json = JSON.stringify(out);
-  } catch {
-    return { truncated: true, keys: Object.keys(params).slice(0, 50) };
-  }
-  if (json.length <= MAX_PARAM_JSON) return out;
-  return { truncated: true, keys: Object.keys(params).slice(0, 50) };
 }
 
 /** The path as stored in the traffic log: parameter names only, never values. */

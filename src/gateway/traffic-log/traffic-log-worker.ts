@@ -30,12 +30,12 @@ function trafficLogWorker(): void {
   const port = parentPort!;
   const insert = db.prepare(
     `INSERT INTO traffic_log (request_id, agent, connector, action, method, host, path, decision, reason,
-       status, latency_ms, bytes_in, bytes_out, error, mode, created_at, completed_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       status, latency_ms, bytes_in, bytes_out, error, mode, created_at, completed_at, params)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const update = db.prepare(
     `UPDATE traffic_log SET agent = ?, connector = ?, action = ?, decision = ?, reason = ?, status = ?,
-       latency_ms = ?, bytes_in = ?, bytes_out = ?, error = ?, mode = ?, completed_at = ? WHERE id = ?`,
+       latency_ms = ?, bytes_in = ?, bytes_out = ?, error = ?, mode = ?, completed_at = ?, params = ? WHERE id = ?`,
   );
   const insertEvent = db.prepare('INSERT INTO outbox (event_type, payload, created_at) VALUES (?, ?, ?)');
   const deleteEvents = db.prepare('DELETE FROM outbox WHERE id <= ?');
@@ -44,7 +44,7 @@ function trafficLogWorker(): void {
   );
   const openRows = db.prepare(
     `SELECT id, request_id, agent, connector, action, method, host, path, decision, reason, status,
-       bytes_in, bytes_out, mode, created_at FROM traffic_log WHERE completed_at IS NULL ORDER BY id`,
+       bytes_in, bytes_out, mode, created_at, params FROM traffic_log WHERE completed_at IS NULL ORDER BY id`,
   );
   const closeRow = db.prepare(
     "UPDATE traffic_log SET error = 'interrupted', completed_at = ? WHERE id = ? AND completed_at IS NULL",
@@ -67,14 +67,14 @@ function trafficLogWorker(): void {
   let closing = false;
   const MAX_QUEUED_ROWS = 100_000;
 
-  function payloadOf(r: Row): string {
+  /** The row's outbox event; its parameters are the row's own JSON text, serialised once. */
+  function payloadOf(r: Row, params: string | null): string {
     const ev = r[19] as [string, string | null, string[]];
-    return JSON.stringify({
+    const rest = JSON.stringify({
       request_id: r[1],
       agent: r[2],
       connector: r[3],
       action: r[4],
-      params: r[18] ?? {},
       decision: r[8],
       mode: r[15],
       code: ev[1],
@@ -90,6 +90,7 @@ function trafficLogWorker(): void {
       created_at: r[16],
       completed_at: r[17],
     });
+    return `${rest.slice(0, -1)},"params":${params ?? '{}'}}`;
   }
 
   /** Rows an earlier run left open (it was killed): closed as interrupted, each with its event. */
@@ -102,7 +103,7 @@ function trafficLogWorker(): void {
         agent: row.agent,
         connector: row.connector,
         action: row.action,
-        params: {},
+        params: row.params === null ? {} : JSON.parse(row.params as string),
         decision: row.decision,
         mode: row.mode,
         code: 'interrupted',
@@ -143,10 +144,13 @@ function trafficLogWorker(): void {
       const recovered = recoverPending ? recover(new Date().toISOString()) : -1;
       for (const batch of batches) {
         for (const op of batch.ops) runOp(op);
+        const texts: (string | null)[] = [];
         for (const r of batch.rows) {
           const seq = r[0] as number;
           const rowid = opened.get(seq) ?? open.get(seq);
           const complete = r[17] !== null;
+          const params = r[18] === null ? null : JSON.stringify(r[18]);
+          texts.push(params);
           if (rowid === undefined) {
             const result = insert.run(
               r[1],
@@ -166,17 +170,33 @@ function trafficLogWorker(): void {
               r[15],
               r[16],
               r[17],
+              params,
             );
             if (!complete) opened.set(seq, Number(result.lastInsertRowid));
           } else {
-            update.run(r[2], r[3], r[4], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[17], rowid);
+            update.run(
+              r[2],
+              r[3],
+              r[4],
+              r[8],
+              r[9],
+              r[10],
+              r[11],
+              r[12],
+              r[13],
+              r[14],
+              r[15],
+              r[17],
+              params,
+              rowid,
+            );
             if (complete && !opened.delete(seq)) closed.push(seq);
           }
         }
         for (const e of batch.events) {
           if (typeof e === 'number') {
             const r = batch.rows[e]!;
-            insertEvent.run((r[19] as [string])[0], payloadOf(r), r[17]);
+            insertEvent.run((r[19] as [string])[0], payloadOf(r, texts[e]!), r[17]);
           } else {
             insertEvent.run(e[0], typeof e[1] === 'string' ? e[1] : JSON.stringify(e[1]), e[2]);
           }
