@@ -260,7 +260,7 @@ describe('logs', () => {
   it('prints a table, or JSON lines', async () => {
     const table = await ok(['logs', '--last', '10']);
     expect(table.stdout).toMatch(
-      /^(no traffic yet\n|TIME \(UTC\) +AGENT +DECISION +STATUS +ACTION +REQUEST +LATENCY +REASON\n)/,
+      /^(no traffic yet\n|TIME \(UTC\) +AGENT +DECISION +STATUS +ACTION +REQUEST +LATENCY +REASON +PARAMS\n)/,
     );
     const lines = (await ok(['logs', '--last', '10', '--json'])).stdout.split('\n').filter((l) => l !== '');
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty('id');
