@@ -30,9 +30,8 @@ export type PolicyVersion = PolicyVersionView;
 export type SchemaError = ValidationIssue;
 export type PermissionPreset = 'allow-all' | 'read-only' | 'require-approval';
 
-/** A traffic row; `params` and `reasons` are shown when the server sends them. */
+/** A traffic row (`params` comes with the wire type); `reasons` is shown when the server sends it. */
 export interface TrafficEntry extends WireTrafficEntry {
-  params?: Record<string, unknown> | null;
   reasons?: string[] | null;
 }
 
