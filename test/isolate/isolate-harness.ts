@@ -193,14 +193,16 @@ export function collect(child: ChildProcess): Collected {
 }
 
 /**
- * A shell script for the isolated child: prints `READY <netns> <private dir>`, leaves a background
- * process behind (a daemon the agent started) and then runs `tail`.
+ * A shell script for the isolated child: prints `READY <netns> <private dir>` (the directory of the
+ * relay socket, the last argument of process 1, the bridge), leaves a background process behind (a
+ * daemon the agent started) and then runs `tail`.
  */
 export function readyScript(tail: string): string[] {
   return [
     'sh',
     '-c',
-    `echo "READY $(readlink /proc/self/ns/net) $(dirname "$SSL_CERT_FILE")"; sleep 1000 & ${tail}`,
+    'sock=$(tr "\\0" "\\n" < /proc/1/cmdline | tail -n 1); ' +
+      `echo "READY $(readlink /proc/self/ns/net) $(dirname "$sock")"; sleep 1000 & ${tail}`,
   ];
 }
 

@@ -3,7 +3,16 @@
 // (so no namespace and no listener), no bridge, no private directory. Also: the same for an
 // unprivileged user (the point of user namespaces), and a missing command reported as `run` does.
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,6 +81,29 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
     );
     expect(r).toMatchObject({ code: 0, stdout: 'HELLO\n' });
     expect(r.stderr).toContain('done');
+  });
+
+  it("hides the data directory's keys, tokens and databases; keeps its certificates, read-only", async () => {
+    const dir = world().daemon.dataDir;
+    const touched = () => readdirSync(dir).map((f) => `${f} ${statSync(join(dir, f)).mtimeMs}`);
+    const before = touched();
+    const r = await world().cli([
+      'run',
+      '--isolate',
+      '--agent',
+      AGENT,
+      '--',
+      'sh',
+      '-c',
+      'ls "$1"; cat "$1/ca.crt"; cat "$1/cli.token" 2>/dev/null || echo no-token; touch "$1/x" 2>/dev/null || echo read-only',
+      'sh',
+      dir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    expect(r.stdout).toBe(`ca-bundle.pem\nca.crt\n${ca}no-token\nread-only\n`);
+    // Nothing was written to the real directory (the copies went into the tmpfs over it).
+    expect(touched().filter((f) => /^ca/.test(f))).toEqual(before.filter((f) => /^ca/.test(f)));
   });
 
   it('a missing command is reported as a plain run reports it (127, one line)', async () => {

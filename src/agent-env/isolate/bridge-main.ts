@@ -12,11 +12,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { basename, dirname } from 'node:path';
 import { type BypassSighting, startListeners } from './bridge-listeners.js';
 import { findExecutable } from './find-executable.js';
 import { SetupError, setUpNamespace } from './namespace-setup.js';
 import { readRefusalCounters, refusalsSince } from './refusal-counters.js';
-import { type BridgeConfig, type BridgeEvent, readJsonLines, writeJsonLine } from './relay-protocol.js';
+import {
+  type BridgeConfig,
+  type BridgeEvent,
+  PRIVATE_DIR_PREFIX,
+  readJsonLines,
+  writeJsonLine,
+} from './relay-protocol.js';
 
 const relayPath = process.argv[2];
 if (!relayPath) {
@@ -34,9 +41,11 @@ control.on('connect', () => writeJsonLine(control, { t: 'control', v: 1 }));
 control.on('error', () => {}); // 'close' follows
 control.on('close', () => {
   if (finishing) return;
-  // `run` is gone without cleaning up: remove its private directory (the relay socket, the CA copies)
-  // and take everything inside down with this process.
-  if (config) rmSync(config.privateDir, { recursive: true, force: true });
+  // `run` is gone without cleaning up (perhaps before it sent the configuration): remove its private
+  // directory, the relay socket's, and take everything inside down with this process.
+  const privateDir = dirname(relayPath);
+  if (basename(privateDir).startsWith(PRIVATE_DIR_PREFIX))
+    rmSync(privateDir, { recursive: true, force: true });
   process.exit(1);
 });
 readJsonLines(control, (message) => {
@@ -55,7 +64,7 @@ readJsonLines(control, (message) => {
 
 async function start(cfg: BridgeConfig): Promise<void> {
   try {
-    setUpNamespace(cfg);
+    await setUpNamespace(cfg);
   } catch (err) {
     if (err instanceof SetupError) return fail(`cannot set up the isolated network: ${err.message}`, 126);
     throw err;

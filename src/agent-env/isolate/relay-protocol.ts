@@ -21,10 +21,8 @@ export interface BridgeConfig {
   tools: { ip: string; mount: string; unshare: string };
   /** A resolv.conf naming 127.0.0.1, mounted over /etc/resolv.conf. */
   resolvConf: string;
-  /** Directories to cover with an empty read-only tmpfs (the data dir: keys, tokens, databases). */
-  hide: string[];
-  /** The relay's private directory: the bridge removes it if `run` dies without cleaning up. */
-  privateDir: string;
+  /** The data directory, covered by a read-only tmpfs with only its public certificates. */
+  dataDir: string;
   /** Port of the HTTP listener the child's proxy variables point at. */
   httpPort: number;
   pollMs: number;
@@ -66,6 +64,8 @@ export type StreamHeader =
   | { t: 'tunnel'; host: string; port: number; answer: TunnelAnswer };
 
 export const MAX_LINE_BYTES = 1024 * 1024;
+/** The relay socket's directory is named so; the bridge removes it if `run` dies without doing so. */
+export const PRIVATE_DIR_PREFIX = 'tameflare-isolate-';
 
 /**
  * Reads newline-delimited JSON from `socket`, calling `onMessage` for each line. Stops (and destroys

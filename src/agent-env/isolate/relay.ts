@@ -27,8 +27,6 @@ export interface RelayOptions {
   config: BridgeConfig;
   /** Called for `ready`, `exit` and `fail` from the bridge (bypass messages go to the reporter). */
   onEvent(event: BridgeEvent): void;
-  /** Called when the control connection closes (the bridge is gone). */
-  onBridgeGone(): void;
 }
 
 const BAD_GATEWAY =
@@ -95,7 +93,6 @@ export class Relay {
   #startControl(socket: Socket, rest: Buffer): void {
     this.#controlTaken = true;
     this.#control = socket;
-    socket.on('close', () => this.#opts.onBridgeGone());
     if (rest.length > 0) socket.unshift(rest);
     readJsonLines(socket, (message) => {
       const event = parseBridgeEvent(message);

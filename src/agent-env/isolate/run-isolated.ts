@@ -7,13 +7,13 @@
 // once and reported. The key stays in this process: the bridge and the command get a proxy URL without
 // credentials. The command runs in a nested user namespace without capabilities over the network or
 // the mounts, cannot see this process (PID namespace, private /proc), and finds the data directory
-// (keys, tokens, databases) covered by an empty tmpfs. Not covered: Unix sockets in the file system
+// covered by a read-only tmpfs holding only its certificates (no key, token or database). Not covered: Unix sockets in the file system
 // (a Docker socket, an SSH agent) remain reachable; files the user can read remain readable.
 //
 // Lifetime: see bridge-main.ts. This process waits for `unshare` (the bridge's parent, outside) to
 // exit, which happens only once the whole PID namespace is gone.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { constants as os, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
@@ -29,7 +29,7 @@ import {
   readSystemFacts,
 } from './isolation-support.js';
 import { Relay } from './relay.js';
-import type { BridgeConfig, BridgeEvent } from './relay-protocol.js';
+import { type BridgeConfig, type BridgeEvent, PRIVATE_DIR_PREFIX } from './relay-protocol.js';
 
 export interface IsolatedRunInput {
   command: string;
@@ -63,22 +63,17 @@ export async function runIsolated(input: IsolatedRunInput): Promise<ChildResult>
 
 /** 0700, and short enough a path for a Unix socket (108 bytes) even with a long TMPDIR. */
 function makePrivateDir(): string {
-  const base = join(tmpdir(), 'tameflare-isolate-').length < 80 ? tmpdir() : '/tmp';
-  return mkdtempSync(join(base, 'tameflare-isolate-'));
+  const base = join(tmpdir(), PRIVATE_DIR_PREFIX).length < 80 ? tmpdir() : '/tmp';
+  return mkdtempSync(join(base, PRIVATE_DIR_PREFIX));
 }
 
 function prepare(input: IsolatedRunInput, tools: BridgeConfig['tools'], privateDir: string): BridgeConfig {
-  // The data dir is hidden inside, so the child trusts copies of the CA files.
-  const caCert = join(privateDir, 'ca.crt');
-  const caBundle = join(privateDir, 'ca-bundle.pem');
-  if (existsSync(input.dataDir.caCert)) copyFileSync(input.dataDir.caCert, caCert);
-  if (existsSync(input.dataDir.caBundle)) copyFileSync(input.dataDir.caBundle, caBundle);
   const resolvConf = join(privateDir, 'resolv.conf');
   writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
   const agentVars = buildAgentEnvironment({
     proxyUrl: `http://127.0.0.1:${INSIDE_HTTP_PORT}`,
-    caCertPath: caCert,
-    caBundlePath: caBundle,
+    caCertPath: input.dataDir.caCert,
+    caBundlePath: input.dataDir.caBundle,
     preloadPath: input.preloadPath,
     baseEnv: input.env,
   });
@@ -92,8 +87,7 @@ function prepare(input: IsolatedRunInput, tools: BridgeConfig['tools'], privateD
     gid: process.getgid?.() ?? 0,
     tools,
     resolvConf,
-    hide: [input.dataDir.dir],
-    privateDir,
+    dataDir: input.dataDir.dir,
     httpPort: INSIDE_HTTP_PORT,
     pollMs: POLL_MS,
   };
@@ -114,7 +108,6 @@ async function supervise(
       if (event.t === 'ready') started = true;
       else if (event.t !== 'bypass') outcome ??= event;
     },
-    onBridgeGone: () => {},
   });
   await relay.start();
 
