@@ -63,13 +63,15 @@ readJsonLines(control, (message) => {
 });
 
 async function start(cfg: BridgeConfig): Promise<void> {
+  const listen = async () => {
+    await startListeners({ relayPath: relayPath!, httpPort: cfg.httpPort, onBypass: (s) => sighted(s, 1) });
+  };
   try {
-    await setUpNamespace(cfg);
+    await setUpNamespace(cfg, listen);
   } catch (err) {
     if (err instanceof SetupError) return fail(`cannot set up the isolated network: ${err.message}`, 126);
     throw err;
   }
-  await startListeners({ relayPath: relayPath!, httpPort: cfg.httpPort, onBypass: (s) => sighted(s, 1) });
   try {
     statSync(cfg.cwd);
   } catch {

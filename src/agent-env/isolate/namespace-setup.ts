@@ -14,10 +14,13 @@ export class SetupError extends Error {
   override readonly name = 'SetupError';
 }
 
-/** The network and the mounts are independent: both are prepared at once, each in its own order. */
-export async function setUpNamespace(config: BridgeConfig): Promise<void> {
+/**
+ * The network and the mounts are independent: both are prepared at once, each in its own order, and
+ * `afterNetwork` (the listeners) starts as soon as the loopback is up.
+ */
+export async function setUpNamespace(config: BridgeConfig, afterNetwork: () => Promise<void>): Promise<void> {
   const { ip, mount } = config.tools;
-  await Promise.all([setUpNetwork(ip), setUpMounts(mount, config)]);
+  await Promise.all([setUpNetwork(ip).then(afterNetwork), setUpMounts(mount, config)]);
 }
 
 /**

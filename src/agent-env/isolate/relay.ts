@@ -47,6 +47,11 @@ export class Relay {
     this.#server = createServer({ allowHalfOpen: true }, (socket) => this.#accept(socket));
   }
 
+  /** Whether the bridge has connected: the namespaces exist and Node runs inside them. */
+  get bridgeConnected(): boolean {
+    return this.#controlTaken;
+  }
+
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#server.once('error', reject);

@@ -155,6 +155,13 @@ async function supervise(
         undefined,
         1,
       );
+    if (relay.bridgeConnected) {
+      throw new IsolationError(
+        `the isolation bridge failed (${errorLine(stderr) ?? describe(ended)})`,
+        undefined,
+        1,
+      );
+    }
     throw explainNamespaceFailure(stderr, readSystemFacts());
   } finally {
     for (const [signal, handler] of handlers) process.off(signal, handler);
@@ -181,6 +188,14 @@ function childResult(code: number | null, signal: string | null): ChildResult {
 
 function describe(end: { code: number | null; signal: NodeJS.Signals | null }): string {
   return end.signal ? `signal ${end.signal}` : `exit code ${end.code}`;
+}
+
+/** The line of a Node crash report that says what went wrong (`TypeError: …`). */
+function errorLine(stderr: string): string | undefined {
+  return stderr
+    .split('\n')
+    .find((line) => /^\w*Error\b/.test(line.trim()))
+    ?.trim();
 }
 
 function bridgePath(): string {
