@@ -57,7 +57,8 @@ export async function prepareAgentEnvironment(opts: AgentEnvironmentOptions): Pr
     });
     if (await which('java', opts.baseEnv['PATH'])) {
       files.java = await javaSetup(opts, runDir);
-      if (opts.purpose === 'run') {
+      // A proxy that needs no credential (`run --isolate`'s bridge) needs no relay to add one.
+      if (opts.purpose === 'run' && new URL(opts.proxyUrl).password !== '') {
         relay = await startCredentialRelay(opts.proxyUrl);
         files.java = { ...files.java, proxyHost: relay.host, proxyPort: relay.port };
       }

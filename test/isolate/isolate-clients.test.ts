@@ -2,7 +2,8 @@
 // "api.github.com": proxy-aware and proxy-unaware clients are all intercepted with the real
 // credential, and anything else (another port, UDP) is refused at once and shows up as a bypass
 // attempt in the gateway's metrics, its traffic log and `tameflare logs`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../cli/cli-harness.js';
@@ -75,6 +76,22 @@ https.request({ host: 'api.github.com', port: 443, path: '/repos/octo/hello?via=
   .on('error', (e) => { console.error(e.message); process.exit(1); }).end();`;
     expect((await ok(['node', '-e', js])).trim()).toBe('200');
     seenWithToken('via=node-own-agent');
+  });
+
+  it('Java HttpClient told to use no proxy at all', async (ctx) => {
+    // The single-file launcher compiles the source, so it needs a JDK.
+    if (spawnSync('javac', ['-version']).status !== 0)
+      ctx.skip('no JDK here (apt-get install default-jdk-headless)');
+    const source = `import java.net.URI; import java.net.http.*;
+public class NoProxy { public static void main(String[] a) throws Exception {
+  HttpClient c = HttpClient.newBuilder().proxy(HttpClient.Builder.NO_PROXY).build();
+  HttpRequest r = HttpRequest.newBuilder(URI.create("https://api.github.com/repos/octo/hello?via=java-no-proxy"))
+    .header("Authorization", "Bearer ${DUMMY}").build();
+  System.out.println(c.send(r, HttpResponse.BodyHandlers.ofString()).statusCode()); } }`;
+    writeFileSync(join(world().work, 'NoProxy.java'), source);
+    const out = await ok(['java', 'NoProxy.java']);
+    expect(out.trim().split('\n').at(-1)).toBe('200');
+    seenWithToken('via=java-no-proxy');
   });
 
   it('plain HTTP: by Host on port 80 inside, and through the proxy variables (absolute URL)', async () => {

@@ -18,7 +18,6 @@ import { constants as os, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isatty } from 'node:tty';
 import { fileURLToPath } from 'node:url';
-import { buildAgentEnvironment } from '../proxy-env.js';
 import { type ChildResult, ChildStartError, FORWARDED, FROM_KEYBOARD } from '../run-child.js';
 import { gatewayFromProxyUrl } from './gateway-tunnel.js';
 import {
@@ -34,18 +33,20 @@ import { type BridgeConfig, type BridgeEvent, PRIVATE_DIR_PREFIX } from './relay
 export interface IsolatedRunInput {
   command: string;
   args: string[];
-  /** The child's environment before the agent's variables are added (secrets already removed). */
+  /** The child's whole environment: secrets removed, the agent's variables for ISOLATED_PROXY_URL added. */
   env: Record<string, string>;
   /** The agent's proxy URL with its credentials: used here, never passed inside. */
   proxyUrl: string;
-  dataDir: { dir: string; caCert: string; caBundle: string };
-  preloadPath: string;
+  /** The data directory: covered inside, but for its certificates. */
+  dataDir: string;
   /** Where the bridge's own complaints go (the command's stderr is passed through untouched). */
   stderr: NodeJS.WritableStream;
 }
 
 /** The port inside the namespace where plain HTTP and the child's proxy variables arrive. */
 export const INSIDE_HTTP_PORT = 80;
+/** What the child's proxy variables name: the bridge, without credentials (the relay adds them). */
+export const ISOLATED_PROXY_URL = `http://127.0.0.1:${INSIDE_HTTP_PORT}`;
 const POLL_MS = 1000;
 const REPORT_FLUSH_MS = 5000;
 
@@ -70,24 +71,17 @@ function makePrivateDir(): string {
 function prepare(input: IsolatedRunInput, tools: BridgeConfig['tools'], privateDir: string): BridgeConfig {
   const resolvConf = join(privateDir, 'resolv.conf');
   writeFileSync(resolvConf, 'nameserver 127.0.0.1\n');
-  const agentVars = buildAgentEnvironment({
-    proxyUrl: `http://127.0.0.1:${INSIDE_HTTP_PORT}`,
-    caCertPath: input.dataDir.caCert,
-    caBundlePath: input.dataDir.caBundle,
-    preloadPath: input.preloadPath,
-    baseEnv: input.env,
-  });
   return {
     t: 'config',
     command: input.command,
     args: input.args,
-    env: { ...input.env, ...agentVars },
+    env: input.env,
     cwd: process.cwd(),
     uid: process.getuid?.() ?? 0,
     gid: process.getgid?.() ?? 0,
     tools,
     resolvConf,
-    dataDir: input.dataDir.dir,
+    dataDir: input.dataDir,
     httpPort: INSIDE_HTTP_PORT,
     pollMs: POLL_MS,
   };

@@ -6,7 +6,7 @@
 // main.ts already removed them from process.env, and they are dropped here from ctx.env too.
 import type { Command } from 'commander';
 import { IsolationError } from '../../agent-env/isolate/isolation-support.js';
-import { runIsolated } from '../../agent-env/isolate/run-isolated.js';
+import { ISOLATED_PROXY_URL, runIsolated } from '../../agent-env/isolate/run-isolated.js';
 import { ChildStartError, exitCodeFor, runChild } from '../../agent-env/run-child.js';
 import { SECRET_ENV_VARS } from '../../config/resolve-config.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
@@ -69,24 +69,24 @@ export function registerRunCommand(
     const session = await openAgentSession(ctx, api, opts);
     let code: number;
     try {
-      if (opts.isolate) {
-        const result = await runIsolated({
-          command,
-          args,
-          env: childEnvironment(ctx.env, {}),
-          proxyUrl: session.proxyUrl,
-          dataDir: dataDirPaths(dataDirOf(ctx, opts)),
-          preloadPath: ctx.preloadPath,
-          stderr: ctx.stderr,
-        });
+      // Isolated, the child's proxy is the bridge inside its namespace, which needs no credential.
+      const proxyUrl = opts.isolate ? ISOLATED_PROXY_URL : session.proxyUrl;
+      const agentEnv = await agentEnvironment(ctx, opts, proxyUrl, 'run');
+      try {
+        const env = childEnvironment(ctx.env, agentEnv.vars);
+        const result = opts.isolate
+          ? await runIsolated({
+              command,
+              args,
+              env,
+              proxyUrl: session.proxyUrl,
+              dataDir: dataDirPaths(dataDirOf(ctx, opts)).dir,
+              stderr: ctx.stderr,
+            })
+          : await runChild(command, args, env);
         code = exitCodeFor(result);
-      } else {
-        const agentEnv = await agentEnvironment(ctx, opts, session.proxyUrl, 'run');
-        try {
-          code = exitCodeFor(await runChild(command, args, childEnvironment(ctx.env, agentEnv.vars)));
-        } finally {
-          await agentEnv.close();
-        }
+      } finally {
+        await agentEnv.close();
       }
     } catch (err) {
       await revoke(ctx, session);
