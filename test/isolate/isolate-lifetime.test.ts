@@ -95,13 +95,18 @@ describe.skipIf(!support.available)(`run --isolate: lifetime${skipReason}`, () =
       '--',
       'sh',
       '-c',
-      'ls "$1"; cat "$1/ca.crt"; cat "$1/cli.token" 2>/dev/null || echo no-token; touch "$1/x" 2>/dev/null || echo read-only',
+      'ls "$1"; echo ==listed==; cat "$1/ca.crt"; cat "$1/cli.token" 2>/dev/null || echo no-token; touch "$1/x" 2>/dev/null || echo read-only',
       'sh',
       dir,
     ]);
     expect(r.code, r.stderr).toBe(0);
     const ca = readFileSync(join(dir, 'ca.crt'), 'utf8');
-    expect(r.stdout).toBe(`ca-bundle.pem\nca.crt\n${ca}no-token\nread-only\n`);
+    const [listing, rest] = r.stdout.split('==listed==\n') as [string, string];
+    const visible = listing.trim().split('\n');
+    expect(visible).toEqual(expect.arrayContaining(['ca-bundle.pem', 'ca.crt']));
+    for (const name of visible)
+      expect(name).toMatch(/^(ca\.crt|ca-bundle\.pem|java-truststore-[0-9a-f]+\.p12)$/);
+    expect(rest).toBe(`${ca}no-token\nread-only\n`);
     // Nothing was written to the real directory (the copies went into the tmpfs over it).
     expect(touched().filter((f) => /^ca/.test(f))).toEqual(before.filter((f) => /^ca/.test(f)));
   });
