@@ -5,6 +5,7 @@ import { gateway0002TrafficParams } from './gateway/0002-traffic-params.js';
 import { local0001Init } from './local/0001-init.js';
 import { local0002TokenPrefix } from './local/0002-token-prefix.js';
 import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-cleartext.js';
+import { local0004Approvals } from './local/0004-approvals.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -13,5 +14,6 @@ export const LOCAL_MIGRATIONS: readonly Migration[] = [
   local0001Init,
   local0002TokenPrefix,
   local0003ConnectorAllowCleartext,
+  local0004Approvals,
 ];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init, gateway0002TrafficParams];

@@ -6,6 +6,7 @@ import type { CliContext } from './cli-context.js';
 import { CliError } from './cli-error.js';
 import { registerAgentCommand } from './commands/agent-command.js';
 import { registerAuditCommand } from './commands/audit-command.js';
+import { registerApprovalsCommand } from './commands/approvals-command.js';
 import { registerCaCommand } from './commands/ca-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorCommand } from './commands/connector-command.js';
@@ -65,6 +66,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerRateLimitCommand,
     registerConfigCommand,
     registerKillSwitchCommand,
+    registerApprovalsCommand,
     registerLogsCommand,
     registerEnvCommand,
     registerRunCommand,

@@ -29,6 +29,10 @@ export interface Config {
   gatewayUrl: string | undefined;
   auditRetentionDays: number;
   approvalTimeoutSeconds: number;
+  /** How long an approval stays open for a decision (the hold is shorter; see docs/approvals.md). */
+  approvalExpirySeconds: number;
+  /** Requests one agent may have held for approval at once on a gateway (429 beyond). */
+  maxHoldsPerAgent: number;
   maxBodyBytes: number;
   shutdownGraceMs: number;
   /** strict: a forwarded request's arrival row is committed before the upstream is dialled. */
@@ -53,6 +57,8 @@ export const DEFAULTS = {
   gatewayName: 'default',
   auditRetentionDays: 90,
   approvalTimeoutSeconds: 120,
+  approvalExpirySeconds: 3600,
+  maxHoldsPerAgent: 100,
   maxBodyBytes: 1024 * 1024,
   shutdownGraceMs: 10_000,
   trafficLogDurability: 'batched',

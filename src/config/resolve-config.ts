@@ -72,6 +72,8 @@ const FILE_KEYS: Record<string, keyof Config> = {
   gateway_url: 'gatewayUrl',
   audit_retention_days: 'auditRetentionDays',
   approval_timeout: 'approvalTimeoutSeconds',
+  approval_expiry: 'approvalExpirySeconds',
+  max_holds_per_agent: 'maxHoldsPerAgent',
   max_body_bytes: 'maxBodyBytes',
   shutdown_grace_ms: 'shutdownGraceMs',
   traffic_log_durability: 'trafficLogDurability',
@@ -241,6 +243,20 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     envValue('TAMEFLARE_APPROVAL_TIMEOUT'),
     fileValue('approval_timeout'),
   );
+  const approvalExpirySeconds = take(
+    'approvalExpirySeconds',
+    DEFAULTS.approvalExpirySeconds as number,
+    (c) => intValue(c.value, 60, 7 * 24 * 3600),
+    envValue('TAMEFLARE_APPROVAL_EXPIRY'),
+    fileValue('approval_expiry'),
+  );
+  const maxHoldsPerAgent = take(
+    'maxHoldsPerAgent',
+    DEFAULTS.maxHoldsPerAgent as number,
+    (c) => intValue(c.value, 1, 100_000),
+    envValue('TAMEFLARE_MAX_HOLDS_PER_AGENT'),
+    fileValue('max_holds_per_agent'),
+  );
   const maxBodyBytes = take(
     'maxBodyBytes',
     DEFAULTS.maxBodyBytes as number,
@@ -303,6 +319,8 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     gatewayUrl,
     auditRetentionDays,
     approvalTimeoutSeconds,
+    approvalExpirySeconds,
+    maxHoldsPerAgent,
     maxBodyBytes,
     shutdownGraceMs,
     trafficLogDurability,

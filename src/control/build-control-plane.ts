@@ -10,6 +10,11 @@ import type { LocalDatabase } from '../storage/local-schema.js';
 import type { OpenedDatabase } from '../storage/open-database.js';
 import { registerAgentRoutes } from './agents/agent-routes.js';
 import { registerAuditRoutes } from './audit/audit-routes.js';
+import { registerApprovalRoutes } from './approvals/approval-routes.js';
+import { ApprovalService } from './approvals/approval-service.js';
+import { registerApprovalStreamRoutes } from './approvals/approval-stream-routes.js';
+import { approvalStreamEvents, registerGatewayApprovalRoutes } from './approvals/gateway-approval-routes.js';
+import { registerWebhookRoutes } from './approvals/webhook-routes.js';
 import { registerAuthRoutes } from './auth/auth-routes.js';
 import { installRouteGuard } from './auth/route-guard.js';
 import { registerConfigRoutes } from './config-document/config-routes.js';
@@ -57,6 +62,8 @@ export interface ControlPlaneDeps {
 export interface ControlPlane {
   readonly app: FastifyInstance;
   readonly changes: ConfigChanges;
+  /** Approvals: SDK mode opens its pending approvals through `approvals.request()`. */
+  readonly approvals: ApprovalService;
   start(): Promise<{ port: number }>;
   close(): Promise<void>;
   readonly address: { port: number } | undefined;
@@ -94,7 +101,16 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const openapi = collectOpenApi(app, { version: deps.version });
   const changes = new ConfigChanges();
   const link = createGatewayLink({ url: () => deps.gatewayUrl?.(), serviceToken: deps.serviceToken });
-  const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now };
+  const approvals = new ApprovalService({
+    db: deps.db.db,
+    logger: deps.logger.child({ part: 'approvals' }),
+    now,
+    registry: deps.metrics,
+    version: deps.version,
+    expirySeconds: deps.config.approvalExpirySeconds,
+  });
+  const approvalDeps = { db: deps.db.db, approvals, now };
+  const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now, approvals };
 
   registerHealthRoutes(app, { ...deps, now, startedAt });
   registerGatewaySyncRoutes(app, {
@@ -103,7 +119,9 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     changes,
     logger: deps.logger.child({ part: 'sync' }),
     now,
+    streamEvents: approvalStreamEvents(approvalDeps),
   });
+  registerGatewayApprovalRoutes(app, approvalDeps);
   registerMaintenanceRoutes(app, {
     db: deps.db.db,
     retentionDays: deps.config.auditRetentionDays,
@@ -134,6 +152,9 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
         publicKeys: async () => (deps.signingKeys ? [deps.signingKeys.publicKey] : []),
         now,
       });
+      registerApprovalRoutes(v1, approvalDeps);
+      registerApprovalStreamRoutes(v1, approvalDeps);
+      registerWebhookRoutes(v1, approvalDeps);
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
     { prefix: '/v1' },
@@ -143,6 +164,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   return {
     app,
     changes,
+    approvals,
     get address() {
       return address;
     },
@@ -150,10 +172,12 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       await app.listen({ host: deps.config.host, port: deps.config.port });
       const addr = app.server.address();
       address = { port: typeof addr === 'object' && addr ? addr.port : deps.config.port };
+      approvals.start();
       return address;
     },
     async close() {
       await app.close();
+      await approvals.close();
     },
     routes: guard.routes,
   };

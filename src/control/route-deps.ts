@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../config/config.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
+import type { ApprovalService } from './approvals/approval-service.js';
 import type { ConfigChanges } from './gateways/config-changes.js';
 import type { GatewayLink } from './gateways/gateway-link.js';
 
@@ -11,6 +12,8 @@ export interface ConfigRouteDeps {
   link: GatewayLink;
   config: Pick<Config, 'gatewayName' | 'agentPortStart'>;
   now: () => Date;
+  /** The kill switch denies pending approvals in its scope. */
+  approvals?: Pick<ApprovalService, 'killSwitchActivated'> | undefined;
 }
 
 export const NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';

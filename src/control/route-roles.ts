@@ -23,6 +23,9 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /': 'public',
   'GET /*': 'public',
   'POST /internal/gateway/events': 'service',
+  'POST /internal/gateway/approvals': 'service',
+  'POST /internal/gateway/approvals/:id/use': 'service',
+  'PUT /internal/gateway/kill-switch': 'service',
 
   'GET /v1/openapi.json': 'public',
   'GET /v1/auth/me': 'viewer',
@@ -97,6 +100,19 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/audit': 'viewer',
   'GET /v1/audit/verify': 'viewer',
   'GET /v1/audit/export': 'viewer',
+  // Members approve (SPEC 5.2); a rule's approver_roles may ask more of a given approval.
+  'GET /v1/approvals': 'viewer',
+  'GET /v1/approvals/stream': 'viewer',
+  'GET /v1/approvals/:id': 'viewer',
+  'POST /v1/approvals/:id/approve': 'member',
+  'POST /v1/approvals/:id/deny': 'member',
+  'GET /v1/approvals/grants': 'viewer',
+  'DELETE /v1/approvals/grants/:id': 'member',
+  // Receiver URLs can be credentials themselves (Slack's): admins only.
+  'GET /v1/approvals/webhooks': 'admin',
+  'POST /v1/approvals/webhooks': 'admin',
+  'DELETE /v1/approvals/webhooks/:id': 'admin',
+  'GET /v1/approvals/webhooks/deliveries': 'admin',
 };
 
 export function routeKey(method: string, url: string): string {

@@ -108,6 +108,8 @@ export async function createContext(
   let sync: GatewaySync | undefined;
   let localDb: OpenedDatabase<LocalDatabase> | undefined;
   const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
+  /** The control plane the gateway follows (and asks about approvals), once started. */
+  let followUrl: string | undefined;
   try {
     ensureDataDir(paths);
     if (runsGateway) {
@@ -136,6 +138,10 @@ export async function createContext(
         registry,
         logger: gatewayLogger,
         now,
+        approvals: {
+          gatewayName: config.gatewayName,
+          target: () => (followUrl && serviceToken ? { url: followUrl, token: serviceToken } : undefined),
+        },
       });
       closers.push(() => services.close());
       const built = buildGateway(services, {
@@ -146,6 +152,8 @@ export async function createContext(
         serviceToken,
         shutdownGraceMs: config.shutdownGraceMs,
         version,
+        approvalHoldSeconds: config.approvalTimeoutSeconds,
+        maxHoldsPerAgent: config.maxHoldsPerAgent,
         healthExtras: () => ({ control_plane: controlLinkHealth(sync, config) }),
       });
       closers.push(() => built.close());
@@ -199,7 +207,7 @@ export async function createContext(
       urls.controlUrl = `http://${urlHost(config.host)}:${port}`;
     }
     // The gateway follows its control plane: the one in this process, or CONTROL_PLANE_URL.
-    const followUrl = config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined);
+    followUrl = config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined);
     if (gateway && followUrl && serviceToken) {
       const gw = gateway;
       const link = startGatewaySync({
@@ -208,6 +216,7 @@ export async function createContext(
         gatewayName: config.gatewayName,
         version,
         applySnapshot: (s) => gw.applySnapshot(s, { followOlder: true }),
+        onEvent: (event, data) => gw.approvalEvent(event, data),
         outbox: gw.outbox,
         logger: logger.child({ component: 'sync' }),
       });

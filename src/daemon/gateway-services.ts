@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ConnectToRule } from '../config/config.js';
+import type { Secret } from '../config/secret.js';
 import { createGatewayMetrics } from '../gateway/api/gateway-metrics.js';
+import { createApprovalLink } from '../gateway/approvals/approval-link.js';
 import { createEgressGuard } from '../gateway/egress/egress-guard.js';
 import { Upstream } from '../gateway/forward/upstream.js';
 import type { GatewayServices } from '../gateway/gateway.js';
@@ -34,6 +36,8 @@ export interface GatewayServiceInputs {
   registry: Registry;
   logger: Logger;
   now: () => Date;
+  /** The control plane that holds approvals, once known (undefined: none, holds are refused). */
+  approvals?: { gatewayName: string; target(): { url: string; token: Secret } | undefined } | undefined;
 }
 
 export interface OwnedGatewayServices extends GatewayServices {
@@ -53,6 +57,7 @@ export function createGatewayServices(inputs: GatewayServiceInputs): OwnedGatewa
     headersTimeoutMs: inputs.upstream.headersTimeoutMs ?? 300_000,
     connectTimeoutMs: inputs.upstream.connectTimeoutMs ?? 10_000,
   });
+  const approvalLink = inputs.approvals ? createApprovalLink(inputs.approvals) : undefined;
   let closing: Promise<void> | undefined;
   return {
     db,
@@ -65,10 +70,12 @@ export function createGatewayServices(inputs: GatewayServiceInputs): OwnedGatewa
     registry: inputs.registry,
     logger,
     now,
+    approvalLink,
     close() {
       closing ??= (async () => {
         await writer.close();
         upstream.close();
+        await approvalLink?.close();
       })();
       return closing;
     },

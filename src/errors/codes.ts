@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   approval_required: { status: 403, title: 'Approval required' },
   approval_denied: { status: 403, title: 'Approval denied' },
   approval_timeout: { status: 408, title: 'Approval timed out' },
+  approval_used: { status: 409, title: 'Approval already used' },
+  approval_unavailable: { status: 503, title: 'Approvals unavailable' },
   rate_limited: { status: 429, title: 'Rate limit exceeded' },
   too_many_holds: { status: 429, title: 'Too many requests waiting for approval' },
   egress_blocked: { status: 403, title: 'Egress to this address is blocked' },

@@ -14,6 +14,9 @@ import type { VaultStore } from '../vault/vault-store.js';
 import { createGatewayApi } from './api/gateway-api.js';
 import type { GatewayMetrics } from './api/gateway-metrics.js';
 import { createInternalApi } from './api/internal-api.js';
+import { ApprovalHolds } from './approvals/approval-holds.js';
+import { type ApprovalLink, ApprovalLinkDown } from './approvals/approval-link.js';
+import { createHoldMetrics } from './approvals/hold-metrics.js';
 import type { Upstream } from './forward/upstream.js';
 import { AgentPorts } from './listen/agent-ports.js';
 import { answerClientError, withoutNodeHostCheck } from './listen/client-errors.js';
@@ -24,7 +27,6 @@ import {
   type TunnelContext,
 } from './listen/interception.js';
 import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './listen/proxy-listener.js';
-import { refuseApprovalRequired } from './pipeline/approval-hold.js';
 import { createRequestHandlers } from './pipeline/request-handlers.js';
 import { ActiveConnections } from './state/active-connections.js';
 import type { ConfigStore } from './state/config-store.js';
@@ -43,6 +45,10 @@ export interface GatewayOptions {
   serviceToken: Secret | undefined; // guards /internal/* (GATEWAY_SERVICE_TOKEN); undefined: /internal is 404
   shutdownGraceMs: number; // how long close() lets in-flight requests finish
   version: string;
+  /** The hold when a rule names none (TAMEFLARE_APPROVAL_TIMEOUT, seconds; default 120). */
+  approvalHoldSeconds?: number | undefined;
+  /** Requests one agent may have held for approval at once (default 100). */
+  maxHoldsPerAgent?: number | undefined;
   /** More for /health from outside the gateway (the daemon adds the control plane link's state). */
   healthExtras?: (() => Record<string, unknown>) | undefined;
 }
@@ -63,6 +69,8 @@ export interface GatewayServices {
   registry: Registry;
   logger: Logger;
   now: () => Date;
+  /** The control plane's approvals; without one, requests needing approval are refused (503). */
+  approvalLink?: ApprovalLink | undefined;
 }
 
 export interface Gateway {
@@ -94,6 +102,8 @@ export interface Gateway {
   /** Local kill switch (control plane down); also reachable as POST/DELETE /internal/kill-switch. */
   activateKillSwitch(scope: KillSwitchScope, reason?: string): void;
   deactivateKillSwitch(scope: KillSwitchScope): boolean;
+  /** Approval events from the control plane's stream (`approval`, `approvals`). */
+  approvalEvent(event: string, data: string): void;
 }
 
 export function buildGateway(services: GatewayServices, options: GatewayOptions): Gateway {
@@ -112,6 +122,21 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
   };
 
   const rateLimits = createRateLimits([]);
+  const holds = new ApprovalHolds({
+    link: services.approvalLink ?? noApprovalLink,
+    events: writer,
+    metrics: createHoldMetrics(services.registry),
+    logger: logger.child({ part: 'approvals' }),
+    holdSeconds: options.approvalHoldSeconds ?? 120,
+    maxHoldsPerAgent: options.maxHoldsPerAgent ?? 100,
+    maxBodyBytes: options.maxBodyBytes,
+    localKillSwitch: () =>
+      state.killSwitch().local.map((e) => ({
+        scope: e.scope,
+        reason: e.reason ?? null,
+        activated_at: e.activatedAt,
+      })),
+  });
   const state = new GatewayState({
     store,
     rateLimits,
@@ -119,8 +144,20 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
     writer,
     logger,
     now,
-    installed: (next) => premint(next),
+    installed: (next) => {
+      premint(next);
+      holds.recheck(next);
+    },
   });
+  const activateKillSwitch = (scope: KillSwitchScope, reason?: string) => {
+    state.activateKillSwitch(scope, reason);
+    void holds.reportKillSwitch();
+  };
+  const deactivateKillSwitch = (scope: KillSwitchScope) => {
+    const removed = state.deactivateKillSwitch(scope);
+    if (removed) void holds.reportKillSwitch();
+    return removed;
+  };
   const records = { writer, metrics, now };
   const tunnels = new WeakMap<object, TunnelContext>();
 
@@ -129,7 +166,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       config: () => state.config,
       records,
       rateLimits,
-      hold: refuseApprovalRequired,
+      hold: holds.hold,
       credentialStored: (connector) => vault.has(connector),
       maxBodyBytes: options.maxBodyBytes,
       logger,
@@ -177,8 +214,8 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
     {
       vault,
       applySnapshot: (s) => applySnapshot(s),
-      activateKillSwitch: (scope, reason) => state.activateKillSwitch(scope, reason),
-      deactivateKillSwitch: (scope) => state.deactivateKillSwitch(scope),
+      activateKillSwitch,
+      deactivateKillSwitch,
       killSwitch: () => state.killSwitch(),
       reservedPorts: () =>
         new Set([...state.agentPorts(), ...agentPorts.ports(), ...(main?.port ? [main.port] : [])]),
@@ -197,7 +234,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       config: () => state.config,
       records,
       rateLimits,
-      hold: refuseApprovalRequired,
+      hold: holds.hold,
       upstream,
       secureContextFor,
       interception,
@@ -251,6 +288,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       agent_ports: agentPorts.ports(),
       agent_port_errors: agentPorts.failures(),
       active_connections: active.size,
+      approval_holds: holds.size,
       traffic_log_queued: writes.queued,
       traffic_log_durability: writer.durability,
       ...options.healthExtras?.(),
@@ -279,6 +317,8 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
 
     close() {
       closing ??= (async () => {
+        // Held requests are answered at once (their approvals stay open for a retry).
+        holds.close();
         // After the grace period, what is still open is cut here first (its rows then say why), and
         // the listeners destroy whatever is left just after.
         const grace = setTimeout(() => active.cutAll('cut: the gateway is shutting down'), graceMs);
@@ -314,7 +354,19 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       const port = state.config.agentsByName.get(name)?.port ?? undefined;
       return port !== undefined && agentPorts.isOpen(port) ? port : undefined;
     },
-    activateKillSwitch: (scope, reason) => state.activateKillSwitch(scope, reason),
-    deactivateKillSwitch: (scope) => state.deactivateKillSwitch(scope),
+    activateKillSwitch,
+    deactivateKillSwitch,
+    approvalEvent: (event, data) => holds.streamEvent(event, data),
   };
 }
+
+/** A gateway that follows no control plane cannot hold: nobody could decide. */
+const noApprovalLink: ApprovalLink = {
+  open: () =>
+    Promise.reject(
+      new ApprovalLinkDown('this gateway follows no control plane (CONTROL_PLANE_URL is not set)'),
+    ),
+  use: () => Promise.reject(new ApprovalLinkDown('this gateway follows no control plane')),
+  reportKillSwitch: async () => {},
+  close: async () => {},
+};

@@ -113,4 +113,71 @@ export interface LocalDatabase {
   kill_switch: { scope: string; reason: string | null; activated_by: string; activated_at: string };
   used_nonces: { nonce: string; used_at: string };
   settings: { key: string; value: string };
+  approvals: {
+    id: string;
+    source: string;
+    gateway_id: string | null;
+    agent: string;
+    action: string;
+    connector: string | null;
+    connector_type: string | null;
+    method: string | null;
+    host: string | null;
+    path: string | null;
+    params: string;
+    reasons: string;
+    approver_roles: string;
+    digest: string;
+    requests: number;
+    status: string;
+    decided_by: string | null;
+    note: string | null;
+    decided_at: string | null;
+    used_at: string | null;
+    grant_id: string | null;
+    created_at: string;
+    expires_at: string;
+  };
+  approval_grants: {
+    id: string;
+    gateway_id: string | null;
+    agent: string;
+    action: string;
+    approval_id: string;
+    created_by: string;
+    created_at: string;
+    expires_at: string;
+    revoked_at: string | null;
+    revoked_by: string | null;
+  };
+  approval_webhooks: {
+    id: string;
+    url: string;
+    format: string;
+    secret: string;
+    enabled: number;
+    created_by: string;
+    created_at: string;
+  };
+  approval_webhook_deliveries: {
+    id: Generated<number>;
+    webhook_id: string;
+    event: string;
+    approval_id: string;
+    body: string;
+    status: string;
+    attempts: number;
+    last_status: number | null;
+    last_error: string | null;
+    created_at: string;
+    next_attempt_at: string | null;
+    delivered_at: string | null;
+  };
+  gateway_kill_switch: {
+    gateway_id: string;
+    scope: string;
+    reason: string | null;
+    activated_at: string;
+    reported_at: string;
+  };
 }

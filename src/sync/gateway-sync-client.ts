@@ -27,6 +27,8 @@ export interface GatewaySyncDeps {
   gatewayName: string;
   version: string;
   applySnapshot(s: GatewayConfigSnapshot): Promise<void>;
+  /** Other events on the stream (approval decisions: see approval-messages.ts). */
+  onEvent?: ((event: string, data: string) => void) | undefined;
   outbox: OutboxPort;
   logger: Logger;
   minRetryMs?: number | undefined;
@@ -95,7 +97,10 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
         void shipSoon();
         await readEvents(res.body, async (event, data) => {
           state.lastContactAt = new Date().toISOString();
-          if (event !== 'snapshot') return;
+          if (event !== 'snapshot') {
+            if (event !== 'ping') deps.onEvent?.(event, data);
+            return;
+          }
           const snapshot = JSON.parse(data) as GatewayConfigSnapshot;
           await deps.applySnapshot(snapshot);
           state.lastSnapshotVersion = snapshot.version;

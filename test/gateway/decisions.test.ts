@@ -68,14 +68,17 @@ describe('refusals', () => {
     expect(r.headers.get('x-tameflare-request-id')).toBe(p['request_id']);
   });
 
-  it('require_approval answers 403 approval_required until approvals exist', async () => {
+  it('require_approval without a control plane to hold it: 503 approval_unavailable (fails closed)', async () => {
+    const before = h.github.seen.length;
     const r = await viaProxy('bot', 'https://api.github.com/repos/octo/hello/pulls/7/merge', {
       method: 'PUT',
       body: '{}',
       headers: { 'content-type': 'application/json' },
     });
-    expect(r.status).toBe(403);
-    expect(problemOf(r.body)).toMatchObject({ code: 'approval_required', action: 'github.pr.merge' });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toBe('30');
+    expect(problemOf(r.body)).toMatchObject({ code: 'approval_unavailable', action: 'github.pr.merge' });
+    expect(h.github.seen.length).toBe(before);
   });
 
   it('CONNECT to a host no connector covers: 403 connector_not_found before any handshake', async () => {

@@ -87,17 +87,39 @@ const refund = (amount: number) =>
   });
 
 describe('policies deciding real proxied requests', () => {
-  it('holds a stripe refund above 5000 for approval (403 approval_required until approvals exist)', async () => {
-    // The gateway follows the control plane asynchronously: wait until the policies have arrived.
+  it('holds a stripe refund above 5000 until someone the rule allows decides (here: denies it)', async () => {
+    let reasons: string[] = [];
+    // The gateway follows the control plane asynchronously: until the policies have arrived a refund
+    // simply passes, so try until one is held, then deny its approval from the CLI.
     const r = await eventually(
-      () => refund(6000),
-      (x) => x.problem.code === 'approval_required',
+      async () => {
+        let done = false;
+        const held = refund(6000).finally(() => {
+          done = true;
+        });
+        for (let i = 0; i < 50 && !done; i++) {
+          const list = json<{ approvals: { id: string; action: string; reasons: string[] }[] }>(
+            await cli(['approvals', 'list', '--json']),
+          );
+          const approval = list.approvals.find((a) => a.action === 'stripe.refund.create');
+          if (approval) {
+            reasons = approval.reasons;
+            const denied = await cli(['approvals', 'deny', approval.id, '--note', 'finance says no']);
+            expect(denied.code, denied.stderr).toBe(0);
+            break;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        return held;
+      },
+      (x) => x.problem.code === 'approval_denied',
       'the big refund is not held',
       20_000,
     );
     expect(r.status).toBe(403);
     expect(r.problem.action).toBe('stripe.refund.create');
-    expect(r.problem.detail).toContain('refund-limits / rule big-refunds');
+    expect(r.problem.detail).toContain('finance says no');
+    expect(reasons.join(' ')).toContain('refund-limits / rule big-refunds');
   });
 
   it('lets a refund of 5000 or less through to Stripe', async () => {

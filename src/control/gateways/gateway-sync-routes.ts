@@ -24,6 +24,10 @@ export interface GatewaySyncDeps {
   logger: Logger;
   now: () => Date;
   heartbeatMs?: number | undefined;
+  /** More events for a gateway's stream (approval decisions): started when it opens; returns a stop function. */
+  streamEvents?:
+    | ((gatewayId: string, send: (event: string, data: unknown) => void) => () => void)
+    | undefined;
 }
 
 const GATEWAY_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
@@ -83,9 +87,13 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       });
       const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.heartbeatMs ?? 15_000);
       heartbeat.unref();
+      const stopEvents = deps.streamEvents?.(gw.id, (event, data) => {
+        if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      });
       res.on('close', () => {
         clearInterval(heartbeat);
         unsubscribe();
+        stopEvents?.();
         streams.delete(reply);
         log.info({ gateway: name }, 'gateway stream closed');
       });

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { KillSwitchState } from '../../wire/kill-switch.js';
 import { actorOf } from '../accounts/account-store.js';
+import { reportedKillSwitches } from '../approvals/reported-kill-switch-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import type { ConfigRouteDeps } from '../route-deps.js';
 import { activateKillSwitch, activeKillSwitches, deactivateKillSwitch } from './kill-switch-store.js';
@@ -11,7 +12,11 @@ const SCOPE = '^(all|agent:[a-z0-9][a-z0-9_-]{0,62}|connector:[a-z0-9][a-z0-9_-]
 
 export function registerKillSwitchRoutes(app: FastifyInstance, deps: ConfigRouteDeps): void {
   const { db } = deps;
-  const active = async (): Promise<KillSwitchState> => ({ active: await activeKillSwitches(db) });
+  // `gateways`: entries set on a gateway itself (while its control plane was away), as it reported them.
+  const active = async (): Promise<KillSwitchState> => ({
+    active: await activeKillSwitches(db),
+    gateways: await reportedKillSwitches(db),
+  });
 
   app.get(
     '/kill-switch',
@@ -41,6 +46,7 @@ export function registerKillSwitchRoutes(app: FastifyInstance, deps: ConfigRoute
       const actor = actorOf(principalOf(req));
       const ids = await activateKillSwitch(db, scope, b.reason ?? null, { actor, now: deps.now() });
       for (const id of ids) deps.changes.notify(id);
+      await deps.approvals?.killSwitchActivated(scope, actor);
       return active();
     },
   );

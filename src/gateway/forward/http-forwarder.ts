@@ -40,7 +40,11 @@ export function forwardHttp(
   // A webhook with a stored secret is signed over the exact bytes sent, so its whole body is read
   // first (bounded by the connector's limit; beyond it the request is refused, never sent unsigned).
   const { record } = admitted;
-  void readBoundedBody(req, admitted.type.maxBodyBytes).then((read) => {
+  // A request held for approval was read whole already.
+  const reading = req.readableEnded
+    ? Promise.resolve({ ok: true as const, body: admitted.body ?? Buffer.alloc(0), truncated: false })
+    : readBoundedBody(req, admitted.type.maxBodyBytes);
+  void reading.then((read) => {
     if (!read.ok) {
       if (read.reason === 'aborted') {
         record.finish({ status: null, error: 'agent disconnected while sending the body' });

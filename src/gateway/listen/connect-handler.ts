@@ -122,6 +122,7 @@ export function createConnectHandler(deps: ConnectDeps) {
       host,
       path: '',
       now: deps.now(),
+      url: `connect://${host}:${port}`,
       signal: () => new AbortController().signal,
     });
     if (!resolved.ok) return fail(resolved.problem);

@@ -4,6 +4,7 @@
 // and hold for approval. The result is either an admitted request or a problem to answer with.
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
+import { digestUrl } from '../../approvals/request-digest.js';
 import { getConnectorType } from '../../connectors/registry.js';
 import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
@@ -11,6 +12,7 @@ import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
+import { readHeldBody } from './approval-hold.js';
 import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
 import { readBoundedBody } from './request-body.js';
@@ -131,6 +133,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     headers: req.headers,
   };
   let body: Buffer | undefined;
+  let bodyComplete = input.upgrade;
   if (!input.upgrade && type.wantsBody(creq, connector.options)) {
     const limit = Math.min(type.maxBodyBytes, deps.maxBodyBytes);
     const prefixSuffices = type.bodyPrefixSuffices?.(creq, connector.options) ?? false;
@@ -149,6 +152,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
       });
     }
     body = read.body;
+    bodyComplete = !read.truncated;
     creq.body = read.truncated ? body.subarray(0, limit) : body;
     creq.bodyTruncated = read.truncated;
   }
@@ -173,10 +177,12 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     host: input.host,
     path,
     now,
+    url: digestUrl({ secure: input.secure, host: input.host, port: input.port, path: input.target }),
+    readBody: (limit) => readHeldBody(req, body, bodyComplete, limit),
     signal: input.signal,
   });
-  if (!resolved.ok) return { ok: false, record, problem: resolved.problem };
-  return { ok: true, record, agent, connector, type, match, body };
+  if (!resolved.ok) return { ok: false, record, problem: resolved.problem, close: resolved.close };
+  return { ok: true, record, agent, connector, type, match, body: resolved.body ?? body };
 }
 
 /**

@@ -7,7 +7,7 @@ import { outcome, takesRateLimitToken } from '../../decide/outcome.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { CompiledDecisions, RateLimits } from '../state/decision-engine.js';
-import type { HoldForApproval } from './approval-hold.js';
+import { type HeldBodyRead, type HoldForApproval, noBody } from './approval-hold.js';
 import type { RecordDeps, RequestRecord } from './request-record.js';
 
 export interface OutcomeDeps {
@@ -27,11 +27,18 @@ export interface MappedRequest {
   /** The path without its query. */
   path: string;
   now: Date;
+  /** The full URL with query values (a held request's digest covers it). */
+  url: string;
+  /** Reads the whole body, bounded (a held request's digest covers it); none when absent. */
+  readBody?: ((limit: number) => Promise<HeldBodyRead>) | undefined;
   /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
   signal(): AbortSignal;
 }
 
-export type Resolution = { ok: true } | { ok: false; problem: ProblemInput };
+/** `body`: read while holding, to be forwarded instead of what is left on the wire. */
+export type Resolution =
+  | { ok: true; body?: Buffer | undefined }
+  | { ok: false; problem: ProblemInput; close?: boolean | undefined };
 
 export async function resolveOutcome(
   deps: OutcomeDeps,
@@ -68,15 +75,42 @@ export async function resolveOutcome(
   }
   if (next.kind === 'hold') {
     const held = await deps.hold(
-      { requestId, agent, connector, match, decision, method, host, path },
+      {
+        requestId,
+        agent,
+        connector,
+        match,
+        decision,
+        method,
+        host,
+        path,
+        loggablePath: record.entry.path,
+        url: request.url,
+        readBody: request.readBody ?? noBody,
+      },
       request.signal(),
     );
+    // The row and the audit event say how the hold ended, not only that it began.
+    record.eventType = held.event;
     if (held.verdict === 'deny') {
+      record.code = held.code;
+      record.entry.reason = `${held.code}: ${held.detail}`;
+      record.reasons = [held.detail, ...record.reasons];
       return {
         ok: false,
-        problem: { ...problemBase, code: held.code, detail: held.detail, approvalId: held.approvalId },
+        close: held.close,
+        problem: {
+          ...problemBase,
+          code: held.code,
+          detail: held.detail,
+          approvalId: held.approvalId,
+          headers: held.headers,
+        },
       };
     }
+    record.entry.reason = held.reason;
+    record.reasons = [held.reason, ...record.reasons];
+    return { ok: true, body: held.body };
   }
   // Strict traffic-log durability: the arrival row is committed before any upstream is dialled.
   const committed = record.committed();
