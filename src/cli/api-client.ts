@@ -96,6 +96,33 @@ export class ApiClient {
         : `HTTP ${res.status} from ${path}`,
     );
   }
+
+  /** A server-sent event stream (no timeout: it lasts until `signal` aborts); errors as for `request`. */
+  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.target.url}${path}`, {
+        headers: {
+          accept: 'text/event-stream',
+          ...(this.target.token ? { authorization: `Bearer ${this.target.token}` } : {}),
+        },
+        signal,
+      });
+    } catch (err) {
+      throw new CliError(
+        `cannot reach the TameFlare control plane at ${this.target.url} (${causeOf(err)}); is \`tameflare serve\` running?`,
+      );
+    }
+    if (!res.ok || !res.body) {
+      const problem = parseJson(await res.text()) as Partial<ProblemDocument> | undefined;
+      throw new CliError(
+        typeof problem?.detail === 'string'
+          ? `${problem.detail} (${problem.code ?? res.status})`
+          : `HTTP ${res.status} from ${path}`,
+      );
+    }
+    return res.body;
+  }
 }
 
 function parseJson(text: string): unknown {

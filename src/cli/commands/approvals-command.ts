@@ -4,6 +4,7 @@
 import { type Command, Option } from 'commander';
 import { parseGrantDuration } from '../../approvals/approval-rules.js';
 import type { ApprovalWire, DecideApprovalAnswer, GrantWire } from '../../wire/approvals.js';
+import { addExamples } from '../add-examples.js';
 import {
   type ApiOptions,
   addApiOptions,
@@ -15,7 +16,6 @@ import {
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 import { watchApprovals } from './approvals-watch.js';
 import { registerApprovalWebhookCommands } from './approvals-webhook-command.js';
 

@@ -1,17 +1,15 @@
 // `tameflare approvals watch`: reads the control plane's live approvals stream and prints one line per
-// event, pending approvals first. The stream is re-opened after a break (an event seen before is not
-// printed twice); Ctrl-C ends it with exit 0.
-
+// event, pending approvals first. The stream is opened again after a break (an event seen before is
+// not printed twice); Ctrl-C ends it with exit 0.
 import { readEvents } from '../../sync/gateway-sync-client.js';
 import type { ApprovalStreamEvent, ApprovalWire } from '../../wire/approvals.js';
-import { causeOf, resolveApiTarget } from '../api-client.js';
-import type { ApiOptions } from '../api-options.js';
+import { type ApiOptions, apiClientFor } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
 
 export async function watchApprovals(ctx: CliContext, opts: ApiOptions): Promise<void> {
-  const target = resolveApiTarget(ctx, opts);
+  const api = apiClientFor(ctx, opts);
   const stop = new AbortController();
   const onSigint = () => stop.abort();
   process.once('SIGINT', onSigint);
@@ -22,41 +20,25 @@ export async function watchApprovals(ctx: CliContext, opts: ApiOptions): Promise
     seen.add(key);
     ctx.stdout.write(opts.json ? `${JSON.stringify({ type, approval: a })}\n` : `${watchLine(type, a)}\n`);
   };
+  let connected = false;
   let failures = 0;
   try {
     while (!stop.signal.aborted) {
-      let res: Response;
+      let body: ReadableStream<Uint8Array>;
       try {
-        res = await fetch(`${target.url}/v1/approvals/stream`, {
-          headers: {
-            accept: 'text/event-stream',
-            ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
-          },
-          signal: stop.signal,
-        });
+        body = await api.stream('/v1/approvals/stream', stop.signal);
       } catch (err) {
         if (stop.signal.aborted) break;
-        if (failures++ === 0 && seen.size === 0) {
-          throw new CliError(
-            `cannot reach the TameFlare control plane at ${target.url} (${causeOf(err)}); is \`tameflare serve\` running?`,
-          );
-        }
-        await pause(Math.min(10_000, 500 * 2 ** failures), stop.signal);
+        // The first attempt says why plainly; a stream that worked before is waited for.
+        if (!connected) throw err;
+        if (!(err instanceof CliError)) throw err;
+        await pause(Math.min(10_000, 500 * 2 ** failures++), stop.signal);
         continue;
       }
-      if (!res.ok || !res.body) {
-        const text = await res.text().catch(() => '');
-        let message = `HTTP ${res.status}`;
-        try {
-          message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
-        } catch {
-          // keep the status
-        }
-        throw new CliError(message);
-      }
+      connected = true;
       failures = 0;
       try {
-        await readEvents(res.body, async (event, data) => {
+        await readEvents(body, async (event, data) => {
           if (event === 'ready') {
             for (const a of (JSON.parse(data) as { pending: ApprovalWire[] }).pending)
               show('approval.pending', a);
@@ -77,17 +59,18 @@ export async function watchApprovals(ctx: CliContext, opts: ApiOptions): Promise
 export function watchLine(type: string, a: ApprovalWire): string {
   const request = a.method ? ` ${a.method} ${a.host ?? ''}${a.path ?? ''}` : '';
   const what = `${a.id}  ${a.agent}  ${a.action}${request}`;
-  const time = (type === 'approval.decided' ? a.decided_at : a.created_at) ?? '';
   switch (type) {
     case 'approval.decided': {
       const by = a.decided_by ? ` by ${a.decided_by}` : '';
       const note = a.note ? ` (${a.note})` : '';
-      return escapeControl(`${time}  ${a.status.toUpperCase()}${by}  ${what}${note}`);
+      return escapeControl(`${a.decided_at ?? ''}  ${a.status.toUpperCase()}${by}  ${what}${note}`);
     }
     case 'approval.updated':
-      return escapeControl(`${time}  JOINED (${a.requests} requests)  ${what}`);
+      return escapeControl(`${a.created_at}  JOINED (${a.requests} requests)  ${what}`);
     default:
-      return escapeControl(`${time}  PENDING  ${what}  needs ${a.required_role}; expires ${a.expires_at}`);
+      return escapeControl(
+        `${a.created_at}  PENDING  ${what}  needs ${a.required_role}; expires ${a.expires_at}`,
+      );
   }
 }
 

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { WebhookCreatedWire, WebhookDeliveryWire, WebhookWire } from '../../wire/approvals.js';
+import { addExamples } from '../add-examples.js';
 import {
   type ApiOptions,
   addApiOptions,
@@ -14,7 +15,6 @@ import {
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { formatTable } from '../format-table.js';
-import { addExamples } from '../program.js';
 
 export function registerApprovalWebhookCommands(approvals: Command, ctx: CliContext): void {
   const webhook = approvals.command('webhook').description('who is told about approvals (signed webhooks)');

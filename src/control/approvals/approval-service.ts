@@ -120,6 +120,11 @@ export class ApprovalService {
     return result;
   }
 
+  /** Webhook receivers were added or removed. */
+  webhooksChanged(): void {
+    this.#webhooks.receiversChanged();
+  }
+
   /** A gateway is about to release a request held for this approval: one use per approval (grants: any). */
   async use(id: string): Promise<ConsumeResult> {
     return useApproval(this.#deps.db, id, this.#deps.now());

@@ -22,6 +22,8 @@ export type ApprovalRow = Selectable<ApprovalTable> & {
 export interface NewApproval {
   source: 'proxy' | 'sdk';
   gatewayId: string | null;
+  /** The gateway's name (shown with the approval); null with gatewayId. */
+  gatewayName: string | null;
   agent: string;
   action: string;
   connector: string | null;
@@ -129,34 +131,32 @@ export async function requestApproval(db: Db, input: NewApproval, now: Date): Pr
       return { kind: 'pending', approval: { ...pending, requests: pending.requests + 1 }, joined: true };
     }
     const id = newApprovalId();
-    await trx
-      .insertInto('approvals')
-      .values({
-        id,
-        source: input.source,
-        gateway_id: input.gatewayId,
-        agent: input.agent,
-        action: input.action,
-        connector: input.connector,
-        connector_type: input.connectorType,
-        method: input.method,
-        host: input.host,
-        path: input.path,
-        params: JSON.stringify(input.params),
-        reasons: JSON.stringify(input.reasons.slice(0, 20)),
-        approver_roles: JSON.stringify(input.approverRoles),
-        digest: input.digest,
-        requests: 1,
-        status: 'pending',
-        decided_by: null,
-        note: null,
-        decided_at: null,
-        used_at: null,
-        grant_id: null,
-        created_at: nowIso,
-        expires_at: input.expiresAt,
-      })
-      .execute();
+    const row: Selectable<ApprovalTable> = {
+      id,
+      source: input.source,
+      gateway_id: input.gatewayId,
+      agent: input.agent,
+      action: input.action,
+      connector: input.connector,
+      connector_type: input.connectorType,
+      method: input.method,
+      host: input.host,
+      path: input.path,
+      params: JSON.stringify(input.params),
+      reasons: JSON.stringify(input.reasons.slice(0, 20)),
+      approver_roles: JSON.stringify(input.approverRoles),
+      digest: input.digest,
+      requests: 1,
+      status: 'pending',
+      decided_by: null,
+      note: null,
+      decided_at: null,
+      used_at: null,
+      grant_id: null,
+      created_at: nowIso,
+      expires_at: input.expiresAt,
+    };
+    await trx.insertInto('approvals').values(row).execute();
     await appendAuditEvent(trx, {
       type: 'approval.requested',
       actor: `agent:${input.agent}`,
@@ -176,7 +176,11 @@ export async function requestApproval(db: Db, input: NewApproval, now: Date): Pr
       },
       createdAt: nowIso,
     });
-    return { kind: 'pending', approval: await mustGet(trx, id), joined: false };
+    return {
+      kind: 'pending',
+      approval: { ...row, gateway_name: input.gatewayName, grant_expires_at: null },
+      joined: false,
+    };
   };
   return inTransaction(db, run);
 }

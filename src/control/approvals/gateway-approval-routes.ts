@@ -77,6 +77,7 @@ export function registerGatewayApprovalRoutes(app: FastifyInstance, deps: Gatewa
       const found = await deps.approvals.request({
         source: 'proxy',
         gatewayId: gw.id,
+        gatewayName: gw.name,
         agent: b.agent,
         action: b.action,
         connector: b.connector,

@@ -33,6 +33,8 @@ export class WebhookDispatcher {
   #again = false;
   #closed = false;
   readonly #inFlight = new Set<Promise<void>>();
+  /** The enabled receivers, read once and kept until they change (every approval would ask). */
+  #hooks: Awaited<ReturnType<typeof listWebhooks>> | undefined;
 
   constructor(deps: WebhookDispatcherDeps) {
     this.#deps = deps;
@@ -41,7 +43,8 @@ export class WebhookDispatcher {
   /** Queues one event for every enabled receiver, then sends in the background. Never throws. */
   async publish(event: ApprovalEventType, approval: ApprovalWire): Promise<void> {
     try {
-      const hooks = await listWebhooks(this.#deps.db, { enabledOnly: true });
+      this.#hooks ??= await listWebhooks(this.#deps.db, { enabledOnly: true });
+      const hooks = this.#hooks;
       if (hooks.length === 0) return;
       const at = this.#deps.now().toISOString();
       await enqueueDeliveries(
@@ -58,6 +61,11 @@ export class WebhookDispatcher {
     } catch (err) {
       this.#deps.logger.error({ err }, 'could not queue approval webhooks');
     }
+  }
+
+  /** Receivers were added or removed. */
+  receiversChanged(): void {
+    this.#hooks = undefined;
   }
 
   /** Sends what is due now (and schedules the next wake-up). */

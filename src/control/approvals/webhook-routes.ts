@@ -20,6 +20,7 @@ import {
 export interface WebhookRouteDeps {
   db: Kysely<LocalDatabase>;
   now: () => Date;
+  approvals: { webhooksChanged(): void };
 }
 
 const WEBHOOK_ID = '^whk_[0-9a-f]{16}$';
@@ -58,6 +59,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
         throw new AppError('validation_failed', `not a URL: ${b.url}`);
       }
       const row = await createWebhook(db, b, { actor: actorOf(principalOf(req)), now: deps.now() });
+      deps.approvals.webhooksChanged();
       void reply.status(201);
       return { ...toWebhookWire(row), secret: row.secret };
     },
@@ -80,6 +82,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookRouteDe
     async (req) => {
       const { id } = req.params as { id: string };
       await deleteWebhook(db, id, { actor: actorOf(principalOf(req)), now: deps.now() });
+      deps.approvals.webhooksChanged();
       return { removed: id };
     },
   );

@@ -31,13 +31,21 @@ export interface ApprovalLinkOptions {
   /** The control plane this gateway follows and the service token, once known; undefined: none. */
   target(): { url: string; token: Secret } | undefined;
   gatewayName: string;
-  timeoutMs?: number | undefined;
+  /** Connecting (an unreachable control plane is told apart quickly); default 5 s. */
+  connectTimeoutMs?: number | undefined;
+  /** An answer once connected (a busy control plane is not an absent one); default 30 s. */
+  answerTimeoutMs?: number | undefined;
 }
 
 export function createApprovalLink(opts: ApprovalLinkOptions): ApprovalLink {
   // A small pool: a thousand held requests must not mean a thousand connections to the control plane.
-  const agent = new Agent({ connections: 16, pipelining: 1, keepAliveTimeout: 30_000 });
-  const timeout = opts.timeoutMs ?? 5_000;
+  const agent = new Agent({
+    connections: 16,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { timeout: opts.connectTimeoutMs ?? 5_000 },
+  });
+  const timeout = opts.answerTimeoutMs ?? 30_000;
 
   async function call<T>(method: 'POST' | 'PUT', path: string, body: unknown): Promise<T> {
     const target = opts.target();
