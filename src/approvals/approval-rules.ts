@@ -8,8 +8,7 @@ export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 /** Holds end below the 300 s after which common HTTP clients give up (SPEC 7). */
 export const HOLD_CAP_SECONDS = 299;
-/** A grant ("approve for N minutes") lasts at most a day: longer belongs in a permission. */
-export const MAX_GRANT_MINUTES = 24 * 60;
+export { MAX_GRANT_MINUTES } from '../wire/approvals.js';
 /** Deciding is a member's right at least (SPEC 5.2: viewers read, members also approve). */
 export const MIN_APPROVER_ROLE: Role = 'member';
 
@@ -82,25 +81,4 @@ export function checkDecision(approval: DecidableApproval, role: Role, now: Date
     };
   }
   return { ok: true };
-}
-
-/**
- * A grant duration as the CLI takes it: `90s` is refused (minutes are the unit), `15m`, `2h`, `1h30m`,
- * `1d`, or a bare number of minutes. Returns minutes, or an error message.
- */
-export function parseGrantDuration(text: string): number | string {
-  const t = text.trim().toLowerCase();
-  let minutes: number;
-  if (/^\d+$/.test(t)) minutes = Number(t);
-  else {
-    const m = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$/.exec(t);
-    if (!m || t === '' || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) {
-      return `invalid duration ${JSON.stringify(text)}: use minutes (30), 30m, 2h, 1h30m or 1d`;
-    }
-    minutes = Number(m[1] ?? 0) * 1440 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
-  }
-  if (minutes < 1 || minutes > MAX_GRANT_MINUTES) {
-    return `invalid duration ${JSON.stringify(text)}: a grant lasts 1 minute to ${MAX_GRANT_MINUTES / 60} hours`;
-  }
-  return minutes;
 }

@@ -97,8 +97,11 @@ export class ApiClient {
     );
   }
 
-  /** A server-sent event stream (no timeout: it lasts until `signal` aborts); errors as for `request`. */
-  async stream(path: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  /**
+   * The events of a server-sent event stream, in order, until it ends or `signal` aborts (no timeout:
+   * a quiet stream is not a dead one). Opening it fails as `request` does.
+   */
+  async *events(path: string, signal: AbortSignal): AsyncGenerator<{ event: string; data: string }> {
     let res: Response;
     try {
       res = await fetch(`${this.target.url}${path}`, {
@@ -121,7 +124,26 @@ export class ApiClient {
           : `HTTP ${res.status} from ${path}`,
       );
     }
-    return res.body;
+    // Field lines accumulate until a blank line ends the event; comments (`: ping`) are skipped.
+    let pending = '';
+    let event = 'message';
+    let data: string[] = [];
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      let nl = pending.indexOf('\n');
+      while (nl >= 0) {
+        const line = pending.slice(0, nl).replace(/\r$/, '');
+        pending = pending.slice(nl + 1);
+        nl = pending.indexOf('\n');
+        if (line === '') {
+          if (data.length > 0) yield { event, data: data.join('\n') };
+          event = 'message';
+          data = [];
+        } else if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+    }
   }
 }
 

@@ -1,6 +1,9 @@
 // Wire types of the /v1/approvals API, shared by the control plane's routes, the CLI and (types only)
 // the dashboard. No runtime imports of server code.
 
+/** The longest grant ("approve for N minutes") the API accepts: a day. Longer belongs in a permission. */
+export const MAX_GRANT_MINUTES = 24 * 60;
+
 export type ApprovalStatusWire = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
 export interface ApprovalWire {

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
-import { createApiToken } from '../../src/control/accounts/account-store.js';
 import type { Role } from '../../src/control/accounts/roles.js';
+import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { createContext, type DaemonContext } from '../../src/daemon/create-context.js';
 import type { LocalDatabase } from '../../src/storage/local-schema.js';
 import { openDatabase } from '../../src/storage/open-database.js';
@@ -177,8 +177,13 @@ export async function startInProcess(opts: {
     ownerToken,
     cli: cliFor({ controlUrl, dataDir } as DaemonProcess),
     async tokenWithRole(role) {
-      return (await createApiToken(db.db, { name: `t-${role}`, role, userId: null, expiresAt: null }, 'test'))
-        .token;
+      return (
+        await createApiToken(
+          db.db,
+          { name: `t-${role}`, role, userId: null, expiresAt: null },
+          { actor: 'test' },
+        )
+      ).token;
     },
     async api(method, path, body, token = ownerToken) {
       const res = await fetch(`${controlUrl}${path}`, {

@@ -2,7 +2,6 @@
 // (optionally widened into a grant with --for) and deny decide; watch follows the live stream;
 // grants and webhooks manage what approvals were widened into and who is told about them.
 import { type Command, Option } from 'commander';
-import { parseGrantDuration } from '../../approvals/approval-rules.js';
 import type { ApprovalWire, DecideApprovalAnswer, GrantWire } from '../../wire/approvals.js';
 import { addExamples } from '../add-examples.js';
 import {
@@ -16,6 +15,7 @@ import {
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
+import { parseGrantDuration } from '../grant-duration.js';
 import { watchApprovals } from './approvals-watch.js';
 import { registerApprovalWebhookCommands } from './approvals-webhook-command.js';
 

@@ -1,11 +1,9 @@
 // `tameflare approvals watch`: reads the control plane's live approvals stream and prints one line per
 // event, pending approvals first. The stream is opened again after a break (an event seen before is
 // not printed twice); Ctrl-C ends it with exit 0.
-import { readEvents } from '../../sync/gateway-sync-client.js';
 import type { ApprovalStreamEvent, ApprovalWire } from '../../wire/approvals.js';
 import { type ApiOptions, apiClientFor } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
 
 export async function watchApprovals(ctx: CliContext, opts: ApiOptions): Promise<void> {
@@ -24,30 +22,24 @@ export async function watchApprovals(ctx: CliContext, opts: ApiOptions): Promise
   let failures = 0;
   try {
     while (!stop.signal.aborted) {
-      let body: ReadableStream<Uint8Array>;
+      const events = api.events('/v1/approvals/stream', stop.signal);
       try {
-        body = await api.stream('/v1/approvals/stream', stop.signal);
-      } catch (err) {
-        if (stop.signal.aborted) break;
-        // The first attempt says why plainly; a stream that worked before is waited for.
-        if (!connected) throw err;
-        if (!(err instanceof CliError)) throw err;
-        await pause(Math.min(10_000, 500 * 2 ** failures++), stop.signal);
-        continue;
-      }
-      connected = true;
-      failures = 0;
-      try {
-        await readEvents(body, async (event, data) => {
+        for await (const { event, data } of events) {
+          connected = true;
+          failures = 0;
           if (event === 'ready') {
             for (const a of (JSON.parse(data) as { pending: ApprovalWire[] }).pending)
               show('approval.pending', a);
           } else if (event.startsWith('approval.')) {
             show(event, (JSON.parse(data) as ApprovalStreamEvent).approval);
           }
-        });
-      } catch {
-        // the stream broke: open it again
+        }
+      } catch (err) {
+        if (stop.signal.aborted) break;
+        // The first attempt says why plainly; a stream that worked before is waited for.
+        if (!connected) throw err;
+        await pause(Math.min(10_000, 500 * 2 ** failures++), stop.signal);
+        continue;
       }
       if (!stop.signal.aborted) await pause(500, stop.signal);
     }
