@@ -32,14 +32,15 @@ describe('approval rules', () => {
     expect(holdSeconds(0, 120)).toBe(1);
   });
 
-  it('lets the lowest named role and everyone above it decide, never below member; unknown names fail closed', () => {
+  it('asks for the highest role named (the strictest of merged rules), never below member; unknown names fail closed', () => {
     expect(requiredApproverRole(undefined)).toBe('member');
     expect(requiredApproverRole([])).toBe('member');
     expect(requiredApproverRole(['admin'])).toBe('admin');
-    expect(requiredApproverRole(['owner', 'admin'])).toBe('admin');
+    expect(requiredApproverRole(['member', 'admin'])).toBe('admin');
+    expect(requiredApproverRole(['owner', 'admin'])).toBe('owner');
     expect(requiredApproverRole(['viewer'])).toBe('member');
     expect(requiredApproverRole(['finance'])).toBe('owner');
-    expect(requiredApproverRole(['finance', 'admin'])).toBe('admin');
+    expect(requiredApproverRole(['finance', 'member'])).toBe('owner');
   });
 
   it('checks status, expiry and role', () => {

@@ -35,16 +35,18 @@ export function holdSeconds(ruleSeconds: number | undefined, globalSeconds: numb
 }
 
 /**
- * The lowest role allowed to decide. A rule naming roles allows those roles and every role above them
- * (an owner can do what an admin can); viewer is raised to member. A list of names none of which is a
- * role fails closed: only the owner decides.
+ * The lowest role allowed to decide: the highest role the rule names (roles are ordered, so naming
+ * admin already lets owners decide), and never below member. When several rules hold one request
+ * their lists are merged (docs/policies.md), so taking the highest keeps the strictest rule's bar.
+ * A name that is no role cannot be met by anyone below the owner: it fails closed.
  */
 export function requiredApproverRole(approverRoles: readonly string[] | undefined): Role {
-  if (!approverRoles || approverRoles.length === 0) return MIN_APPROVER_ROLE;
-  const known = approverRoles.filter((r): r is Role => (ROLES as readonly string[]).includes(r));
-  if (known.length === 0) return 'owner';
-  const lowest = known.reduce((a, b) => (ROLES.indexOf(a) <= ROLES.indexOf(b) ? a : b));
-  return roleAtLeast(lowest, MIN_APPROVER_ROLE) ? lowest : MIN_APPROVER_ROLE;
+  let required: Role = MIN_APPROVER_ROLE;
+  for (const name of approverRoles ?? []) {
+    const role: Role = (ROLES as readonly string[]).includes(name) ? (name as Role) : 'owner';
+    if (!roleAtLeast(required, role)) required = role;
+  }
+  return required;
 }
 
 export interface DecidableApproval {

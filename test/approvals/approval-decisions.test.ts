@@ -41,7 +41,7 @@ afterAll(async () => {
 describe('deciding', () => {
   it('a member may approve; a viewer may look but not decide', async () => {
     const held = curlVia(proxy, 'http://plain.test/roles');
-    const a = await approvalFor(d.cli, '/roles');
+    const a = await approvalFor(d.control, '/roles');
     const listed = await d.api<{ approvals: ApprovalWire[] }>(
       'GET',
       '/v1/approvals?status=pending',
@@ -70,7 +70,7 @@ describe('deciding', () => {
 
   it("enforces the rule's approver roles: an admin rule refuses a member, the owner may", async () => {
     const held = curlVia(proxy, 'http://plain.test/finance/payout');
-    const a = await approvalFor(d.cli, '/finance/payout');
+    const a = await approvalFor(d.control, '/finance/payout');
     expect(a).toMatchObject({ approver_roles: ['admin'], required_role: 'admin' });
     expect(a.reasons.join(' ')).toContain('finance paths need an admin');
     const refused = await d.api('POST', `/v1/approvals/${a.id}/deny`, {}, member);
@@ -102,9 +102,9 @@ describe('deciding', () => {
 describe('grants ("approve for N minutes")', () => {
   it('let the same agent run the same action within the window, covering requests already waiting, and not after', async () => {
     const a = curlVia(proxy, 'http://plain.test/grant-a');
-    const first = await approvalFor(d.cli, '/grant-a');
+    const first = await approvalFor(d.control, '/grant-a');
     const b = curlVia(proxy, 'http://plain.test/grant-b');
-    const second = await approvalFor(d.cli, '/grant-b');
+    const second = await approvalFor(d.control, '/grant-b');
     const approve = await d.cli(['approvals', 'approve', first.id, '--for', '5m', '--json']);
     expect(approve.code, approve.stderr).toBe(0);
     const answer = json<DecideApprovalAnswer>(approve);
@@ -119,7 +119,7 @@ describe('grants ("approve for N minutes")', () => {
     }
     // Another action (POST) is not covered.
     const post = curlVia(proxy, 'http://plain.test/grant-post', ['-d', 'x=1']);
-    const postApproval = await approvalFor(d.cli, '/grant-post');
+    const postApproval = await approvalFor(d.control, '/grant-post');
     expect((await d.api('POST', `/v1/approvals/${postApproval.id}/deny`, {})).status).toBe(200);
     expect((await post).status).toBe(403);
     const grants = await d.api<{ grants: GrantWire[] }>('GET', '/v1/approvals/grants');
@@ -127,7 +127,7 @@ describe('grants ("approve for N minutes")', () => {
 
     t += 6 * 60_000; // the window has passed
     const later = curlVia(proxy, 'http://plain.test/grant-a');
-    const held = await approvalFor(d.cli, '/grant-a', (x) => x.id !== first.id);
+    const held = await approvalFor(d.control, '/grant-a', (x) => x.id !== first.id);
     expect(held.status).toBe('pending');
     expect((await d.api('POST', `/v1/approvals/${held.id}/deny`, {})).status).toBe(200);
     expect((await later).status).toBe(403);
@@ -136,7 +136,7 @@ describe('grants ("approve for N minutes")', () => {
 
   it('can be revoked before it runs out', async () => {
     const held = curlVia(proxy, 'http://plain.test/revocable');
-    const a = await approvalFor(d.cli, '/revocable');
+    const a = await approvalFor(d.control, '/revocable');
     const answer = (
       await d.api<DecideApprovalAnswer>('POST', `/v1/approvals/${a.id}/approve`, { grant_minutes: 30 })
     ).body;
@@ -145,7 +145,7 @@ describe('grants ("approve for N minutes")', () => {
     const revoke = await d.cli(['approvals', 'revoke-grant', answer.grant!.id]);
     expect(revoke.code, revoke.stderr).toBe(0);
     const again = curlVia(proxy, 'http://plain.test/revocable');
-    const next = await approvalFor(d.cli, '/revocable', (x) => x.id !== a.id);
+    const next = await approvalFor(d.control, '/revocable', (x) => x.id !== a.id);
     expect((await d.api('POST', `/v1/approvals/${next.id}/deny`, {}, member)).status).toBe(200);
     expect((await again).status).toBe(403);
   });
@@ -155,7 +155,7 @@ describe('expiry', () => {
   it('keeps an undecided approval open until it expires (an hour), then a retry needs a new one', async () => {
     const gaveUp = await curlVia(proxy, 'http://plain.test/forgotten', ['-m', '1']);
     expect(gaveUp.status).toBe(0);
-    const a = await approvalFor(d.cli, '/forgotten');
+    const a = await approvalFor(d.control, '/forgotten');
     expect(a.expires_at).toBe(new Date(Date.parse(a.created_at) + 3600_000).toISOString());
     t += 30 * 60_000;
     expect(await d.context.control!.approvals.expireDue()).toBe(0);
@@ -166,7 +166,7 @@ describe('expiry', () => {
     const late = await d.api('POST', `/v1/approvals/${a.id}/approve`, {});
     expect([late.status, late.body.code]).toEqual([409, 'conflict']);
     const retry = curlVia(proxy, 'http://plain.test/forgotten');
-    const fresh = await approvalFor(d.cli, '/forgotten', (x) => x.id !== a.id);
+    const fresh = await approvalFor(d.control, '/forgotten', (x) => x.id !== a.id);
     expect((await d.api('POST', `/v1/approvals/${fresh.id}/deny`, {})).status).toBe(200);
     const r = await retry;
     expect(r.status).toBe(403);

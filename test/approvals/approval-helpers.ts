@@ -14,7 +14,7 @@ import type { LocalDatabase } from '../../src/storage/local-schema.js';
 import { openDatabase } from '../../src/storage/open-database.js';
 import type { ApprovalWire } from '../../src/wire/approvals.js';
 import { cliFor, eventually, json } from '../cli/cli-harness.js';
-import { curl } from '../helpers/run-client.js';
+import { cleanEnv, runClient } from '../helpers/run-client.js';
 import type { DaemonProcess } from '../helpers/spawn-daemon.js';
 import { type RunningServer, startHttpServer } from '../helpers/test-ca.js';
 
@@ -100,26 +100,74 @@ export function proxyFor(daemon: Pick<DaemonProcess, 'gatewayUrl'>, agent: strin
   return `http://${agent}:${key}@${gw.host}`;
 }
 
-/** curl through the gateway (a real client), with extra curl arguments. */
-export function curlVia(proxy: string, url: string, extra: string[] = []) {
-  return curl(['-x', proxy, ...extra, url]);
+/** curl through the gateway (a real client), with extra curl arguments; waits as long as a hold may. */
+export async function curlVia(proxy: string, url: string, extra: string[] = []) {
+  const r = await runClient('curl', ['-sS', '-D', '-', '-w', '\n%{http_code}', '-x', proxy, ...extra, url], {
+    env: cleanEnv(),
+    timeoutMs: 300_000,
+  });
+  const lines = r.stdout.split('\n');
+  const status = Number(lines.pop());
+  const text = lines.join('\n');
+  const split = text.lastIndexOf('\r\n\r\n');
+  return { status, headers: text.slice(0, split), body: text.slice(split + 4), stderr: r.stderr };
+}
+
+/** The control plane's API with a token (polling through it is cheaper than a CLI process per look). */
+export interface ControlApi {
+  controlUrl: string;
+  token: string;
+}
+
+export function controlApiOf(daemon: { controlUrl: string; dataDir: string }): ControlApi {
+  return {
+    controlUrl: daemon.controlUrl,
+    token: readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim(),
+  };
+}
+
+export async function callApi<T = Record<string, unknown>>(
+  api: ControlApi,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = api.token,
+): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${api.controlUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+/** Decides through the API; throws unless it worked. */
+export async function decide(api: ControlApi, id: string, verdict: 'approve' | 'deny', body: object = {}) {
+  const r = await callApi(api, 'POST', `/v1/approvals/${id}/${verdict}`, body);
+  if (r.status !== 200) throw new Error(`${verdict} ${id}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 /** Waits until an approval of `status` exists whose path starts with `pathPrefix` (and `more` holds). */
 export async function approvalFor(
-  cli: Cli,
+  api: ControlApi,
   pathPrefix: string,
   more: (a: ApprovalWire) => boolean = () => true,
   status = 'pending',
 ): Promise<ApprovalWire> {
+  const match = (a: ApprovalWire) => a.path?.startsWith(pathPrefix) === true && more(a);
   const list = await eventually(
     async () =>
-      json<{ approvals: ApprovalWire[] }>(await cli(['approvals', 'list', '--status', status, '--json'])),
-    (l) => l.approvals.some((a) => a.path?.startsWith(pathPrefix) && more(a)),
+      (await callApi<{ approvals: ApprovalWire[] }>(api, 'GET', `/v1/approvals?status=${status}`)).body,
+    (l) => l.approvals?.some(match) === true,
     `an approval ${status} for ${pathPrefix}`,
     20_000,
   );
-  return list.approvals.find((a) => a.path?.startsWith(pathPrefix) && more(a))!;
+  return list.approvals.find(match)!;
 }
 
 export function problemOf(body: string): Record<string, unknown> {
@@ -133,6 +181,8 @@ export interface InProcessDaemon {
   dataDir: string;
   ownerToken: string;
   cli: Cli;
+  /** The API as the owner. */
+  control: ControlApi;
   tokenWithRole(role: Role): Promise<string>;
   api<T = Record<string, unknown>>(
     method: string,
@@ -169,6 +219,7 @@ export async function startInProcess(opts: {
   const ownerToken = readFileSync(join(dataDir, 'cli.token'), 'utf8').trim();
   const db = await openDatabase<LocalDatabase>(join(dataDir, 'local.db'), LOCAL_MIGRATIONS);
   const controlUrl = urls.controlUrl!;
+  const control: ControlApi = { controlUrl, token: ownerToken };
   return {
     context,
     controlUrl,
@@ -176,6 +227,7 @@ export async function startInProcess(opts: {
     dataDir,
     ownerToken,
     cli: cliFor({ controlUrl, dataDir } as DaemonProcess),
+    control,
     async tokenWithRole(role) {
       return (
         await createApiToken(
@@ -185,18 +237,7 @@ export async function startInProcess(opts: {
         )
       ).token;
     },
-    async api(method, path, body, token = ownerToken) {
-      const res = await fetch(`${controlUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : {}) as never };
-    },
+    api: (method, path, body, token) => callApi(control, method, path, body, token),
     async close() {
       await db.close();
       await context.close();

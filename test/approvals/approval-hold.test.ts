@@ -13,8 +13,11 @@ import { BIN, type DaemonProcess, minimalEnv, startDaemonProcess } from '../help
 import {
   approvalFor,
   type Cli,
+  type ControlApi,
   configureApprovals,
+  controlApiOf,
   curlVia,
+  decide,
   problemOf,
   proxyFor,
   type RecordingUpstream,
@@ -26,6 +29,7 @@ let cli: Cli;
 let upstream: RecordingUpstream;
 let proxy: string;
 let dir: string;
+let control: ControlApi;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tf-approvals-'));
@@ -40,6 +44,7 @@ beforeAll(async () => {
     env: { TAMEFLARE_MAX_HOLDS_PER_AGENT: '3', TAMEFLARE_MAX_BODY_BYTES: '4096' },
   });
   cli = cliFor(daemon);
+  control = controlApiOf(daemon);
   proxy = proxyFor(daemon, 'bot', await configureApprovals(cli, dir));
 }, 60_000);
 
@@ -52,7 +57,7 @@ afterAll(async () => {
 describe('holding a request for approval', () => {
   it('releases a held curl request when the CLI approves it, with injection and the original body', async () => {
     const held = curlVia(proxy, 'http://plain.test/deploy?env=prod', ['-d', 'version=42']);
-    const approval = await approvalFor(cli, '/deploy');
+    const approval = await approvalFor(control, '/deploy');
     expect(approval).toMatchObject({
       status: 'pending',
       agent: 'bot',
@@ -81,7 +86,7 @@ describe('holding a request for approval', () => {
 
   it('answers 403 approval_denied with the note when the CLI denies', async () => {
     const held = curlVia(proxy, 'http://plain.test/drop-table');
-    const approval = await approvalFor(cli, '/drop-table');
+    const approval = await approvalFor(control, '/drop-table');
     expect((await cli(['approvals', 'deny', approval.id, '--note', 'not today'])).code).toBe(0);
     const r = await held;
     expect(r.status).toBe(403);
@@ -122,45 +127,45 @@ describe('holding a request for approval', () => {
   it('lets a retry through once after the client itself gave up, and drops the abandoned wait', async () => {
     const gaveUp = await curlVia(proxy, 'http://plain.test/nightly', ['-m', '1']);
     expect(gaveUp.status).toBe(0); // curl: operation timed out, no answer
-    const approval = await approvalFor(cli, '/nightly');
-    expect((await cli(['approvals', 'approve', approval.id])).code).toBe(0);
+    const approval = await approvalFor(control, '/nightly');
+    await decide(control, approval.id, 'approve');
     const retry = await curlVia(proxy, 'http://plain.test/nightly');
     expect(retry.status).toBe(200);
     expect(retry.body).toBe('upstream saw GET /nightly');
     // The next one is held again (here given up on again): a new approval.
     await curlVia(proxy, 'http://plain.test/nightly', ['-m', '1']);
-    const fresh = await approvalFor(cli, '/nightly', (a) => a.id !== approval.id);
+    const fresh = await approvalFor(control, '/nightly', (a) => a.id !== approval.id);
     expect(fresh.id).not.toBe(approval.id);
     expect(upstream.count('/nightly')).toBe(1);
-    expect((await cli(['approvals', 'deny', fresh.id])).code).toBe(0);
+    await decide(control, fresh.id, 'deny');
   });
 
   it('joins identical requests into one approval (the body is part of the identity); one approval lets one through', async () => {
     const a = curlVia(proxy, 'http://plain.test/refund', ['-d', 'amount=10']);
-    await approvalFor(cli, '/refund');
+    await approvalFor(control, '/refund');
     const b = curlVia(proxy, 'http://plain.test/refund', ['-d', 'amount=10']);
-    const joined = await approvalFor(cli, '/refund', (x) => x.requests === 2);
+    const joined = await approvalFor(control, '/refund', (x) => x.requests === 2);
     const other = curlVia(proxy, 'http://plain.test/refund', ['-d', 'amount=99']);
-    const separate = await approvalFor(cli, '/refund', (x) => x.id !== joined.id);
+    const separate = await approvalFor(control, '/refund', (x) => x.id !== joined.id);
     expect(separate.digest).not.toBe(joined.digest);
 
-    expect((await cli(['approvals', 'approve', joined.id])).code).toBe(0);
+    await decide(control, joined.id, 'approve');
     const statuses = [(await a).status, (await b).status].sort();
     expect(statuses).toEqual([200, 409]);
     expect(upstream.seen.filter((s) => s.url === '/refund' && s.body === 'amount=10')).toHaveLength(1);
-    expect((await cli(['approvals', 'deny', separate.id])).code).toBe(0);
+    await decide(control, separate.id, 'deny');
     expect((await other).status).toBe(403);
   });
 
   it('caps held requests per agent (429) and bounds a held body (413)', async () => {
     const held = [1, 2, 3].map((n) => curlVia(proxy, `http://plain.test/cap-${n}`));
-    for (const n of [1, 2, 3]) await approvalFor(cli, `/cap-${n}`);
+    for (const n of [1, 2, 3]) await approvalFor(control, `/cap-${n}`);
     const over = await curlVia(proxy, 'http://plain.test/cap-4');
     expect(over.status).toBe(429);
     expect(problemOf(over.body).code).toBe('too_many_holds');
     for (const n of [1, 2, 3]) {
-      const a = await approvalFor(cli, `/cap-${n}`);
-      expect((await cli(['approvals', 'deny', a.id])).code).toBe(0);
+      const a = await approvalFor(control, `/cap-${n}`);
+      await decide(control, a.id, 'deny');
     }
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([403, 403, 403]);
 
@@ -186,14 +191,14 @@ describe('holding a request for approval', () => {
       });
       p.once('close', (code) => resolve({ code, stdout }));
     });
-    const approval = await approvalFor(cli, '/under-run');
-    expect((await cli(['approvals', 'approve', approval.id])).code).toBe(0);
+    const approval = await approvalFor(control, '/under-run');
+    await decide(control, approval.id, 'approve');
     expect(await child).toEqual({ code: 0, stdout: 'upstream saw GET /under-run' });
   });
 
   it('streams approvals live to `approvals watch --json`: pending ones first, then each change', async () => {
     const first = curlVia(proxy, 'http://plain.test/watched-1');
-    const pending = await approvalFor(cli, '/watched-1');
+    const pending = await approvalFor(control, '/watched-1');
     const watcher = spawn(process.execPath, [BIN, 'approvals', 'watch', '--json'], {
       env: minimalEnv({ TAMEFLARE_URL: daemon.controlUrl, TAMEFLARE_DATA_DIR: daemon.dataDir }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -219,8 +224,8 @@ describe('holding a request for approval', () => {
         'the watcher listed what is pending',
       );
       const second = curlVia(proxy, 'http://plain.test/watched-2');
-      const live = await approvalFor(cli, '/watched-2');
-      for (const a of [pending, live]) expect((await cli(['approvals', 'approve', a.id])).code).toBe(0);
+      const live = await approvalFor(control, '/watched-2');
+      for (const a of [pending, live]) await decide(control, a.id, 'approve');
       expect([(await first).status, (await second).status]).toEqual([200, 200]);
       await eventually(
         async () => [eventsOf(pending.id), eventsOf(live.id)],
@@ -237,7 +242,7 @@ describe('holding a request for approval', () => {
 
   it('the kill switch denies pending approvals in its scope and answers their held requests', async () => {
     const held = curlVia(proxy, 'http://plain.test/kill-me');
-    const approval = await approvalFor(cli, '/kill-me');
+    const approval = await approvalFor(control, '/kill-me');
     const on = await cli(['kill-switch', '--activate', '--scope', 'agent:bot', '--reason', 'drill']);
     expect(on.code, on.stderr).toBe(0);
     try {
@@ -245,7 +250,7 @@ describe('holding a request for approval', () => {
       expect(r.status).toBe(403);
       expect(problemOf(r.body)).toMatchObject({ code: 'kill_switch_active', approval_id: approval.id });
       expect(r.headers.toLowerCase()).toContain('x-tameflare-kill-switch: active');
-      const after = await approvalFor(cli, '/kill-me', (a) => a.id === approval.id, 'denied');
+      const after = await approvalFor(control, '/kill-me', (a) => a.id === approval.id, 'denied');
       expect(after.note).toBe('kill switch activated (scope agent:bot)');
     } finally {
       expect((await cli(['kill-switch', '--deactivate'])).code).toBe(0);

@@ -15,6 +15,7 @@ import { type DaemonProcess, startDaemonProcess } from '../helpers/spawn-daemon.
 import {
   approvalFor,
   configureApprovals,
+  controlApiOf,
   curlVia,
   problemOf,
   type RecordingUpstream,
@@ -36,6 +37,7 @@ const startControl = () =>
     env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, GATEWAY_URL: `http://127.0.0.1:${ports.gateway}` },
   });
 const cli = () => cliFor(control!);
+const controlApi = () => controlApiOf(control!);
 
 beforeAll(async () => {
   dirs = {
@@ -88,10 +90,10 @@ const sql = (q: string) =>
 describe('approvals with the roles split', () => {
   it('a held request survives a control plane restart and is released by a decision made after it', async () => {
     const held = curlVia(proxy, 'http://plain.test/survivor', ['-d', 'a=1']);
-    const before = await approvalFor(cli(), '/survivor');
+    const before = await approvalFor(controlApi(), '/survivor');
     expect(await control!.stop()).toEqual({ code: 0, signal: null });
     control = await startControl();
-    const after = await approvalFor(cli(), '/survivor');
+    const after = await approvalFor(controlApi(), '/survivor');
     expect(after).toMatchObject({ id: before.id, status: 'pending', gateway: 'default' });
     expect((await cli()(['approvals', 'approve', before.id])).code).toBe(0);
     const r = await held;
@@ -102,7 +104,7 @@ describe('approvals with the roles split', () => {
   it('with the control plane down: approval-needing requests get 503 approval_unavailable, allowed ones pass', async () => {
     // An approval left open for later: its client gave up.
     expect((await curlVia(proxy, 'http://plain.test/left-open', ['-m', '1'])).status).toBe(0);
-    const open = await approvalFor(cli(), '/left-open');
+    const open = await approvalFor(controlApi(), '/left-open');
     await control!.stop();
     control = undefined;
 
@@ -137,7 +139,7 @@ describe('approvals with the roles split', () => {
       scope: 'agent:bot',
       reason: 'control plane is down',
     });
-    const denied = await approvalFor(cli(), '/left-open', (a) => a.id === open.id, 'denied');
+    const denied = await approvalFor(controlApi(), '/left-open', (a) => a.id === open.id, 'denied');
     expect(denied).toMatchObject({
       decided_by: 'gateway:default',
       note: 'kill switch activated (scope agent:bot)',

@@ -92,7 +92,7 @@ afterAll(async () => {
 describe('approval webhooks', () => {
   it('signs an event per new approval and per decision; a hanging receiver does not delay the decision', async () => {
     const held = curlVia(proxy, 'http://plain.test/notify-me');
-    const approval = await approvalFor(d.cli, '/notify-me');
+    const approval = await approvalFor(d.control, '/notify-me');
     await eventually(
       async () => hanging.received.length,
       (n) => n >= 1,
@@ -171,7 +171,7 @@ describe('approval webhooks', () => {
 
     const before = { good: good.received.length };
     const held = curlVia(proxy, 'http://plain.test/after-removal');
-    const approval = await approvalFor(d.cli, '/after-removal');
+    const approval = await approvalFor(d.control, '/after-removal');
     expect((await d.api('POST', `/v1/approvals/${approval.id}/deny`, {})).status).toBe(200);
     expect((await held).status).toBe(403);
     await eventually(

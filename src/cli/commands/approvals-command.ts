@@ -115,7 +115,7 @@ export function registerApprovalsCommand(program: Command, ctx: CliContext): voi
     'tameflare approvals list --all --agent support-bot --json',
   ]);
 
-  addApiOptions(
+  const show = addApiOptions(
     approvals.command('show').description('show one approval').argument('<id>', 'approval id (apv_…)'),
   ).action(async (id: string, opts: ApiOptions) => {
     const res = await apiClientFor(ctx, opts).request<{ approval: ApprovalWire }>(
@@ -125,6 +125,8 @@ export function registerApprovalsCommand(program: Command, ctx: CliContext): voi
     if (opts.json) return printJson(ctx, res);
     ctx.stdout.write(approvalDetail(res.approval));
   });
+
+  addExamples(show, ['tameflare approvals show apv_0123456789abcdef0123 --json']);
 
   const approve = addApiOptions(
     approvals
@@ -199,7 +201,7 @@ export function registerApprovalsCommand(program: Command, ctx: CliContext): voi
     .action((opts: ApiOptions) => watchApprovals(ctx, opts));
   addExamples(watch, ['tameflare approvals watch', 'tameflare approvals watch --json | jq .approval.id']);
 
-  addApiOptions(
+  const grants = addApiOptions(
     approvals
       .command('grants')
       .description('list grants (approvals widened with --for); active ones unless --all')
@@ -226,7 +228,9 @@ export function registerApprovalsCommand(program: Command, ctx: CliContext): voi
     );
   });
 
-  addApiOptions(
+  addExamples(grants, ['tameflare approvals grants', 'tameflare approvals grants --all --json']);
+
+  const revoke = addApiOptions(
     approvals
       .command('revoke-grant')
       .description('end a grant before it runs out')
@@ -239,6 +243,8 @@ export function registerApprovalsCommand(program: Command, ctx: CliContext): voi
     if (opts.json) return printJson(ctx, res);
     print(ctx, `revoked ${res.grant.id}`);
   });
+
+  addExamples(revoke, ['tameflare approvals revoke-grant grt_0123456789abcdef0123']);
 
   registerApprovalWebhookCommands(approvals, ctx);
 }

@@ -50,28 +50,32 @@ export function registerApprovalWebhookCommands(approvals: Command, ctx: CliCont
     'tameflare approvals webhook add https://hooks.slack.com/services/T0/B0/XXXX --format slack',
   ]);
 
-  addApiOptions(webhook.command('list').description('list receivers')).action(async (opts: ApiOptions) => {
-    const res = await apiClientFor(ctx, opts).request<{ webhooks: WebhookWire[] }>(
-      'GET',
-      '/v1/approvals/webhooks',
-    );
-    if (opts.json) return printJson(ctx, res);
-    if (res.webhooks.length === 0) return print(ctx, 'no webhooks');
-    ctx.stdout.write(
-      formatTable(
-        [
-          { header: 'id' },
-          { header: 'format' },
-          { header: 'url' },
-          { header: 'secret' },
-          { header: 'added by' },
-        ],
-        res.webhooks.map((w) => [w.id, w.format, w.url, `…${w.secret_last4}`, w.created_by]),
-      ),
-    );
-  });
+  const list = addApiOptions(webhook.command('list').description('list receivers')).action(
+    async (opts: ApiOptions) => {
+      const res = await apiClientFor(ctx, opts).request<{ webhooks: WebhookWire[] }>(
+        'GET',
+        '/v1/approvals/webhooks',
+      );
+      if (opts.json) return printJson(ctx, res);
+      if (res.webhooks.length === 0) return print(ctx, 'no webhooks');
+      ctx.stdout.write(
+        formatTable(
+          [
+            { header: 'id' },
+            { header: 'format' },
+            { header: 'url' },
+            { header: 'secret' },
+            { header: 'added by' },
+          ],
+          res.webhooks.map((w) => [w.id, w.format, w.url, `…${w.secret_last4}`, w.created_by]),
+        ),
+      );
+    },
+  );
 
-  addApiOptions(
+  addExamples(list, ['tameflare approvals webhook list', 'tameflare approvals webhook list --json']);
+
+  const remove = addApiOptions(
     webhook.command('remove').description('remove a receiver').argument('<id>', 'webhook id (whk_…)'),
   ).action(async (id: string, opts: ApiOptions) => {
     const res = await apiClientFor(ctx, opts).request<{ removed: string }>(
@@ -82,7 +86,9 @@ export function registerApprovalWebhookCommands(approvals: Command, ctx: CliCont
     print(ctx, `removed ${res.removed}`);
   });
 
-  addApiOptions(
+  addExamples(remove, ['tameflare approvals webhook remove whk_0123456789abcdef']);
+
+  const deliveries = addApiOptions(
     webhook
       .command('deliveries')
       .description('recent deliveries: each event sent, its attempts and the last answer')
@@ -119,6 +125,10 @@ export function registerApprovalWebhookCommands(approvals: Command, ctx: CliCont
       ),
     );
   });
+  addExamples(deliveries, [
+    'tameflare approvals webhook deliveries',
+    'tameflare approvals webhook deliveries --webhook whk_0123456789abcdef --json',
+  ]);
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
