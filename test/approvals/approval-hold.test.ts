@@ -38,6 +38,8 @@ beforeAll(async () => {
     args: [
       '--connect-to',
       `plain.test:80:127.0.0.1:${upstream.server.port}`,
+      '--connect-to',
+      `raw.test:80:127.0.0.1:${upstream.server.port}`,
       '--unsafe-allow-private-egress',
       '127.0.0.0/8',
     ],
@@ -46,6 +48,20 @@ beforeAll(async () => {
   cli = cliFor(daemon);
   control = controlApiOf(daemon);
   proxy = proxyFor(daemon, 'bot', await configureApprovals(cli, dir));
+  // A tunnel the gateway does not open (no interception): decided once, on tunnel.connect.
+  const raw = await cli([
+    'connector',
+    'add',
+    'generic',
+    '--name',
+    'raw',
+    '--domains',
+    'raw.test',
+    '--no-intercept',
+  ]);
+  expect(raw.code, raw.stderr).toBe(0);
+  const perm = ['permissions', 'set', '--agent', 'bot', '--connector', 'raw', '--action', '*'];
+  expect((await cli([...perm, '--decision', 'require_approval'])).code).toBe(0);
 }, 60_000);
 
 afterAll(async () => {
@@ -173,6 +189,16 @@ describe('holding a request for approval', () => {
     expect(big.status).toBe(413);
     expect(problemOf(big.body).code).toBe('request_too_large');
     expect(upstream.count('/upload')).toBe(0);
+  });
+
+  it('holds a raw tunnel (CONNECT, no interception) until approved, then carries it end to end', async () => {
+    const held = curlVia(proxy, 'http://raw.test/through-tunnel', ['-p']);
+    const approval = await approvalFor(control, '', (a) => a.action === 'tunnel.connect');
+    expect(approval).toMatchObject({ method: 'CONNECT', host: 'raw.test', connector: 'raw' });
+    await decide(control, approval.id, 'approve');
+    const r = await held;
+    expect(r.status).toBe(200);
+    expect(r.body).toBe('upstream saw GET /through-tunnel');
   });
 
   it('holds a request made under `tameflare run` (no proxy settings of its own) until approved', async () => {

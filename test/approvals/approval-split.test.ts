@@ -17,6 +17,7 @@ import {
   configureApprovals,
   controlApiOf,
   curlVia,
+  decide,
   problemOf,
   type RecordingUpstream,
   startRecordingUpstream,
@@ -28,6 +29,21 @@ let ports: { control: number; gateway: number };
 let upstream: RecordingUpstream;
 let control: DaemonProcess | undefined;
 let gateway: DaemonProcess;
+const startGateway = (controlUrl: string) =>
+  startDaemonProcess({
+    dataDir: dirs.gateway,
+    args: [
+      '--role',
+      'gateway',
+      '--gateway-port',
+      String(ports.gateway),
+      '--unsafe-allow-private-egress',
+      '127.0.0.0/8',
+      '--connect-to',
+      `plain.test:80:127.0.0.1:${upstream.server.port}`,
+    ],
+    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, CONTROL_PLANE_URL: controlUrl },
+  });
 let proxy: string;
 
 const startControl = () =>
@@ -47,20 +63,7 @@ beforeAll(async () => {
   ports = { control: await freePort(), gateway: await freePort() };
   upstream = await startRecordingUpstream();
   control = await startControl();
-  gateway = await startDaemonProcess({
-    dataDir: dirs.gateway,
-    args: [
-      '--role',
-      'gateway',
-      '--gateway-port',
-      String(ports.gateway),
-      '--unsafe-allow-private-egress',
-      '127.0.0.0/8',
-      '--connect-to',
-      `plain.test:80:127.0.0.1:${upstream.server.port}`,
-    ],
-    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, CONTROL_PLANE_URL: control.controlUrl },
-  });
+  gateway = await startGateway(control.controlUrl);
   const key = await configureApprovals(cli(), dirs.control);
   // A second agent whose requests are simply allowed.
   const free = await cli()(['agent', 'add', 'free-bot', '--json']);
@@ -99,6 +102,20 @@ describe('approvals with the roles split', () => {
     const r = await held;
     expect(r.status).toBe(200);
     expect(r.body).toBe('upstream saw POST /survivor a=1');
+  });
+
+  it('an approved request the client gave up on passes once after a gateway restart', async () => {
+    expect((await curlVia(proxy, 'http://plain.test/after-restart', ['-m', '1'])).status).toBe(0);
+    const approval = await approvalFor(controlApi(), '/after-restart');
+    await decide(controlApi(), approval.id, 'approve');
+    await gateway.stop();
+    gateway = await startGateway(control!.controlUrl);
+    const retry = await curlVia(proxy, 'http://plain.test/after-restart');
+    expect(retry.status).toBe(200);
+    expect((await curlVia(proxy, 'http://plain.test/after-restart', ['-m', '1'])).status).toBe(0);
+    const fresh = await approvalFor(controlApi(), '/after-restart', (a) => a.id !== approval.id);
+    await decide(controlApi(), fresh.id, 'deny');
+    expect(upstream.count('/after-restart')).toBe(1);
   });
 
   it('with the control plane down: approval-needing requests get 503 approval_unavailable, allowed ones pass', async () => {

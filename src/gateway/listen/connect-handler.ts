@@ -123,7 +123,14 @@ export function createConnectHandler(deps: ConnectDeps) {
       path: '',
       now: deps.now(),
       url: `connect://${host}:${port}`,
-      signal: () => new AbortController().signal,
+      // A hold ends when the agent closes its side of the CONNECT.
+      signal: () => {
+        const gone = new AbortController();
+        const socket = opts.request.socket;
+        if (socket.destroyed) gone.abort();
+        else socket.once('close', () => gone.abort());
+        return gone.signal;
+      },
     });
     if (!resolved.ok) return fail(resolved.problem);
     const base = { agent: agent.name, action: 'tunnel.connect' };
