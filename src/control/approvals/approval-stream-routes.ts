@@ -2,11 +2,12 @@
 // with a `ready` event listing what is pending now, then one event per change (approval.requested,
 // approval.updated when a request joins, approval.decided), and a comment line every 15 s so that
 // proxies and clients can tell a quiet feed from a dead one.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { ApprovalStreamEvent } from '../../wire/approvals.js';
+import { eventStreams } from '../event-stream.js';
 import type { ApprovalService } from './approval-service.js';
 import { listApprovals } from './approval-store.js';
 import { toApprovalWire } from './approval-wire.js';
@@ -18,11 +19,7 @@ export interface ApprovalStreamDeps {
 }
 
 export function registerApprovalStreamRoutes(app: FastifyInstance, deps: ApprovalStreamDeps): void {
-  const streams = new Set<FastifyReply>();
-  // Open feeds never end by themselves: end them before the server waits for its connections.
-  app.addHook('preClose', async () => {
-    for (const r of streams) r.raw.end();
-  });
+  const streams = eventStreams(app, deps.heartbeatMs);
 
   app.get(
     '/approvals/stream',
@@ -43,32 +40,15 @@ export function registerApprovalStreamRoutes(app: FastifyInstance, deps: Approva
         );
       }
       const pending = (await listApprovals(deps.db, { status: 'pending', limit: 500 })).map(toApprovalWire);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      streams.add(reply);
-      const write = (event: string, data: unknown) => {
-        if (!res.destroyed && !res.writableEnded)
-          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
-      write('ready', { pending });
+      const stream = streams.open(reply);
+      stream.write('ready', { pending });
       const unsubscribe = deps.approvals.subscribe((change) => {
-        write(change.type, { type: change.type, approval: change.approval } satisfies ApprovalStreamEvent);
+        stream.write(change.type, {
+          type: change.type,
+          approval: change.approval,
+        } satisfies ApprovalStreamEvent);
       });
-      const heartbeat = setInterval(() => {
-        if (!res.destroyed) res.write(': ping\n\n');
-      }, deps.heartbeatMs ?? 15_000);
-      heartbeat.unref();
-      res.on('close', () => {
-        clearInterval(heartbeat);
-        unsubscribe();
-        streams.delete(reply);
-      });
+      stream.onClose(unsubscribe);
     },
   );
 }

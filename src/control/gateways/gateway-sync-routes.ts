@@ -1,7 +1,7 @@
 // The control plane's side of the gateway link (service token only, see ../route-roles.ts): a live configuration stream
 // (server-sent events, a full snapshot whenever the gateway's version changes) and the intake of
 // the gateway's outbox, which becomes `action.*` audit events exactly once and in order.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { LocalDatabase } from '../../storage/local-schema.js';
@@ -11,6 +11,7 @@ import {
   type OutboxAck,
   type OutboxBatch,
 } from '../../sync/outbox-event.js';
+import { eventStreams } from '../event-stream.js';
 import { buildSnapshot } from './build-snapshot.js';
 import type { ConfigChanges } from './config-changes.js';
 import type { GatewayEventIntake } from './gateway-event-store.js';
@@ -34,12 +35,7 @@ const GATEWAY_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
 
 export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyncDeps): void {
   const log = deps.logger;
-  const streams = new Set<FastifyReply>();
-  // preClose, not onClose: server.close() waits for open connections, and a gateway's stream never
-  // ends by itself, so it must be ended first or shutdown hangs until the grace period runs out.
-  app.addHook('preClose', async () => {
-    for (const r of streams) r.raw.end();
-  });
+  const streams = eventStreams(app, deps.heartbeatMs);
 
   app.get(
     GATEWAY_STREAM_PATH,
@@ -60,41 +56,27 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       const { gateway: name, version } = req.query as { gateway: string; version?: string };
       const gw = await ensureGateway(deps.db, name);
       await markGatewaySeen(deps.db, gw.id, deps.now(), version ?? null);
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      streams.add(reply);
+      const stream = streams.open(reply);
       let sent = -1;
       let sending = Promise.resolve();
       const send = () => {
         sending = sending
           .then(async () => {
-            if (res.destroyed) return;
+            if (stream.closed) return;
             const snapshot = await buildSnapshot(deps.db, gw.id, deps.now());
             if (snapshot.version === sent) return;
             sent = snapshot.version;
-            res.write(`event: snapshot\nid: ${snapshot.version}\ndata: ${JSON.stringify(snapshot)}\n\n`);
+            stream.write('snapshot', snapshot, snapshot.version);
           })
           .catch((err: unknown) => log.error({ err }, 'could not send a configuration snapshot'));
       };
       const unsubscribe = deps.changes.subscribe((id) => {
         if (id === gw.id) send();
       });
-      const heartbeat = setInterval(() => res.write(': ping\n\n'), deps.heartbeatMs ?? 15_000);
-      heartbeat.unref();
-      const stopEvents = deps.streamEvents?.(gw.id, (event, data) => {
-        if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      });
-      res.on('close', () => {
-        clearInterval(heartbeat);
+      const stopEvents = deps.streamEvents?.(gw.id, (event, data) => stream.write(event, data));
+      stream.onClose(() => {
         unsubscribe();
         stopEvents?.();
-        streams.delete(reply);
         log.info({ gateway: name }, 'gateway stream closed');
       });
       log.info({ gateway: name, version }, 'gateway stream opened');
