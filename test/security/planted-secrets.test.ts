@@ -182,10 +182,19 @@ describe('planted secrets', () => {
     urls.push('/v1/traffic?last=1000', '/v1/config/export?format=yaml', '/v1/config/export?format=json');
     const found: string[] = [];
     for (const url of urls) {
+      // A live event stream never ends: its first event (the pending approvals) is what it answers.
+      const live = url.endsWith('/stream');
       const res = await fetch(`${daemon.controlUrl}${url}`, {
-        headers: { authorization: `Bearer ${token}` },
+        headers: { authorization: `Bearer ${token}`, ...(live ? { accept: 'text/event-stream' } : {}) },
       });
       expect(res.status, url).toBe(200);
+      if (live) {
+        const reader = res.body!.getReader();
+        const first = await reader.read();
+        await reader.cancel();
+        found.push(...leaks(`GET ${url}`, new TextDecoder().decode(first.value)));
+        continue;
+      }
       found.push(...leaks(`GET ${url}`, await res.text()));
     }
     for (const base of [daemon.controlUrl, daemon.gatewayUrl]) {
