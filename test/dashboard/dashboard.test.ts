@@ -356,9 +356,9 @@ describe('dashboard (owner)', () => {
   });
 
   it('shows honest placeholders for pages whose API has not landed, and a not-found page', async () => {
-    await go('/approvals', 'Approvals');
+    await go('/audit', 'Audit log');
     await page.getByText('Not available in this version yet.').waitFor();
-    await screenshot(page, '25-approvals-pending');
+    await screenshot(page, '25-audit-pending');
     await go('/no-such-page', 'Page not found');
   });
 

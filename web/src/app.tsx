@@ -4,6 +4,7 @@ import { lazy, type ReactNode, Suspense, useEffect, useState } from 'react';
 import { ErrorNote, Loading } from './components/notices';
 import { NAV } from './nav';
 import { AgentsPage } from './pages/agents-page';
+import { ApprovalsPage } from './pages/approvals-page';
 import { ConnectorsPage } from './pages/connectors-page';
 import { OverviewPage } from './pages/overview-page';
 import { NotFoundPage, PendingPage } from './pages/pending-page';
@@ -52,6 +53,7 @@ const PoliciesPage = lazy(() => import('./pages/policies-page').then((m) => ({ d
 const PAGES: Record<string, () => ReactNode> = {
   '/': () => <OverviewPage />,
   '/traffic': () => <TrafficPage />,
+  '/approvals': () => <ApprovalsPage />,
   '/agents': () => <AgentsPage />,
   '/connectors': () => <ConnectorsPage />,
   '/permissions': () => <PermissionsPage />,

@@ -16,7 +16,7 @@ export const NAV: { group: string; items: NavItem[] }[] = [
     items: [
       { path: '/', label: 'Overview' },
       { path: '/traffic', label: 'Traffic' },
-      { path: '/approvals', label: 'Approvals', pending: 'approvals' },
+      { path: '/approvals', label: 'Approvals' },
       { path: '/audit', label: 'Audit log', pending: 'audit' },
     ],
   },

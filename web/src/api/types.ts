@@ -12,6 +12,12 @@ import type { TrafficEntry as WireTrafficEntry } from '../../../src/wire/traffic
 
 export type { ActionSpec } from '../../../src/connectors/types';
 export type { GatewayInfo } from '../../../src/wire/agents';
+export type {
+  ApprovalStreamEvent,
+  ApprovalWire as Approval,
+  DecideApprovalAnswer,
+  GrantWire as Grant,
+} from '../../../src/wire/approvals';
 export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';
 export type { PolicySaveAnswer, PolicySummary } from '../../../src/wire/policies';

@@ -1,7 +1,7 @@
 // The state of the deployment at a glance, all from /v1: the control plane answers (and its
 // version), the gateway agents point at and when it last reported traffic, requests per minute by
 // decision, the busiest agents and the kill switch.
-import type { Agent, Connector, GatewayInfo, KillSwitchScope, TrafficPage } from '../api/types';
+import type { Agent, Approval, Connector, GatewayInfo, KillSwitchScope, TrafficPage } from '../api/types';
 import { DecisionBadge, StatusBadge } from '../components/decision-badge';
 import { Empty, ErrorNote, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
@@ -12,6 +12,8 @@ import { useApi } from '../use-api';
 
 const WINDOW_MINUTES = 30;
 const SAMPLE = 1000;
+/** Pending approvals counted; beyond it the card says "more than". */
+const PENDING_SAMPLE = 500;
 
 export function OverviewPage() {
   const traffic = useApi<TrafficPage>(`/traffic?last=${SAMPLE}`, { pollMs: 10_000 });
@@ -20,6 +22,10 @@ export function OverviewPage() {
   const agents = useApi<{ agents: Agent[] }>('/agents');
   const connectors = useApi<{ connectors: Connector[] }>('/connectors');
   const openapi = useApi<{ info?: { version?: string } }>('/openapi.json');
+  const pending = useApi<{ approvals: Approval[] }>(`/approvals?status=pending&limit=${PENDING_SAMPLE}`, {
+    pollMs: 10_000,
+  });
+  const pendingCount = pending.data?.approvals.length ?? 0;
 
   const entries = traffic.data?.entries ?? [];
   const now = new Date();
@@ -86,6 +92,28 @@ export function OverviewPage() {
             </>
           ) : (
             <Loading what="the gateway" />
+          )}
+        </section>
+        <section className="card" aria-labelledby="apv-title">
+          <h2 id="apv-title">Pending approvals</h2>
+          {pending.error ? (
+            <ErrorNote error={pending.error} />
+          ) : !pending.data ? (
+            <Loading what="approvals" />
+          ) : (
+            <p>
+              <strong className="figure">
+                {pendingCount >= PENDING_SAMPLE ? `more than ${PENDING_SAMPLE - 1}` : pendingCount}
+              </strong>{' '}
+              <span className="muted">
+                {pendingCount === 0
+                  ? 'nothing is waiting'
+                  : pendingCount === 1
+                    ? 'request waiting'
+                    : 'requests waiting'}
+              </span>{' '}
+              {pendingCount > 0 && <Link to="/approvals">Decide</Link>}
+            </p>
           )}
         </section>
         <section className="card" aria-labelledby="ks-title">

@@ -4,10 +4,6 @@ import type { NavItem } from '../nav';
 import { Link } from '../router';
 
 const WHAT: Record<string, { intro: string; meanwhile: string }> = {
-  approvals: {
-    intro: 'Requests held for a person to approve or deny will be listed here, live.',
-    meanwhile: 'The Traffic page shows requests that needed approval, marked “needs approval”.',
-  },
   audit: {
     intro: 'The hash-chained audit log, with filters, export and chain verification, will be here.',
     meanwhile: 'Every change and every request is already recorded in the ledger on the control plane.',

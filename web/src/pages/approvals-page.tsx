@@ -1,0 +1,168 @@
+// Approvals: requests held by a gateway (or asked for in SDK mode) until a person decides. The
+// pending list is live (the approvals event stream); history and grants come from /v1/approvals.
+// Members and above decide, unless the rule named a higher approver role; anyone else sees the list
+// without controls.
+import { useState } from 'react';
+import type { Approval, DecideApprovalAnswer, Role } from '../api/types';
+import { Empty, Success } from '../components/notices';
+import { PageHeader } from '../components/page-header';
+import { TimeText } from '../components/time-text';
+import { setQuery, useLocation } from '../router';
+import { roleAtLeast, useMe } from '../session';
+import { DecideButtons } from './approval-decide';
+import { ApprovalHistory, GrantsPanel } from './approval-history';
+import { RequestCell, requestText } from './approval-request';
+import { type LiveState, useApprovalStream } from './approval-stream';
+
+const LIVE_TEXT: Record<LiveState, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+};
+
+export function ApprovalsPage() {
+  const { query } = useLocation();
+  const tab = query.get('tab') === 'history' ? 'history' : 'pending';
+  const feed = useApprovalStream();
+  const [done, setDone] = useState<string | undefined>(undefined);
+
+  return (
+    <>
+      <PageHeader title="Approvals">
+        Requests that a permission or policy holds until a person approves or denies them. The agent waits (up
+        to its hold timeout) and then gets the upstream's answer or a refusal.{' '}
+        <span className={feed.state === 'live' ? 'live-dot on' : 'live-dot'} aria-live="polite">
+          {LIVE_TEXT[feed.state]}
+        </span>
+      </PageHeader>
+      <div className="tabs" role="tablist" aria-label="Approval views">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'pending'}
+          className="tab"
+          onClick={() => setQuery({ tab: undefined })}
+        >
+          Pending ({feed.pending.length})
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={tab === 'history'}
+          className="tab"
+          onClick={() => setQuery({ tab: 'history' })}
+        >
+          History
+        </button>
+      </div>
+      {done && <Success>{done}</Success>}
+      {tab === 'pending' ? (
+        <>
+          <PendingList
+            pending={feed.pending}
+            connecting={feed.state === 'connecting'}
+            onDecided={(a) => setDone(decidedText(a))}
+          />
+          <GrantsPanel changes={feed.changes} />
+        </>
+      ) : (
+        <ApprovalHistory changes={feed.changes} />
+      )}
+    </>
+  );
+}
+
+function decidedText(a: DecideApprovalAnswer): string {
+  const what = requestText(a.approval);
+  if (a.approval.status === 'denied') return `Denied ${what}.`;
+  let text = `Approved ${what}.`;
+  if (a.grant) {
+    text += ` ${a.grant.agent} may run ${a.grant.action} without asking until ${new Date(a.grant.expires_at).toLocaleTimeString()}.`;
+  }
+  if (a.also_approved.length)
+    text += ` ${a.also_approved.length} more waiting request${a.also_approved.length === 1 ? '' : 's'} approved with it.`;
+  return text;
+}
+
+function PendingList({
+  pending,
+  connecting,
+  onDecided,
+}: {
+  pending: Approval[];
+  connecting: boolean;
+  onDecided: (a: DecideApprovalAnswer) => void;
+}) {
+  const me = useMe();
+  const member = roleAtLeast(me.role, 'member');
+  if (connecting) return <p className="muted">Loading pending approvals…</p>;
+  if (pending.length === 0)
+    return (
+      <Empty title="Nothing is waiting for a decision.">
+        <p>
+          A request appears here the moment a gateway holds it, with no need to reload. Ask for approval with
+          a permission set to “Ask first” or a policy rule with <code>decision: require_approval</code>.
+        </p>
+      </Empty>
+    );
+  return (
+    <section aria-label="Pending approvals" className="table-wrap">
+      {!member && (
+        <p className="note note-warn">Your role ({me.role}) can watch approvals but not decide them.</p>
+      )}
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Asked</th>
+            <th scope="col">Agent</th>
+            <th scope="col">Request</th>
+            <th scope="col">Why</th>
+            <th scope="col" className="num">
+              Waiting
+            </th>
+            {member && <th scope="col">Decide</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {pending.map((a) => (
+            <tr key={a.id}>
+              <td className="nowrap">
+                <TimeText iso={a.created_at} short />
+                <span className="hint">
+                  {' '}
+                  open until <TimeText iso={a.expires_at} short />
+                </span>
+              </td>
+              <td className="nowrap">{a.agent}</td>
+              <td className="request-cell">
+                <RequestCell approval={a} />
+              </td>
+              <td>
+                <ul className="reasons">
+                  {a.reasons.map((r) => (
+                    <li key={r}>{r}</li>
+                  ))}
+                </ul>
+                {a.required_role !== 'member' && (
+                  <span className="hint">decided by {a.required_role} or above</span>
+                )}
+              </td>
+              <td className="num" title="requests asking for this approval (identical ones join it)">
+                {a.requests}
+              </td>
+              {member && (
+                <td>
+                  {roleAtLeast(me.role, a.required_role as Role) ? (
+                    <DecideButtons approval={a} onDecided={onDecided} />
+                  ) : (
+                    <span className="muted small">needs {a.required_role}</span>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
