@@ -3,7 +3,9 @@
 // the upstream's answer; deny with a note, approve for N minutes (a grant, revoked again), history with
 // filters, the overview's pending figure, and the roles that may not decide see no controls.
 // Screenshots go to test/dashboard/screenshots/ (git-ignored).
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -20,8 +22,9 @@ import {
   type RecordingUpstream,
   startRecordingUpstream,
 } from '../approvals/approval-helpers.js';
-import { cliFor } from '../cli/cli-harness.js';
+import { cliFor, eventually } from '../cli/cli-harness.js';
 import { type DaemonProcess, startDaemonProcess } from '../helpers/spawn-daemon.js';
+import { type RunningServer, startHttpServer } from '../helpers/test-ca.js';
 import { launchBrowser, openPage, screenshot, type WatchedPage } from './browser.js';
 
 const OWNER_PASSWORD = 'approvals owner password 1';
@@ -40,10 +43,24 @@ let page: Page;
 /** A held request that needs an admin: stays pending across the role checks. */
 let financeHeld: ReturnType<typeof curlVia>;
 const serverErrors: string[] = [];
+/** A webhook receiver added on the settings page, and what it received. */
+let hooks: RunningServer<import('node:http').Server>;
+const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+let hookSecret = '';
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tf-dashboard-approvals-'));
   upstream = await startRecordingUpstream();
+  hooks = await startHttpServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString('utf8');
+    });
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      res.end('ok');
+    });
+  });
   daemon = await startDaemonProcess({
     args: [
       '--connect-to',
@@ -76,6 +93,7 @@ afterAll(async () => {
   await browser?.close();
   await daemon?.stop();
   await upstream?.server.close();
+  await hooks?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -112,6 +130,22 @@ function pendingRow(p: Page, hostPath: string) {
 }
 
 describe('approvals page', () => {
+  it('adds a webhook receiver on the settings page (admins), its secret shown once', async () => {
+    await page.goto('/settings');
+    const panel = page.getByRole('region', { name: 'Approval webhooks' });
+    await panel.getByText('No receiver yet.').waitFor();
+    await panel.getByLabel('Receiver URL').fill(`http://127.0.0.1:${hooks.port}/hooks/approvals`);
+    await panel.getByRole('button', { name: 'Add receiver' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Webhook receiver added' });
+    await dialog.getByRole('button', { name: 'Copy Signing secret' }).click();
+    hookSecret = await page.evaluate<string>('navigator.clipboard.readText()');
+    expect(hookSecret.length).toBeGreaterThanOrEqual(16);
+    await screenshot(page, 'a00-settings-webhook-added');
+    await dialog.getByRole('button', { name: 'I have stored it' }).click();
+    await panel.getByRole('row', { name: new RegExp(`ends in ${hookSecret.slice(-4)}`) }).waitFor();
+    expect(await page.content()).not.toContain(hookSecret);
+  });
+
   it('shows a held curl request live; approving it in the dashboard gives curl the upstream answer', async () => {
     await openApprovals(page);
     await page.getByText('Nothing is waiting for a decision.').waitFor();
@@ -218,6 +252,30 @@ describe('approvals page', () => {
     expect(page.url()).toContain('status=denied');
   });
 
+  it('sent the receiver a signed event per new approval and per decision, listed on the settings page', async () => {
+    const events = () => received.map((r) => String(r.headers['x-tameflare-event']));
+    await eventually(
+      async () => events(),
+      (e) => e.filter((x) => x === 'approval.decided').length >= 4,
+      'the receiver has the decisions',
+      HELD_MS,
+    );
+    expect(events()).toContain('approval.requested');
+    for (const r of received) {
+      const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['x-tameflare-signature']));
+      expect(m, 'signature header').not.toBeNull();
+      const expected = createHmac('sha256', hookSecret).update(`${m![1]}.${r.body}`).digest('hex');
+      expect(m![2]).toBe(expected);
+    }
+    await page.goto('/settings');
+    const panel = page.getByRole('region', { name: 'Approval webhooks' });
+    await panel
+      .getByRole('row', { name: /approval\.decided.*delivered/ })
+      .first()
+      .waitFor();
+    await screenshot(page, 'a10-settings-webhook-deliveries');
+  });
+
   it('counts pending approvals on the overview', async () => {
     financeHeld = curlVia(proxy, 'http://plain.test/finance/pay', ['-d', 'to=acme']);
     await approvalFor(control, '/finance/pay');
@@ -248,6 +306,9 @@ describe('approvals page', () => {
         else
           await other.page.getByText('Your role (viewer) can watch approvals but not decide them.').waitFor();
         await screenshot(other.page, shot);
+        await other.page.goto('/settings');
+        await other.page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
+        expect(await other.page.getByRole('region', { name: 'Approval webhooks' }).count()).toBe(0);
         expect(other.problems.filter((p) => !/Failed to load resource/.test(p))).toEqual([]);
       } catch (err) {
         await screenshot(other.page, `fail-${shot}`);

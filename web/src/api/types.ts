@@ -17,6 +17,9 @@ export type {
   ApprovalWire as Approval,
   DecideApprovalAnswer,
   GrantWire as Grant,
+  WebhookCreatedWire as WebhookCreated,
+  WebhookDeliveryWire as WebhookDelivery,
+  WebhookWire as Webhook,
 } from '../../../src/wire/approvals';
 export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';

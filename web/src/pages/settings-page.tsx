@@ -11,10 +11,12 @@ import { TimeText } from '../components/time-text';
 import { useCan } from '../session';
 import { useAction } from '../use-action';
 import { useApi } from '../use-api';
+import { WebhooksPanel } from './webhooks-panel';
 
 export function SettingsPage() {
   const kill = useApi<{ active: KillSwitchScope[] }>('/kill-switch', { pollMs: 10_000 });
   const canKill = useCan('owner');
+  const canWebhooks = useCan('admin');
   const active = kill.data?.active ?? [];
 
   const release = async (scope?: string) => {
@@ -86,6 +88,7 @@ export function SettingsPage() {
           <p className="muted small">Only an owner can turn the kill switch on or off.</p>
         )}
       </section>
+      {canWebhooks && <WebhooksPanel />}
     </>
   );
 }
