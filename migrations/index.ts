@@ -6,6 +6,7 @@ import { local0001Init } from './local/0001-init.js';
 import { local0002TokenPrefix } from './local/0002-token-prefix.js';
 import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-cleartext.js';
 import { local0004Approvals } from './local/0004-approvals.js';
+import { local0005GatewayRegistration } from './local/0005-gateway-registration.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -15,5 +16,6 @@ export const LOCAL_MIGRATIONS: readonly Migration[] = [
   local0002TokenPrefix,
   local0003ConnectorAllowCleartext,
   local0004Approvals,
+  local0005GatewayRegistration,
 ];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init, gateway0002TrafficParams];

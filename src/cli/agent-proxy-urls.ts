@@ -1,5 +1,6 @@
-// Where an agent points its proxy settings, from what the control plane says (gateway-info, or the
-// agent record's own URL when gateway-info cannot be had). Used by `agent add|rotate-key` and `env`.
+// Where an agent points its proxy settings, from what the control plane says: the agent record's
+// own URL (its gateway's registered public address), else gateway-info. Used by `agent add|rotate-key`
+// and `env`.
 import { proxyUrlFor } from '../agent-env/proxy-env.js';
 import type { AgentView, GatewayInfo } from '../wire/agents.js';
 import type { ApiClient } from './api-client.js';
@@ -14,15 +15,17 @@ export interface AgentProxyUrls {
   portUrl: string | null;
 }
 
-/** Where the gateway's shared proxy port is: gateway-info first, else the agent record's URL. */
+/** Where the agent's gateway's shared proxy port is: the agent record first, else gateway-info. */
 export function proxyAddress(
   agent: Pick<AgentView, 'proxy_url'>,
   info: GatewayInfo | undefined,
 ): { host: string; port: number } | undefined {
+  if (agent.proxy_url) {
+    const url = new URL(agent.proxy_url);
+    return { host: url.hostname, port: Number(url.port || 80) };
+  }
   if (info?.proxy_host && info.proxy_port) return { host: info.proxy_host, port: info.proxy_port };
-  if (!agent.proxy_url) return undefined;
-  const url = new URL(agent.proxy_url);
-  return { host: url.hostname, port: Number(url.port || 80) };
+  return undefined;
 }
 
 /** The agent's proxy URLs with its key: the shared gateway port, and its dedicated port if any. */

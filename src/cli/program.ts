@@ -12,6 +12,7 @@ import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorCommand } from './commands/connector-command.js';
 import { registerDryRunCommand } from './commands/dry-run-command.js';
 import { registerEnvCommand } from './commands/env-command.js';
+import { registerGatewayCommand } from './commands/gateway-command.js';
 import { registerInitCommand } from './commands/init-command.js';
 import { registerKillSwitchCommand } from './commands/kill-switch-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
@@ -74,6 +75,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerUserCommand,
     registerTokenCommand,
     registerAuditCommand,
+    registerGatewayCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

@@ -20,6 +20,13 @@ export interface Config {
   port: number;
   gatewayPort: number;
   agentPortStart: number;
+  /** Last dedicated agent port (inclusive): the gateway's range is agentPortStart..agentPortEnd. */
+  agentPortEnd: number;
+  /**
+   * The gateway's address as agents reach it (`http://host:port`), registered with the control
+   * plane; undefined: its bound address (right only when agents run on the same host).
+   */
+  publicUrl: string | undefined;
   upstreamCaFiles: string[];
   connectTo: ConnectToRule[];
   allowPrivateEgress: string[];
@@ -53,6 +60,8 @@ export const DEFAULTS = {
   port: 3000,
   gatewayPort: 9443,
   agentPortStart: 9444,
+  /** Ports in a range when only its start is given (the seed sizes a gateway at ~50-100 agents). */
+  agentPortRangeSize: 1000,
   logLevel: 'info',
   gatewayName: 'default',
   auditRetentionDays: 90,

@@ -96,9 +96,41 @@ describe('resolveConfig', () => {
     [{ flags: {}, env: {}, file: { port: 'x' } }, 'invalid port (from config.yaml port)'],
     [{ flags: {}, env: {}, file: { maintenance_secret: 'x' } }, 'secrets belong in the environment'],
     [{ flags: { port: '9443' }, env: {} }, 'invalid port (from --port): equals the gateway port 9443'],
+    [
+      { flags: { agentPortStart: '20000', agentPortEnd: '19999' }, env: {} },
+      'invalid agent_port_end (from --agent-port-end): must not be below the first agent port 20000',
+    ],
+    [
+      { flags: {}, env: { TAMEFLARE_PUBLIC_URL: 'https://gw.example.com:9443' } },
+      'invalid public_url (from TAMEFLARE_PUBLIC_URL): must be an http:// URL',
+    ],
+    [
+      { flags: { publicUrl: 'http://gw.example.com:9443/proxy' }, env: {} },
+      'invalid public_url (from --public-url): must be http://HOST:PORT',
+    ],
   ])('rejects a bad value with its key and source: %j', (inputs, message) => {
     expect(() => resolveConfig(inputs)).toThrow(ConfigError);
     expect(() => resolveConfig(inputs)).toThrow(message);
+  });
+
+  it('gives the gateway an agent port range and takes its public address', () => {
+    expect(resolveConfig({ flags: {}, env: {} }).config).toMatchObject({
+      agentPortStart: 9444,
+      agentPortEnd: 10443,
+      publicUrl: undefined,
+    });
+    const { config, sources } = resolveConfig({
+      flags: { agentPortStart: '65000' },
+      env: { TAMEFLARE_PUBLIC_URL: 'http://agents-1.internal:9443/' },
+      file: { agent_port_end: 65010 },
+    });
+    expect(config).toMatchObject({
+      agentPortStart: 65000,
+      agentPortEnd: 65010,
+      publicUrl: 'http://agents-1.internal:9443',
+    });
+    expect(sources.agentPortEnd).toBe('config.yaml');
+    expect(resolveConfig({ flags: { agentPortStart: '65000' }, env: {} }).config.agentPortEnd).toBe(65535);
   });
 
   it('parses --connect-to like curl', () => {

@@ -32,6 +32,8 @@ export interface FlagValues {
   port?: string | undefined;
   gatewayPort?: string | undefined;
   agentPortStart?: string | undefined;
+  agentPortEnd?: string | undefined;
+  publicUrl?: string | undefined;
   upstreamCa?: string[] | undefined;
   connectTo?: string[] | undefined;
   unsafeAllowPrivateEgress?: string | undefined;
@@ -63,6 +65,8 @@ const FILE_KEYS: Record<string, keyof Config> = {
   port: 'port',
   gateway_port: 'gatewayPort',
   agent_port_start: 'agentPortStart',
+  agent_port_end: 'agentPortEnd',
+  public_url: 'publicUrl',
   upstream_ca: 'upstreamCaFiles',
   connect_to: 'connectTo',
   unsafe_allow_private_egress: 'allowPrivateEgress',
@@ -174,6 +178,26 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     flag(flags.agentPortStart, 'agent-port-start'),
     envValue('TAMEFLARE_AGENT_PORT_START'),
     fileValue('agent_port_start'),
+  );
+  const agentPortEnd = take(
+    'agentPortEnd',
+    Math.min(agentPortStart + DEFAULTS.agentPortRangeSize - 1, 65_535),
+    (c) => {
+      const end = portValue(c.value, false);
+      if (end < agentPortStart) throw new Error(`must not be below the first agent port ${agentPortStart}`);
+      return end;
+    },
+    flag(flags.agentPortEnd, 'agent-port-end'),
+    envValue('TAMEFLARE_AGENT_PORT_END'),
+    fileValue('agent_port_end'),
+  );
+  const publicUrl = take(
+    'publicUrl',
+    undefined as string | undefined,
+    (c) => publicUrlValue(c.value),
+    flag(flags.publicUrl, 'public-url'),
+    envValue('TAMEFLARE_PUBLIC_URL'),
+    fileValue('public_url'),
   );
   const upstreamCaFiles = take(
     'upstreamCaFiles',
@@ -310,6 +334,8 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     port,
     gatewayPort,
     agentPortStart,
+    agentPortEnd,
+    publicUrl,
     upstreamCaFiles,
     connectTo,
     allowPrivateEgress,
@@ -401,6 +427,20 @@ function urlValue(v: unknown): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new Error('must be an http:// or https:// URL');
   return s.replace(/\/+$/, '');
+}
+
+/**
+ * Where agents reach a gateway: what they put in HTTP(S)_PROXY, so plain `http://host:port` (the
+ * gateway speaks HTTP to its agents; a path or credentials would be dropped by clients anyway).
+ */
+function publicUrlValue(v: unknown): string {
+  const s = urlValue(v);
+  const url = new URL(s);
+  if (url.protocol !== 'http:')
+    throw new Error('must be an http:// URL (agents speak plain HTTP to the proxy; TLS is inside CONNECT)');
+  if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== ''))
+    throw new Error('must be http://HOST:PORT, without a path, query or credentials');
+  return `http://${url.host}`;
 }
 
 function stringList(v: unknown): string[] {

@@ -22,8 +22,11 @@ import { registerConnectorRoutes } from './connectors/connector-routes.js';
 import { registerDashboard } from './dashboard/serve-dashboard.js';
 import { registerDryRunRoutes } from './dry-run/dry-run-routes.js';
 import { ConfigChanges } from './gateways/config-changes.js';
+import { ConnectedGateways } from './gateways/connected-gateways.js';
 import { createGatewayEventIntake } from './gateways/gateway-event-store.js';
-import { createGatewayLink } from './gateways/gateway-link.js';
+import { createGatewayLinks } from './gateways/gateway-link.js';
+import { registerGatewayRegistrationRoutes } from './gateways/gateway-registration-routes.js';
+import { gatewaysHealth, registerGatewayRoutes } from './gateways/gateway-routes.js';
 import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { registerKillSwitchRoutes } from './kill-switch/kill-switch-routes.js';
@@ -100,7 +103,13 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   });
   const openapi = collectOpenApi(app, { version: deps.version });
   const changes = new ConfigChanges();
-  const link = createGatewayLink({ url: () => deps.gatewayUrl?.(), serviceToken: deps.serviceToken });
+  const connected = new ConnectedGateways();
+  const link = createGatewayLinks({
+    db: deps.db.db,
+    overrideUrl: () => deps.gatewayUrl?.(),
+    defaultName: deps.config.gatewayName,
+    serviceToken: deps.serviceToken,
+  });
   const approvals = new ApprovalService({
     db: deps.db.db,
     logger: deps.logger.child({ part: 'approvals' }),
@@ -112,14 +121,28 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   const approvalDeps = { db: deps.db.db, approvals, now };
   const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now, approvals };
 
-  registerHealthRoutes(app, { ...deps, now, startedAt });
+  registerHealthRoutes(app, {
+    ...deps,
+    now,
+    startedAt,
+    gateways: () => gatewaysHealth(deps.db.db, connected),
+  });
   registerGatewaySyncRoutes(app, {
     db: deps.db.db,
     intake: createGatewayEventIntake(deps.db),
     changes,
+    connected,
     logger: deps.logger.child({ part: 'sync' }),
     now,
     streamEvents: approvalStreamEvents(approvalDeps),
+  });
+  registerGatewayRegistrationRoutes(app, {
+    db: deps.db.db,
+    changes,
+    connected,
+    links: link,
+    logger: deps.logger.child({ part: 'sync' }),
+    now,
   });
   registerGatewayApprovalRoutes(app, approvalDeps);
   registerMaintenanceRoutes(app, {
@@ -137,6 +160,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerAuthRoutes(v1, { db: deps.db.db });
       registerSessionRoutes(v1, { db: deps.db.db, now });
       registerAgentRoutes(v1, configDeps);
+      registerGatewayRoutes(v1, { db: deps.db.db, connected, link, config: deps.config });
       registerConnectorRoutes(v1, configDeps);
       registerPermissionRoutes(v1, configDeps);
       registerKillSwitchRoutes(v1, configDeps);

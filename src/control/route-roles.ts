@@ -26,6 +26,7 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /internal/gateway/approvals': 'service',
   'POST /internal/gateway/approvals/:id/use': 'service',
   'PUT /internal/gateway/kill-switch': 'service',
+  'POST /internal/gateway/register': 'service',
 
   'GET /v1/openapi.json': 'public',
   'GET /v1/auth/me': 'viewer',
@@ -43,6 +44,9 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/agents/:name/session-keys': 'admin',
   'DELETE /v1/agents/:name/session-keys/:id': 'admin',
   'GET /v1/gateway-info': 'viewer',
+  'GET /v1/gateways': 'viewer',
+  'GET /v1/gateways/:name': 'viewer',
+  'DELETE /v1/gateways/:name': 'admin',
 
   'GET /v1/connectors': 'viewer',
   'POST /v1/connectors': 'admin',

@@ -18,6 +18,9 @@ import { createLogger } from '../logging/create-logger.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { type OpenedDatabase, openDatabase } from '../storage/open-database.js';
+import { openOutboxBacklog } from '../storage/outbox-backlog.js';
+import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
+import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
 import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
 import { parseMasterKey } from '../vault/vault-crypto.js';
 import { type BootstrapResult, bootstrapControlPlane } from './bootstrap.js';
@@ -28,6 +31,7 @@ import {
   ensureDataDir,
   ensureGatewayFiles,
 } from './data-dir.js';
+import { type GatewayLinkReportInputs, gatewayHealthExtras, registrationOf } from './gateway-link-report.js';
 import { createGatewayServices } from './gateway-services.js';
 import { listenOrExplain, StartupError } from './lifecycle.js';
 
@@ -106,6 +110,8 @@ export async function createContext(
   let control: ControlPlane | undefined;
   let bootstrap: BootstrapResult | undefined;
   let sync: GatewaySync | undefined;
+  let reporter: GatewayReporter | undefined;
+  let linkReport: GatewayLinkReportInputs | undefined;
   let localDb: OpenedDatabase<LocalDatabase> | undefined;
   const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
   /** The control plane the gateway follows (and asks about approvals), once started. */
@@ -124,6 +130,8 @@ export async function createContext(
       const upstreamCaPems = config.upstreamCaFiles.map((file) => readPem(file));
       const db = await openDatabase<GatewayDatabase>(paths.gatewayDb, GATEWAY_MIGRATIONS);
       closers.push(() => db.close());
+      const backlog = openOutboxBacklog(paths.gatewayDb);
+      closers.push(async () => backlog.close());
       const gatewayLogger = logger.child({ component: 'gateway' });
       const services = createGatewayServices({
         db,
@@ -154,10 +162,22 @@ export async function createContext(
         version,
         approvalHoldSeconds: config.approvalTimeoutSeconds,
         maxHoldsPerAgent: config.maxHoldsPerAgent,
-        healthExtras: () => ({ control_plane: controlLinkHealth(sync, config) }),
+        healthExtras: () => (linkReport ? gatewayHealthExtras(linkReport) : {}),
       });
       closers.push(() => built.close());
       gateway = built;
+      linkReport = {
+        config,
+        gateway: built,
+        version,
+        startedAt: now(),
+        caPem: ca.certPem,
+        caFingerprint: ca.fingerprint256,
+        publicUrl: () => config.publicUrl ?? urls.gatewayUrl,
+        backlog,
+        sync: () => sync,
+        reporter: () => reporter,
+      };
     }
     if (runsControl) {
       await ensureControlFiles(paths);
@@ -194,6 +214,12 @@ export async function createContext(
         config.gatewayPort,
       );
       urls.gatewayUrl = `http://${urlHost(config.host)}:${port}`;
+      if (config.role === 'gateway' && !config.publicUrl) {
+        logger.warn(
+          { registered: urls.gatewayUrl },
+          'no public URL (--public-url / TAMEFLARE_PUBLIC_URL): agents on other hosts cannot use the address this gateway registers',
+        );
+      }
     }
     if (control && localDb) {
       // Only once the gateway has bound: a port conflict there must not leave behind an owner whose
@@ -208,16 +234,39 @@ export async function createContext(
     }
     // The gateway follows its control plane: the one in this process, or CONTROL_PLANE_URL.
     followUrl = config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined);
-    if (gateway && followUrl && serviceToken) {
+    if (gateway && followUrl && serviceToken && linkReport) {
       const gw = gateway;
+      const report = linkReport;
+      const registration = startGatewayReporter({
+        controlPlaneUrl: followUrl,
+        serviceToken,
+        registration: () => registrationOf(report),
+        logger: logger.child({ component: 'sync' }),
+      });
+      reporter = registration;
+      closers.push(async () => registration.close());
+      // Registered before "ready" when the control plane answers at once (always in role all), so the
+      // CLI finds this gateway's address and CA as soon as the daemon says it is ready.
+      await Promise.race([registration.reportNow(), new Promise((r) => setTimeout(r, 2000).unref())]);
       const link = startGatewaySync({
         controlPlaneUrl: followUrl,
         serviceToken,
         gatewayName: config.gatewayName,
         version,
-        applySnapshot: (s) => gw.applySnapshot(s, { followOlder: true }),
+        streamHeaders: { [GATEWAY_CA_HEADER]: report.caFingerprint },
+        applySnapshot: async (s) => {
+          await gw.applySnapshot(s, { followOlder: true });
+          registration.soon(); // ports may have opened or failed
+        },
         onEvent: (event, data) => gw.approvalEvent(event, data),
-        outbox: gw.outbox,
+        outbox: {
+          pending: (limit) => gw.outbox.pending(limit),
+          acknowledge: (uptoId) => {
+            gw.outbox.acknowledge(uptoId);
+            report.backlog.acknowledged(uptoId);
+          },
+          onAppend: (cb) => gw.outbox.onAppend(cb),
+        },
         logger: logger.child({ component: 'sync' }),
       });
       sync = link;
@@ -254,21 +303,6 @@ export async function createContext(
       return starting;
     },
     close,
-  };
-}
-
-/** What the gateway's /health says about its control plane: configured, connected, last contact. */
-function controlLinkHealth(sync: GatewaySync | undefined, config: Config): Record<string, unknown> {
-  if (!sync) return { configured: false };
-  const st = sync.state();
-  return {
-    configured: true,
-    url: config.controlPlaneUrl ?? 'in-process',
-    connected: st.connected,
-    config_version: st.lastSnapshotVersion,
-    last_contact_at: st.lastContactAt,
-    last_error: st.lastError,
-    events_shipped: st.eventsShipped,
   };
 }
 

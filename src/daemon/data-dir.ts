@@ -3,8 +3,8 @@
 // no-op that says so.
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { exportPKCS8, generateKeyPair } from 'jose';
-import { buildCaBundle } from '../gateway/tls/ca-bundle.js';
 import { createCertificateAuthority } from '../gateway/tls/certificate-authority.js';
+import { buildCaBundle } from '../trust/ca-bundle.js';
 import { generateMasterKey } from '../vault/vault-crypto.js';
 import type { DataDirPaths } from './data-dir-paths.js';
 

@@ -99,11 +99,22 @@ export interface Gateway {
   };
   readonly address: { port: number } | undefined;
   agentPort(name: string): number | undefined;
+  /** Dedicated ports: open, failed (with the bind error), and the configuration's agents without one. */
+  agentPortStatus(): AgentPortStatus;
   /** Local kill switch (control plane down); also reachable as POST/DELETE /internal/kill-switch. */
   activateKillSwitch(scope: KillSwitchScope, reason?: string): void;
   deactivateKillSwitch(scope: KillSwitchScope): boolean;
   /** Approval events from the control plane's stream (`approval`, `approvals`). */
   approvalEvent(event: string, data: string): void;
+}
+
+export interface AgentPortStatus {
+  open: number[];
+  errors: Record<string, string>;
+  /** Ports the configuration gives agents (open or not). */
+  held: number[];
+  /** Agents the configuration gives no dedicated port (none was free in the range, or not yet assigned). */
+  pendingAgents: string[];
 }
 
 export function buildGateway(services: GatewayServices, options: GatewayOptions): Gateway {
@@ -353,6 +364,15 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
     agentPort(name) {
       const port = state.config.agentsByName.get(name)?.port ?? undefined;
       return port !== undefined && agentPorts.isOpen(port) ? port : undefined;
+    },
+    agentPortStatus() {
+      const agents = state.config.snapshot.agents;
+      return {
+        open: agentPorts.ports(),
+        errors: agentPorts.failures(),
+        held: agents.flatMap((a) => (a.port === null ? [] : [a.port])),
+        pendingAgents: agents.filter((a) => a.port === null).map((a) => a.name),
+      };
     },
     activateKillSwitch,
     deactivateKillSwitch,

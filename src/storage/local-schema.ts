@@ -44,6 +44,12 @@ export interface LocalDatabase {
     version: string | null;
     created_at: string;
     last_seen_at: string | null;
+    ca_pem: string | null;
+    ca_fingerprint: string | null;
+    agent_port_start: number | null;
+    agent_port_end: number | null;
+    report: string | null;
+    registered_at: string | null;
   };
   agents: {
     id: string;

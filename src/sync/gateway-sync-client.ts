@@ -26,6 +26,8 @@ export interface GatewaySyncDeps {
   serviceToken: Secret;
   gatewayName: string;
   version: string;
+  /** Extra headers on the stream request (the gateway's CA fingerprint: gateway-registration.ts). */
+  streamHeaders?: Record<string, string> | undefined;
   applySnapshot(s: GatewayConfigSnapshot): Promise<void>;
   /** Other events on the stream (approval decisions: see approval-messages.ts). */
   onEvent?: ((event: string, data: string) => void) | undefined;
@@ -86,7 +88,7 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
       try {
         const url = `${base}${GATEWAY_STREAM_PATH}?gateway=${encodeURIComponent(deps.gatewayName)}&version=${encodeURIComponent(deps.version)}`;
         const res = await fetch(url, {
-          headers: { ...auth, accept: 'text/event-stream' },
+          headers: { ...deps.streamHeaders, ...auth, accept: 'text/event-stream' },
           signal: streamAbort.signal,
         });
         if (!res.ok || !res.body) throw new Error(`stream answered HTTP ${res.status}`);

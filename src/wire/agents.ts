@@ -14,6 +14,13 @@ export interface AgentView {
   proxy_url: string | null;
   /** `http://host:PORT` of the agent's dedicated port, when it has one and the address is known. */
   port_url: string | null;
+  /**
+   * The dedicated port as its gateway last reported it: `open`; `failed` (it cannot listen on it);
+   * `pending` (no port yet: the gateway has not registered, or its range is full); `unknown`.
+   */
+  port_state: 'open' | 'failed' | 'pending' | 'unknown';
+  /** Why the port is failed or pending, in words an operator can act on. */
+  port_error: string | null;
 }
 
 export interface AgentAnswer {
@@ -40,9 +47,12 @@ export interface SessionKeyAnswer {
 
 export interface GatewayInfo {
   gateway: string;
+  /** Where agents reach the gateway (its registered public address). */
   url: string | null;
   proxy_host: string | null;
   proxy_port: number | null;
+  /** SHA-256 of the gateway's CA certificate, when it has registered. */
+  ca_fingerprint: string | null;
 }
 
 export interface Deleted {

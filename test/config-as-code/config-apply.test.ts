@@ -53,7 +53,10 @@ const apply = (
 ) => h.api<Diff>('POST', '/v1/config/apply', { document, ...opts }, token);
 
 beforeAll(async () => {
-  [source, target] = await Promise.all([startControlHarness(), startControlHarness()]);
+  [source, target] = await Promise.all([
+    startControlHarness({ registerGateway: true }),
+    startControlHarness({ registerGateway: true }),
+  ]);
   const setup: [string, string, unknown][] = [
     ['POST', '/v1/agents', { name: 'pay-bot', labels: { environment: 'production', team: 'payments' } }],
     ['POST', '/v1/agents', { name: 'dev-bot', mode: 'monitor', proxy_auth: false, port: 9500 }],

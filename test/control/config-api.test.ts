@@ -6,7 +6,7 @@ import { type ControlHarness, startControlHarness } from '../helpers/control-har
 
 let h: ControlHarness;
 beforeAll(async () => {
-  h = await startControlHarness();
+  h = await startControlHarness({ registerGateway: true });
 });
 afterAll(async () => {
   await h?.close();

@@ -13,8 +13,11 @@ import { buildControlPlane, type ControlPlane } from '../../src/control/build-co
 import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
 import { dataDirPaths, ensureControlFiles, ensureDataDir } from '../../src/daemon/data-dir.js';
+import { createCertificateAuthority } from '../../src/gateway/tls/certificate-authority.js';
 import type { LocalDatabase } from '../../src/storage/local-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
+import { GATEWAY_REGISTER_PATH, type GatewayRegistration } from '../../src/sync/gateway-registration.js';
+import { caFingerprint } from '../../src/trust/gateway-ca.js';
 
 export interface ControlHarness {
   url: string;
@@ -33,8 +36,50 @@ export interface ControlHarness {
   close(): Promise<void>;
 }
 
+/** A gateway registration as a real gateway sends it (its own CA), for tests without a gateway. */
+export async function registerTestGateway(
+  url: string,
+  serviceToken: string,
+  opts: {
+    name?: string;
+    start?: number;
+    end?: number;
+    publicUrl?: string | undefined;
+    open?: number[];
+    errors?: Record<string, string>;
+  } = {},
+): Promise<Response> {
+  const { certPem } = await createCertificateAuthority();
+  const body: GatewayRegistration = {
+    gateway: opts.name ?? 'default',
+    version: 'test',
+    public_url: opts.publicUrl ?? 'http://127.0.0.1:9443',
+    ca_pem: certPem,
+    ca_fingerprint: caFingerprint(certPem),
+    agent_ports: {
+      start: opts.start ?? 9444,
+      end: opts.end ?? 10443,
+      open: opts.open ?? [],
+      errors: opts.errors ?? {},
+    },
+    config_version: 0,
+    outbox_backlog: 0,
+    started_at: new Date().toISOString(),
+  };
+  return fetch(`${url}${GATEWAY_REGISTER_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${serviceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 export async function startControlHarness(
-  opts: { gatewayUrl?: string; env?: Record<string, string> } = {},
+  opts: {
+    gatewayUrl?: string;
+    env?: Record<string, string>;
+    /** Register a gateway `default` (ports 9444-10443) as a gateway would when it connects. */
+    registerGateway?: boolean;
+  } = {},
 ): Promise<ControlHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tf-control-'));
   const paths = dataDirPaths(dataDir);
@@ -57,6 +102,10 @@ export async function startControlHarness(
   });
   const { port } = await control.start();
   const url = `http://127.0.0.1:${port}`;
+  if (opts.registerGateway) {
+    const res = await registerTestGateway(url, serviceToken, { publicUrl: opts.gatewayUrl });
+    if (!res.ok) throw new Error(`test gateway registration refused: ${res.status} ${await res.text()}`);
+  }
   return {
     url,
     token,

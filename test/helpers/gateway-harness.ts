@@ -16,7 +16,6 @@ import { Secret } from '../../src/config/secret.js';
 import { createGatewayServices } from '../../src/daemon/gateway-services.js';
 import { buildGateway, type Gateway, type GatewayOptions } from '../../src/gateway/gateway.js';
 import { hashAgentKey } from '../../src/gateway/pipeline/identity.js';
-import { buildCaBundle } from '../../src/gateway/tls/ca-bundle.js';
 import {
   createCertificateAuthority,
   loadCertificateAuthority,
@@ -25,6 +24,7 @@ import { createLogger } from '../../src/logging/create-logger.js';
 import type { GatewayDatabase, TrafficLogTable } from '../../src/storage/gateway-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
 import type { GatewayConfigSnapshot, SnapshotAgent } from '../../src/sync/snapshot.js';
+import { buildCaBundle } from '../../src/trust/ca-bundle.js';
 import { createFakeUpstream, type FakeUpstream } from './fake-upstream.js';
 import { type GitServer, startGitServer } from './git-http-server.js';
 import {

@@ -16,6 +16,8 @@ const agent: AgentView = {
   updated_at: '2026-01-01T00:00:00.000Z',
   proxy_url: 'http://bot@127.0.0.1:9443',
   port_url: 'http://127.0.0.1:9444',
+  port_state: 'open',
+  port_error: null,
 };
 
 describe('parseLabels', () => {
@@ -43,8 +45,14 @@ describe('parseLabels', () => {
 
 describe('agentProxyUrls', () => {
   it('puts the key in both the shared and the dedicated port URL', () => {
-    const info = { gateway: 'default', url: 'http://gw:9443', proxy_host: 'gw.internal', proxy_port: 9443 };
-    expect(agentProxyUrls(agent, 'tf_agent_k', info)).toEqual({
+    const info = {
+      gateway: 'default',
+      url: 'http://gw.internal:9443',
+      proxy_host: 'gw.internal',
+      proxy_port: 9443,
+      ca_fingerprint: null,
+    };
+    expect(agentProxyUrls({ ...agent, proxy_url: null }, 'tf_agent_k', info)).toEqual({
       proxyUrl: 'http://bot:tf_agent_k@gw.internal:9443',
       portUrl: 'http://bot:tf_agent_k@gw.internal:9444',
     });
@@ -56,11 +64,15 @@ describe('agentProxyUrls', () => {
     expect(urls?.proxyUrl).toBe('http://bot:k@127.0.0.1:9443');
   });
 
-  it('falls back to the agent record and reports an unknown address as undefined', () => {
-    expect(proxyAddress(agent, { gateway: 'd', url: '', proxy_host: null, proxy_port: null })).toEqual({
-      host: '127.0.0.1',
-      port: 9443,
-    });
+  it("prefers the agent record (its own gateway's address) and reports an unknown address as undefined", () => {
+    const other = {
+      gateway: 'd',
+      url: 'http://other:1',
+      proxy_host: 'other',
+      proxy_port: 1,
+      ca_fingerprint: null,
+    };
+    expect(proxyAddress(agent, other)).toEqual({ host: '127.0.0.1', port: 9443 });
     expect(agentProxyUrls({ ...agent, proxy_url: null }, 'k', undefined)).toBeUndefined();
   });
 

@@ -3,7 +3,6 @@
 // means rotating the key.
 import { type Command, Option } from 'commander';
 import { buildAgentEnvironment, formatEnvironment } from '../../agent-env/proxy-env.js';
-import { dataDirPaths } from '../../daemon/data-dir-paths.js';
 import type {
   AgentAnswer,
   AgentKeyAnswer,
@@ -26,6 +25,7 @@ import {
 import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
+import { type GatewayTrust, gatewayTrust } from '../gateway-trust.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -45,10 +45,17 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
 }
 
 function describe(agent: AgentView): string {
-  const parts = [`${agent.mode} mode`, agent.status];
+  const parts = [`${agent.mode} mode`, agent.status, `gateway ${agent.gateway}`];
   if (agent.port !== null) parts.push(`dedicated port ${agent.port}`);
+  else parts.push('dedicated port pending');
   if (!agent.proxy_auth) parts.push('no proxy auth on its port');
   return parts.join(', ');
+}
+
+/** `9444 (open)`, `9444 (failed)`, `pending`: the port as its gateway last reported it. */
+function portText(agent: AgentView): string {
+  if (agent.port === null) return 'pending';
+  return agent.port_state === 'unknown' ? String(agent.port) : `${agent.port} (${agent.port_state})`;
 }
 
 function labelsText(labels: Record<string, string>): string {
@@ -66,13 +73,15 @@ async function printNewKey(
   key: string,
   heading: string,
 ): Promise<void> {
-  // The key must reach the operator even if the follow-up lookup fails: it cannot be shown again.
+  // The key must reach the operator even if the follow-up lookups fail: it cannot be shown again.
   let info: GatewayInfo | undefined;
   let infoError: string | undefined;
-  try {
-    info = await fetchGatewayInfo(api, opts.gateway ?? agent.gateway);
-  } catch (err) {
-    infoError = (err as Error).message;
+  if (!agent.proxy_url) {
+    try {
+      info = await fetchGatewayInfo(api, opts.gateway ?? agent.gateway);
+    } catch (err) {
+      infoError = (err as Error).message;
+    }
   }
   const urls = agentProxyUrls(agent, key, info);
   if (opts.json) {
@@ -88,22 +97,33 @@ async function printNewKey(
     `  ${key}`,
     '',
   ];
+  if (agent.port_error) lines.push(`Dedicated port: ${escapeControl(agent.port_error)}`, '');
   if (!urls) {
     lines.push(
-      `The gateway's address is unknown${infoError ? ` (${infoError})` : ''}; the proxy URL is`,
-      `http://${agent.name}:KEY@GATEWAY_HOST:9443 once a gateway is linked.`,
+      `Gateway ${escapeControl(agent.gateway)} has not registered its address yet${infoError ? ` (${infoError})` : ''};`,
+      `the proxy URL is http://${agent.name}:KEY@GATEWAY_HOST:PORT once it has (tameflare gateway list).`,
     );
     print(ctx, lines.join('\n'));
     return;
   }
   lines.push(`Proxy URL:          ${urls.proxyUrl}`);
   if (urls.portUrl) lines.push(`Dedicated port URL: ${urls.portUrl}`);
-  if (infoError) lines.push(`(gateway-info unavailable: ${infoError}; URLs derived from the agent record)`);
-  const paths = dataDirPaths(dataDirOf(ctx, opts));
+  let trust: GatewayTrust | undefined;
+  let trustError: string | undefined;
+  try {
+    trust = await gatewayTrust(ctx, api, dataDirOf(ctx, opts), agent.gateway);
+  } catch (err) {
+    trustError = (err as Error).message;
+  }
+  if (!trust) {
+    lines.push('', `(No environment to show: ${trustError}.)`);
+    print(ctx, lines.join('\n'));
+    return;
+  }
   const env = buildAgentEnvironment({
     proxyUrl: urls.proxyUrl,
-    caCertPath: paths.caCert,
-    caBundlePath: paths.caBundle,
+    caCertPath: trust.caCertPath,
+    caBundlePath: trust.caBundlePath,
     preloadPath: ctx.preloadPath,
     baseEnv: {},
   });
@@ -123,7 +143,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       .command('add')
       .description('create an agent and print its key (once), proxy URL and environment')
       .argument('<name>', 'agent name (its proxy username)')
-      .option('--port <n>', 'dedicated port (default: next free from --agent-port-start)')
+      .option('--port <n>', "dedicated port (default: the next free one of the gateway's range)")
       .addOption(
         new Option('--mode <mode>', 'enforce, or monitor (forward and record "would deny")').choices([
           'enforce',
@@ -132,7 +152,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       )
       .option('--label <k=v>', 'label (repeatable)', collect)
       .option('--no-proxy-auth', 'on its dedicated port, the port alone identifies the agent (no key)')
-      .option('--gateway <name>', 'gateway the agent belongs to (default "default")'),
+      .option('--gateway <name>', 'gateway the agent belongs to (default: the only one registered)'),
   ).action(
     async (
       name: string,
@@ -159,6 +179,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     'tameflare agent add support-bot',
     'tameflare agent add ci --mode monitor --label team=infra --label env=prod',
     'tameflare agent add local-tool --port 9450 --no-proxy-auth',
+    'tameflare agent add eu-bot --gateway eu-1',
   ]);
 
   const list = addApiOptions(agent.command('list').description('list agents (keys are never shown)')).action(
@@ -181,7 +202,7 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
             a.name,
             a.status,
             a.mode,
-            a.port,
+            a.port ?? 'pending',
             a.proxy_auth,
             a.gateway,
             labelsText(a.labels),
@@ -204,7 +225,8 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
       ['mode', a.mode],
       ['gateway', a.gateway],
       ['proxy url', a.proxy_url],
-      ['dedicated port', a.port],
+      ['dedicated port', portText(a)],
+      ['port problem', a.port_error],
       ['port url', a.port_url],
       ['proxy auth', a.proxy_auth],
       ['labels', labelsText(a.labels)],

@@ -5,9 +5,9 @@ import { type Command, Option } from 'commander';
 import { type AgentEnvironment, prepareAgentEnvironment } from '../../agent-env/agent-environment.js';
 import { type EnvironmentFormat, formatEnvironment, proxyUrlFor } from '../../agent-env/proxy-env.js';
 import { dataDirPaths } from '../../daemon/data-dir-paths.js';
-import type { AgentAnswer, AgentView, GatewayInfo, SessionKeyAnswer } from '../../wire/agents.js';
+import type { AgentAnswer, AgentView, SessionKeyAnswer } from '../../wire/agents.js';
 import { addExamples } from '../add-examples.js';
-import { fetchGatewayInfo, proxyAddress } from '../agent-proxy-urls.js';
+import { proxyAddress } from '../agent-proxy-urls.js';
 import type { ApiClient } from '../api-client.js';
 import {
   type ApiOptions,
@@ -20,6 +20,7 @@ import {
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl } from '../format-table.js';
+import { type GatewayTrust, gatewayTrust } from '../gateway-trust.js';
 
 export interface AgentSessionFlags extends ApiOptions {
   agent: string;
@@ -30,6 +31,8 @@ export interface AgentSessionFlags extends ApiOptions {
 export interface AgentSession {
   agent: AgentView;
   proxyUrl: string;
+  /** The CA files of the agent's own gateway (verified against what it registered). */
+  trust: GatewayTrust;
   /** The issued session key; undefined when the caller supplied a key (nothing to revoke). */
   issued: { id: string; expiresAt: string } | undefined;
   /** Revokes an issued session key; a no-op for a supplied key. */
@@ -51,8 +54,8 @@ export function addAgentSessionOptions(cmd: Command): Command {
 }
 
 /**
- * Finds the agent and the gateway's address, then takes the given key or issues a session key. The
- * lookups come first so that a failure there leaves no unused key behind.
+ * Finds the agent, its gateway's address and CA, then takes the given key or issues a session key.
+ * The lookups come first so that a failure there leaves no unused key behind.
  */
 export async function openAgentSession(
   ctx: CliContext,
@@ -71,20 +74,17 @@ export async function openAgentSession(
       `tameflare: warning: agent ${escapeControl(agent.name)} is suspended; its requests will be refused\n`,
     );
   }
-  let info: GatewayInfo | undefined;
-  try {
-    info = await fetchGatewayInfo(api, agent.gateway);
-  } catch {
-    info = undefined; // the agent record's URL below is enough
-  }
-  const addr = proxyAddress(agent, info);
+  // The agent record carries its own gateway's registered address.
+  const addr = proxyAddress(agent, undefined);
   if (!addr)
     throw new CliError(
-      `cannot tell where gateway ${agent.gateway} listens: is a gateway linked to the control plane?`,
+      `cannot tell where gateway ${escapeControl(agent.gateway)} listens: it has not registered with the control plane (see \`tameflare gateway list\`)`,
     );
+  const trust = await gatewayTrust(ctx, api, dataDirOf(ctx, flags), agent.gateway);
   if (given !== undefined) {
     return {
       agent,
+      trust,
       proxyUrl: proxyUrlFor({ ...addr, agent: agent.name, key: given.trim() }),
       issued: undefined,
       revoke: async () => {},
@@ -97,6 +97,7 @@ export async function openAgentSession(
   );
   return {
     agent,
+    trust,
     proxyUrl: proxyUrlFor({ ...addr, agent: agent.name, key: res.key }),
     issued: { id: res.id, expiresAt: res.expires_at },
     revoke: async () => {
@@ -112,18 +113,21 @@ export function timeUntil(iso: string, now: Date = new Date()): string {
   return h > 0 ? `in ${h}h ${minutes % 60}m` : `in ${minutes}m`;
 }
 
-/** The variables (and, for `run`, the helpers to close afterwards) for the agent's process. */
+/**
+ * The variables (and, for `run`, the helpers to close afterwards) for the agent's process: its proxy
+ * URL and its own gateway's CA (`session.trust`, verified against what the gateway registered).
+ */
 export function agentEnvironment(
   ctx: CliContext,
   flags: { dataDir?: string | undefined },
-  proxyUrl: string,
+  session: Pick<AgentSession, 'proxyUrl' | 'trust'>,
   purpose: 'run' | 'env',
 ): Promise<AgentEnvironment> {
   const paths = dataDirPaths(dataDirOf(ctx, flags));
   return prepareAgentEnvironment({
-    proxyUrl,
-    caCertPath: paths.caCert,
-    caBundlePath: paths.caBundle,
+    proxyUrl: session.proxyUrl,
+    caCertPath: session.trust.caCertPath,
+    caBundlePath: session.trust.caBundlePath,
     preloadPath: ctx.preloadPath,
     stateDir: paths.dir,
     baseEnv: { ...ctx.env },
@@ -150,7 +154,7 @@ export function registerEnvCommand(program: Command, ctx: CliContext): void {
     .action(async (opts: AgentSessionFlags & { format: EnvironmentFormat; json?: boolean }) => {
       const session = await openAgentSession(ctx, apiClientFor(ctx, opts), opts);
       // The caller's own NO_PROXY and NODE_OPTIONS are merged in, so `eval` keeps them.
-      const { vars } = await agentEnvironment(ctx, opts, session.proxyUrl, 'env');
+      const { vars } = await agentEnvironment(ctx, opts, session, 'env');
       ctx.stdout.write(formatEnvironment(vars, opts.json ? 'json' : opts.format));
       if (session.issued) {
         ctx.stderr.write(

@@ -14,6 +14,7 @@ import { addExamples } from '../add-examples.js';
 import { addApiOptions, apiClientFor, dataDirOf } from '../api-options.js';
 import type { CliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { trustVisibleInside } from '../gateway-trust.js';
 import {
   type AgentSession,
   type AgentSessionFlags,
@@ -69,24 +70,30 @@ export function registerRunCommand(
     const session = await openAgentSession(ctx, api, opts);
     let code: number;
     try {
-      // Isolated, the child's proxy is the bridge inside its namespace, which needs no credential.
+      // Isolated, the child's proxy is the bridge inside its namespace, which needs no credential,
+      // and the CA files must be ones it can see (the data directory is covered inside).
       const proxyUrl = opts.isolate ? ISOLATED_PROXY_URL : session.proxyUrl;
-      const agentEnv = await agentEnvironment(ctx, opts, proxyUrl, 'run');
+      const trust = opts.isolate ? trustVisibleInside(session.trust) : { ...session.trust, close() {} };
       try {
-        const env = childEnvironment(ctx.env, agentEnv.vars);
-        const result = opts.isolate
-          ? await runIsolated({
-              command,
-              args,
-              env,
-              proxyUrl: session.proxyUrl,
-              dataDir: dataDirPaths(dataDirOf(ctx, opts)).dir,
-              stderr: ctx.stderr,
-            })
-          : await runChild(command, args, env);
-        code = exitCodeFor(result);
+        const agentEnv = await agentEnvironment(ctx, opts, { proxyUrl, trust }, 'run');
+        try {
+          const env = childEnvironment(ctx.env, agentEnv.vars);
+          const result = opts.isolate
+            ? await runIsolated({
+                command,
+                args,
+                env,
+                proxyUrl: session.proxyUrl,
+                dataDir: dataDirPaths(dataDirOf(ctx, opts)).dir,
+                stderr: ctx.stderr,
+              })
+            : await runChild(command, args, env);
+          code = exitCodeFor(result);
+        } finally {
+          await agentEnv.close();
+        }
       } finally {
-        await agentEnv.close();
+        trust.close();
       }
     } catch (err) {
       await revoke(ctx, session);

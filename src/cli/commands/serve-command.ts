@@ -12,6 +12,8 @@ interface ServeFlags {
   port?: string;
   gatewayPort?: string;
   agentPortStart?: string;
+  agentPortEnd?: string;
+  publicUrl?: string;
   upstreamCa?: string[];
   connectTo?: string[];
   unsafeAllowPrivateEgress?: string;
@@ -37,6 +39,11 @@ export function registerServeCommand(
     .option('--port <port>', 'control plane port (default 3000)')
     .option('--gateway-port <port>', 'gateway proxy port (default 9443)')
     .option('--agent-port-start <port>', 'first dedicated agent port (default 9444)')
+    .option('--agent-port-end <port>', 'last dedicated agent port (default start + 999)')
+    .option(
+      '--public-url <url>',
+      "the gateway's address as agents reach it, http://HOST:PORT (default: its bound address)",
+    )
     .option('--upstream-ca <file>', 'extra CA certificates to trust upstream (repeatable)', collect)
     .option('--connect-to <H:P:H2:P2>', 'dial H2:P2 for requests to H:P (repeatable, as curl)', collect)
     .option(
@@ -86,5 +93,6 @@ export function registerServeCommand(
     'tameflare serve',
     'tameflare serve --role=gateway --gateway-port 9443',
     'CONTROL_PLANE_URL=https://cp.internal:3000 GATEWAY_SERVICE_TOKEN=… tameflare serve --role=gateway',
+    'tameflare serve --role=gateway --host 0.0.0.0 --public-url http://agents-1.internal:9443 --gateway-name agents-1',
   ]);
 }

@@ -1,7 +1,33 @@
+// `tameflare status`: the whole deployment in one look. The control plane's /health, every gateway
+// registered with it (probed at the address it registered; `/v1/gateways` needs a token, without
+// one the names and link states from /health are shown), and any gateway named with --gateway-url.
+// Exit 0 only when everything known is up: the control plane answers ok and every gateway is
+// connected and healthy.
 import type { Command } from 'commander';
+import type { GatewayList, GatewayView } from '../../wire/gateways.js';
 import { addExamples } from '../add-examples.js';
-import { type HealthProbe, probeHealth, resolveApiTarget } from '../api-client.js';
+import { ApiClient, type HealthProbe, probeHealth, resolveApiTarget } from '../api-client.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
+import { escapeControl } from '../format-table.js';
+import { configText } from './gateway-command.js';
+
+interface StatusFlags {
+  dataDir?: string;
+  url?: string;
+  token?: string;
+  gatewayUrl?: string;
+  json?: boolean;
+}
+
+interface GatewayStatus {
+  name: string | null;
+  /** From the control plane: connected | unreachable; null for a gateway it does not list. */
+  link: string | null;
+  view: Partial<GatewayView> | null;
+  health: HealthProbe | null;
+}
+
+const trimUrl = (u: string) => u.replace(/\/+$/, '');
 
 export function registerStatusCommand(
   program: Command,
@@ -10,45 +36,93 @@ export function registerStatusCommand(
 ): void {
   const cmd = program
     .command('status')
-    .description('show the health of the control plane and the gateway')
+    .description('show the health of the whole deployment: the control plane and every gateway')
     .option('--data-dir <dir>', 'data directory (for the CLI token)')
     .option('--url <url>', 'control plane URL (env TAMEFLARE_URL, default http://127.0.0.1:3000)')
-    .option('--gateway-url <url>', 'gateway URL (env GATEWAY_URL, default http://127.0.0.1:9443)')
+    .option('--token <token>', 'API token (env TAMEFLARE_TOKEN, default cli.token), for gateway addresses')
+    .option('--gateway-url <url>', 'also probe this gateway (env GATEWAY_URL)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { dataDir?: string; url?: string; gatewayUrl?: string; json?: boolean }) => {
+    .action(async (opts: StatusFlags) => {
       const target = resolveApiTarget(ctx, opts);
-      const gatewayUrl = (opts.gatewayUrl ?? ctx.env.GATEWAY_URL ?? 'http://127.0.0.1:9443').replace(
-        /\/+$/,
-        '',
+      const control = await probeHealth(target.url);
+      const gateways = await gatewayStatuses(
+        new ApiClient(target),
+        control,
+        opts.gatewayUrl ?? ctx.env.GATEWAY_URL,
       );
-      const [control, gateway] = await Promise.all([probeHealth(target.url), probeHealth(gatewayUrl)]);
-      const up = (p: HealthProbe) => p.reachable && p.body?.status === 'ok';
+      const controlOk = control.reachable && control.body?.status === 'ok';
+      const gatewayOk = (g: GatewayStatus) =>
+        (g.link === null || g.link === 'connected') &&
+        (g.health === null || (g.health.reachable && g.health.body?.status === 'ok'));
       if (opts.json) {
-        printJson(ctx, { control, gateway });
+        printJson(ctx, { control, gateways });
       } else {
-        for (const [name, p] of [
-          ['control plane', control],
-          ['gateway', gateway],
-        ] as const) {
-          if (!p.reachable) {
-            print(ctx, `${name.padEnd(14)} ${p.url}  not running (${p.error})`);
-            continue;
-          }
-          const b = p.body ?? {};
-          const extra =
-            name === 'gateway'
-              ? `agents ${b.agents ?? '?'}, connectors ${b.connectors ?? '?'}`
-              : `database ${b.database ?? '?'}`;
-          print(
-            ctx,
-            `${name.padEnd(14)} ${p.url}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  ${extra}`,
-          );
-        }
+        print(ctx, controlLine(control));
+        for (const g of gateways) print(ctx, gatewayLine(g));
+        if (control.reachable && gateways.length === 0) print(ctx, `${'gateway'.padEnd(14)} none registered`);
       }
-      // Exit 0 only when every role that answers is healthy and at least one answers.
-      const anyUp = control.reachable || gateway.reachable;
-      const allOk = [control, gateway].every((p) => !p.reachable || up(p));
-      setResult(anyUp && allOk ? 0 : 1);
+      setResult(controlOk && gateways.every(gatewayOk) ? 0 : 1);
     });
-  addExamples(cmd, ['tameflare status', 'tameflare status --json --url http://cp.internal:3000']);
+  addExamples(cmd, ['tameflare status', 'tameflare status --json --url https://cp.internal:3000']);
+}
+
+/** Registered gateways (with addresses when the token allows), plus --gateway-url, each probed. */
+async function gatewayStatuses(
+  api: ApiClient,
+  control: HealthProbe,
+  extraUrl: string | undefined,
+): Promise<GatewayStatus[]> {
+  const listed = Array.isArray(control.body?.gateways)
+    ? (control.body.gateways as { name: string; status: string }[])
+    : [];
+  let views: GatewayView[] = [];
+  if (control.reachable) {
+    try {
+      views = (await api.request<GatewayList>('GET', '/v1/gateways')).gateways;
+    } catch {
+      views = []; // no token, or too old a control plane: the names from /health still show
+    }
+  }
+  const out: GatewayStatus[] = listed.map((g) => {
+    const view = views.find((v) => v.name === g.name) ?? null;
+    return { name: g.name, link: g.status, view: view ?? { ...g, status: undefined }, health: null };
+  });
+  const extra = extraUrl ? trimUrl(extraUrl) : undefined;
+  if (extra && !out.some((g) => g.view?.public_url === extra)) {
+    out.push({ name: null, link: null, view: { public_url: extra }, health: null });
+  }
+  // Without a control plane to ask, the gateway of this host is the best guess.
+  if (!control.reachable && out.length === 0) {
+    out.push({ name: null, link: null, view: { public_url: 'http://127.0.0.1:9443' }, health: null });
+  }
+  await Promise.all(
+    out.map(async (g) => {
+      if (g.view?.public_url) g.health = await probeHealth(g.view.public_url);
+    }),
+  );
+  return out;
+}
+
+function controlLine(p: HealthProbe): string {
+  const head = `${'control plane'.padEnd(14)} ${p.url}`;
+  if (!p.reachable) return `${head}  not running (${p.error})`;
+  const b = p.body ?? {};
+  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  database ${b.database ?? '?'}`;
+}
+
+function gatewayLine(g: GatewayStatus): string {
+  const url = g.view?.public_url ?? '(address unknown)';
+  const head = `${'gateway'.padEnd(14)} ${url}`;
+  const link: string[] = [];
+  if (g.name) link.push(`name ${escapeControl(g.name)}`);
+  if (g.link) link.push(g.link);
+  if (g.view?.config_version !== undefined) link.push(`config ${configText(g.view as GatewayView)}`);
+  if (typeof g.view?.outbox_backlog === 'number') link.push(`backlog ${g.view.outbox_backlog}`);
+  if (g.link === 'unreachable' && g.view?.last_seen_at) link.push(`last seen ${g.view.last_seen_at}`);
+  const tail = link.length ? `  ${link.join(', ')}` : '';
+  const p = g.health;
+  if (!p) return `${head}  not probed${tail}`;
+  if (!p.reachable) return `${head}  not running (${p.error})${tail}`;
+  const b = p.body ?? {};
+  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  agents ${b.agents ?? '?'}, connectors ${b.connectors ?? '?'}${tail}`;
 }

@@ -1,22 +1,23 @@
 // Agents: identity (a long-lived key shown once, stored hashed), a stable dedicated port, mode and
 // labels, and short-lived session keys for `tameflare run`.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../errors/codes.js';
 import type {
   AgentAnswer,
   AgentKeyAnswer,
   AgentList,
   AgentView,
   Deleted,
-  GatewayInfo,
   Revoked,
   SessionKeyAnswer,
 } from '../../wire/agents.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
-import { findGateway } from '../gateways/gateway-store.js';
+import { gatewayPlaces } from '../gateways/gateway-places.js';
+import { findGateway, type GatewayRow } from '../gateways/gateway-store.js';
 import { type ConfigRouteDeps, NAME_PATTERN } from '../route-deps.js';
-import { PORT_PROBE_COUNT, pickAgentPort } from './agent-ports.js';
+import { PORT_PROBE_COUNT, pickAgentPort, rangeText } from './agent-ports.js';
 import {
   type AgentRow,
   addSessionKey,
@@ -29,6 +30,7 @@ import {
   revokeSessionKey,
   setAgentStatus,
 } from './agent-store.js';
+import { agentView } from './agent-view.js';
 
 const nameParams = {
   type: 'object',
@@ -39,35 +41,28 @@ const nameParams = {
 export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps): void {
   const { db } = deps;
 
-  function proxyAddress(): { host: string; port: number } | undefined {
-    const url = deps.link.url();
-    if (!url) return undefined;
-    const u = new URL(url);
-    return { host: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)) };
+  /** Views of agents, each with its own gateway's address and port report. */
+  async function viewer(): Promise<(a: AgentRow & { gateway_name: string }) => AgentView> {
+    const placeOf = await gatewayPlaces(db, deps.link);
+    return (a) => agentView(a, placeOf(a.gateway_name));
   }
 
-  function view(a: AgentRow, gatewayName: string): AgentView {
-    const addr = proxyAddress();
-    const host = addr ? (addr.host.includes(':') ? `[${addr.host}]` : addr.host) : undefined;
-    return {
-      name: a.name,
-      gateway: gatewayName,
-      port: a.port,
-      mode: a.mode as AgentView['mode'],
-      labels: JSON.parse(a.labels) as Record<string, string>,
-      proxy_auth: a.proxy_auth === 1,
-      status: a.status as AgentView['status'],
-      created_at: a.created_at,
-      updated_at: a.updated_at,
-      proxy_url: addr ? `http://${encodeURIComponent(a.name)}@${host}:${addr.port}` : null,
-      port_url: addr && a.port ? `http://${host}:${a.port}` : null,
-    };
-  }
-
-  async function allocatePort(gatewayId: string): Promise<number> {
-    // Ask the gateway host which ports it can bind (another program may hold one).
-    const available = await deps.link.availablePorts(deps.config.agentPortStart, PORT_PROBE_COUNT);
-    return pickAgentPort(await portsInUse(db, gatewayId), deps.config.agentPortStart, available);
+  /**
+   * A port from the gateway's own range (asked which its host can bind), or null when the gateway
+   * has not registered a range yet: the agent then gets one when it does.
+   */
+  async function allocatePort(gw: GatewayRow): Promise<number | null> {
+    const { range } = (await gatewayPlaces(db, deps.link))(gw.name);
+    if (!range) return null;
+    const probe = await deps.link.to(gw.name).availablePorts(range, PORT_PROBE_COUNT);
+    const port = pickAgentPort(await portsInUse(db, gw.id), range, probe);
+    if (port === undefined) {
+      throw new AppError(
+        'conflict',
+        `gateway ${gw.name}'s agent port range ${rangeText(range)} has no free port: widen it on the gateway (--agent-port-end / TAMEFLARE_AGENT_PORT_END), remove an agent, or give --port`,
+      );
+    }
+    return port;
   }
 
   app.post(
@@ -107,7 +102,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const actor = actorOf(principalOf(req));
       const key = generateSecretToken('tf_agent_');
       const gw = await findGateway(db, body.gateway, deps.config.gatewayName);
-      const port = body.port ?? (await allocatePort(gw.id));
+      const port = body.port ?? (await allocatePort(gw));
       const now = deps.now().toISOString();
       const row: AgentRow = {
         id: randomId(),
@@ -124,7 +119,10 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       };
       await createAgent(db, row, gw, { actor, labels: body.labels ?? {} });
       deps.changes.notify(gw.id);
-      return reply.status(201).send({ agent: view(row, gw.name), key } satisfies AgentKeyAnswer);
+      const view = await viewer();
+      return reply
+        .status(201)
+        .send({ agent: view({ ...row, gateway_name: gw.name }), key } satisfies AgentKeyAnswer);
     },
   );
 
@@ -133,7 +131,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
     { schema: { summary: 'List agents', tags: ['agents'] } },
     async (): Promise<AgentList> => {
       const rows = await listAgents(db);
-      return { agents: rows.map((r) => view(r, r.gateway_name)) };
+      const view = await viewer();
+      return { agents: rows.map(view) };
     },
   );
 
@@ -142,7 +141,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
     { schema: { summary: 'Show an agent', tags: ['agents'], params: nameParams } },
     async (req): Promise<AgentAnswer> => {
       const row = await loadAgent(db, (req.params as { name: string }).name);
-      return { agent: view(row, row.gateway_name) };
+      return { agent: (await viewer())(row) };
     },
   );
 
@@ -160,7 +159,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
         const actor = actorOf(principalOf(req));
         const row = await setAgentStatus(db, name, status, { actor, now: deps.now() });
         deps.changes.notify(row.gateway_id);
-        return { agent: view(row, row.gateway_name) };
+        return { agent: (await viewer())(row) };
       },
     );
   }
@@ -190,7 +189,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const key = generateSecretToken('tf_agent_');
       const row = await replaceAgentKey(db, name, hashToken(key), { actor, now: deps.now() });
       deps.changes.notify(row.gateway_id);
-      return { agent: view(row, row.gateway_name), key } satisfies AgentKeyAnswer;
+      return { agent: (await viewer())(row), key } satisfies AgentKeyAnswer;
     },
   );
 
@@ -227,7 +226,7 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
         id,
         key,
         expires_at: expiresAt,
-        agent: view(row, row.gateway_name),
+        agent: (await viewer())(row),
       } satisfies SessionKeyAnswer);
     },
   );
@@ -254,20 +253,6 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const gatewayId = await revokeSessionKey(db, name, id, { actor, now: deps.now() });
       deps.changes.notify(gatewayId);
       return { revoked: true } satisfies Revoked;
-    },
-  );
-
-  app.get(
-    '/gateway-info',
-    { schema: { summary: 'Where agents point their proxy settings', tags: ['agents'] } },
-    async (): Promise<GatewayInfo> => {
-      const addr = proxyAddress();
-      return {
-        gateway: deps.config.gatewayName,
-        url: deps.link.url() ?? null,
-        proxy_host: addr?.host ?? null,
-        proxy_port: addr?.port ?? null,
-      };
     },
   );
 }

@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-import { pickAgentPort } from '../agents/agent-ports.js';
+import { type PortProbe, type PortRange, pickAgentPort, rangeText } from '../agents/agent-ports.js';
 import { portsInUse } from '../agents/agent-store.js';
 import { generateSecretToken, hashToken, randomId } from '../auth/secret-tokens.js';
 import type { Db } from '../db.js';
@@ -22,9 +22,10 @@ export interface ApplyContext {
   actor: string;
   now: Date;
   defaultGateway: string;
-  agentPortStart: number;
-  /** Ports the default gateway's host can bind (asked before the transaction), when known. */
-  availablePorts: readonly number[] | undefined;
+  /** Each gateway's registered port range (undefined: not registered, its new agents wait). */
+  portRange: (gateway: string) => PortRange | undefined;
+  /** Ports each gateway's host can bind (asked before the transaction), when known. */
+  probes: ReadonlyMap<string, PortProbe | undefined>;
   prune: boolean;
 }
 
@@ -99,13 +100,16 @@ export async function applyPlan(trx: Db, plan: ConfigPlan, ctx: ApplyContext): P
   const newAgentKeys: Record<string, string> = {};
   for (const d of plan.agents.create) {
     const gw = await findGateway(trx, d.gateway, ctx.defaultGateway);
-    const port =
-      d.port ??
-      pickAgentPort(
-        await portsInUse(trx, gw.id),
-        ctx.agentPortStart,
-        d.gateway === ctx.defaultGateway ? ctx.availablePorts : undefined,
-      );
+    const range = ctx.portRange(gw.name);
+    let port: number | null = d.port ?? null;
+    if (port === null && range) {
+      port = pickAgentPort(await portsInUse(trx, gw.id), range, ctx.probes.get(gw.name)) ?? null;
+      if (port === null)
+        throw new AppError(
+          'conflict',
+          `gateway ${gw.name}'s agent port range ${rangeText(range)} has no free port for agent ${d.name}`,
+        );
+    }
     const key = generateSecretToken('tf_agent_');
     await trx
       .insertInto('agents')

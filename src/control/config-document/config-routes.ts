@@ -5,7 +5,10 @@ import type { SchemaError } from '../../decide/schema-reader.js';
 import { formatPath, type Issue } from '../../decide/schema-reader.js';
 import type { ConfigApplyAnswer } from '../../wire/config.js';
 import { actorOf } from '../accounts/account-store.js';
+import { PORT_PROBE_COUNT, type PortProbe } from '../agents/agent-ports.js';
 import { principalOf } from '../auth/authenticate.js';
+import { gatewayPlaces } from '../gateways/gateway-places.js';
+import { defaultGatewayName } from '../gateways/gateway-store.js';
 import { schemaValidationError } from '../policies/policy-input.js';
 import type { ConfigRouteDeps } from '../route-deps.js';
 import { planAndApply } from './apply-config.js';
@@ -35,7 +38,6 @@ function diffOf(
 
 export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps): void {
   const { db } = deps;
-  const defaultGateway = deps.config.gatewayName;
 
   app.get(
     '/config/export',
@@ -53,14 +55,22 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
     },
     async (req, reply) => {
       const { format } = req.query as { format?: 'yaml' | 'json' };
-      const doc = exportDocument(await readLiveConfig(db), defaultGateway);
+      const doc = exportDocument(
+        await readLiveConfig(db),
+        await defaultGatewayName(db, deps.config.gatewayName),
+      );
       if (format === 'json') return doc;
       return reply.type('application/yaml; charset=utf-8').send(configDocumentToYaml(doc));
     },
   );
 
   /** Plans against `live`; reference problems are a 400 naming their document path. */
-  function planner(body: ApplyBody, lineOf: LineLocator, doc: Parameters<typeof planConfig>[0]) {
+  function planner(
+    body: ApplyBody,
+    lineOf: LineLocator,
+    doc: Parameters<typeof planConfig>[0],
+    defaultGateway: string,
+  ) {
     return (live: LiveConfig) => {
       const plan = planConfig(doc, live, { prune: body.prune === true, defaultGateway });
       if (plan.issues.length > 0)
@@ -95,7 +105,9 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
       const { document, lineOf } = parsed;
       const prune = body.prune === true;
       const dryRun = body.dry_run === true;
-      const planFor = planner(body, lineOf, document);
+      // Agents and connectors without a gateway go to the only one there is, or the configured one.
+      const defaultGateway = await defaultGatewayName(db, deps.config.gatewayName);
+      const planFor = planner(body, lineOf, document, defaultGateway);
       if (dryRun) {
         const { plan: p, missing } = planFor(await readLiveConfig(db));
         return { dry_run: true, prune, ...diffOf(p), new_agent_keys: {}, credentials_missing: missing };
@@ -103,9 +115,12 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
 
       // Asked before the transaction: a network call must not hold the database's write lock.
       const needsPort = document.agents?.some((a) => a.port === undefined) ?? false;
-      const availablePorts = needsPort
-        ? await deps.link.availablePorts(deps.config.agentPortStart, 256)
-        : undefined;
+      const placeOf = await gatewayPlaces(db, deps.link);
+      const probes = new Map<string, PortProbe | undefined>();
+      for (const name of needsPort ? new Set(document.agents?.map((a) => a.gateway ?? defaultGateway)) : []) {
+        const range = placeOf(name).range;
+        if (range) probes.set(name, await deps.link.to(name).availablePorts(range, PORT_PROBE_COUNT));
+      }
       const actor = actorOf(principalOf(req));
       const {
         plan: p,
@@ -115,8 +130,8 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
         actor,
         now: deps.now(),
         defaultGateway,
-        agentPortStart: deps.config.agentPortStart,
-        availablePorts,
+        portRange: (name) => placeOf(name).range,
+        probes,
         prune,
       });
       for (const id of outcome.gatewayIds) deps.changes.notify(id);
@@ -126,7 +141,7 @@ export function registerConfigRoutes(app: FastifyInstance, deps: ConfigRouteDeps
       const warnings: string[] = [];
       for (const c of p.connectors.remove.filter((c) => c.credential_set)) {
         try {
-          await deps.link.deleteCredential(c.name);
+          await deps.link.to(c.gateway).deleteCredential(c.name);
         } catch (err) {
           warnings.push(
             `the credential of removed connector ${c.name} is still in the gateway vault: ${(err as Error).message}`,

@@ -189,7 +189,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       const actor = actorOf(principalOf(req));
       const c = await loadConnector(db, name);
       // The credential goes first: a connector re-added under this name must not inherit it.
-      if (c.credential_set === 1) await deps.link.deleteCredential(name);
+      if (c.credential_set === 1) await deps.link.to(c.gateway_name).deleteCredential(name);
       await removeConnector(db, c, actor);
       deps.changes.notify(c.gateway_id);
       return { deleted: true } satisfies Deleted;
@@ -216,7 +216,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       const secret = new Secret((req.body as { secret: string }).secret);
       const actor = actorOf(principalOf(req));
       const c = await loadConnector(db, name);
-      await deps.link.putCredential(name, secret);
+      await deps.link.to(c.gateway_name).putCredential(name, secret);
       const last4 = secret.lastFour() || null;
       await recordCredential(db, c, { last4 }, { actor, now: deps.now() });
       return {
@@ -234,7 +234,7 @@ export function registerConnectorRoutes(app: FastifyInstance, deps: ConfigRouteD
       const name = (req.params as { name: string }).name;
       const actor = actorOf(principalOf(req));
       const c = await loadConnector(db, name);
-      await deps.link.deleteCredential(name);
+      await deps.link.to(c.gateway_name).deleteCredential(name);
       await recordCredential(db, c, null, { actor, now: deps.now() });
       return {
         connector: view({ ...c, credential_set: 0, credential_last4: null }, c.gateway_name),

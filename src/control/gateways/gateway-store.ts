@@ -36,20 +36,42 @@ export async function ensureGateway(db: Db, name: string): Promise<GatewayRow> {
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * The gateway an agent or connector is created for: the one named, else the only one there is.
+ * With none yet, the control plane's own default (`gateway_name`) is created, so a configuration
+ * can be prepared before its gateway first connects; with several, the caller must say which.
+ */
 export async function findGateway(
   db: Db,
   name: string | undefined,
   defaultName: string,
 ): Promise<GatewayRow> {
-  const wanted = name ?? defaultName;
-  if (wanted === defaultName) return ensureGateway(db, wanted);
-  const found = await db
+  const all = await db
     .selectFrom('gateways')
     .select(['id', 'name', 'config_version'])
-    .where('name', '=', wanted)
-    .executeTakeFirst();
-  if (!found) throw new AppError('not_found', `no gateway named ${wanted}`);
-  return found;
+    .orderBy('name')
+    .execute();
+  if (name !== undefined) {
+    const found = all.find((g) => g.name === name);
+    if (found) return found;
+    if (name === defaultName && all.length === 0) return ensureGateway(db, name);
+    throw new AppError(
+      'not_found',
+      `no gateway named ${name}${all.length ? ` (known: ${all.map((g) => g.name).join(', ')})` : ''}; a gateway is known once it has connected`,
+    );
+  }
+  if (all.length === 1) return all[0]!;
+  if (all.length === 0) return ensureGateway(db, defaultName);
+  throw new AppError(
+    'validation_failed',
+    `several gateways are registered (${all.map((g) => g.name).join(', ')}): say which with --gateway NAME`,
+  );
+}
+
+/** The gateway things go to when none is named: the only one there is, else the configured one. */
+export async function defaultGatewayName(db: Db, configured: string): Promise<string> {
+  const rows = await db.selectFrom('gateways').select('name').limit(2).execute();
+  return rows.length === 1 ? rows[0]!.name : configured;
 }
 
 export async function bumpConfigVersion(trx: Db, gatewayId: string): Promise<void> {

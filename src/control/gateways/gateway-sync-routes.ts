@@ -4,7 +4,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import { GATEWAY_CA_HEADER } from '../../sync/gateway-registration.js';
 import {
   GATEWAY_EVENTS_PATH,
   GATEWAY_STREAM_PATH,
@@ -14,6 +16,7 @@ import {
 import { eventStreams } from '../event-stream.js';
 import { buildSnapshot } from './build-snapshot.js';
 import type { ConfigChanges } from './config-changes.js';
+import type { ConnectedGateways } from './connected-gateways.js';
 import type { GatewayEventIntake } from './gateway-event-store.js';
 import { ensureGateway, markGatewaySeen } from './gateway-store.js';
 
@@ -22,6 +25,8 @@ export interface GatewaySyncDeps {
   /** Where the gateways' outbox events become audit events (see gateway-event-store.ts). */
   intake: GatewayEventIntake;
   changes: ConfigChanges;
+  /** Open streams: what makes a gateway `connected` (see ./connected-gateways.ts). */
+  connected?: ConnectedGateways | undefined;
   logger: Logger;
   now: () => Date;
   heartbeatMs?: number | undefined;
@@ -55,7 +60,16 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
     async (req, reply) => {
       const { gateway: name, version } = req.query as { gateway: string; version?: string };
       const gw = await ensureGateway(deps.db, name);
+      const ca = streamFingerprint(req.headers[GATEWAY_CA_HEADER]);
+      const other = ca && deps.connected?.conflictingFingerprint(gw.id, ca);
+      if (other) {
+        throw new AppError(
+          'conflict',
+          `another gateway (CA ${other}) is connected as ${name}: give this one its own name (--gateway-name / TAMEFLARE_GATEWAY_NAME)`,
+        );
+      }
       await markGatewaySeen(deps.db, gw.id, deps.now(), version ?? null);
+      const disconnected = deps.connected?.open(gw.id, ca, deps.now());
       const stream = streams.open(reply);
       let sent = -1;
       let sending = Promise.resolve();
@@ -75,6 +89,7 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       });
       const stopEvents = deps.streamEvents?.(gw.id, (event, data) => stream.write(event, data));
       stream.onClose(() => {
+        disconnected?.();
         unsubscribe();
         stopEvents?.();
         log.info({ gateway: name }, 'gateway stream closed');
@@ -121,4 +136,9 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       return { acknowledged } satisfies OutboxAck;
     },
   );
+}
+
+function streamFingerprint(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && /^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/i.test(value) ? value.toUpperCase() : undefined;
 }

@@ -13,6 +13,8 @@ export interface HealthDeps {
   now: () => Date;
   startedAt: Date;
   gatewayUrl?: (() => string | undefined) | undefined;
+  /** Every registered gateway: connected or unreachable, versions, outbox backlog. */
+  gateways?: (() => Promise<Record<string, unknown>[]>) | undefined;
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
@@ -20,6 +22,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
     const database = (await databaseAnswers(deps.db.db)) ? 'ok' : 'error';
     const gatewayUrl = deps.gatewayUrl?.();
     const gateway = gatewayUrl ? await probeGateway(gatewayUrl) : { configured: false };
+    const gateways = deps.gateways ? await deps.gateways().catch(() => null) : null;
     const body = {
       status: database === 'ok' ? 'ok' : 'degraded',
       role: 'control',
@@ -27,6 +30,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
       database,
       gateway,
+      gateways,
     };
     return reply.status(database === 'ok' ? 200 : 503).send(body);
   });

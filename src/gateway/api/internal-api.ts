@@ -184,25 +184,32 @@ export function createInternalApi(target: InternalApiTarget, serviceToken: Secre
   async function availablePorts(res: ServerResponse, url: URL, requestId: string): Promise<void> {
     const count = intParam(url, 'count', 1);
     const start = intParam(url, 'start', target.agentPortStart);
+    const end = intParam(url, 'end', 65535);
     if (
       count === undefined ||
       count < 1 ||
       count > 100 ||
       start === undefined ||
       start < 1 ||
-      start > 65535
+      start > 65535 ||
+      end === undefined ||
+      end < start ||
+      end > 65535
     ) {
-      sendApiProblem(res, requestId, 'bad_request', 'count must be 1-100 and start a port number');
+      sendApiProblem(res, requestId, 'bad_request', 'count must be 1-100, start and end port numbers');
       return;
     }
     const reserved = target.reservedPorts();
     const ports: number[] = [];
-    // Bounded scan: a crowded host answers with fewer ports rather than probing forever.
-    for (let port = start; port <= 65535 && port < start + 2000 && ports.length < count; port++) {
+    // Bounded scan: a crowded host answers with fewer ports rather than probing forever. The answer
+    // says how far it looked, so the caller knows which unlisted ports are taken and which unknown.
+    const last = Math.min(end, start + 1999);
+    let port = start;
+    for (; port <= last && ports.length < count; port++) {
       if (reserved.has(port)) continue;
       if (await canBind(target.bindHost, port)) ports.push(port);
     }
-    sendJson(res, 200, { ports }, requestId);
+    sendJson(res, 200, { ports, checked_up_to: port - 1 }, requestId);
   }
 }
 

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createCertificateAuthority } from '../gateway/tls/certificate-authority.js';
 import { buildCaBundle } from './ca-bundle.js';
-import { createCertificateAuthority } from './certificate-authority.js';
 
 let caPem: string;
 beforeAll(async () => {
