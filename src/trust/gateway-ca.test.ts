@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority } from '../gateway/tls/certificate-authority.js';
 import { caFingerprint, checkGatewayCa, normalizeFingerprint } from './gateway-ca.js';
@@ -5,9 +6,9 @@ import { caFingerprint, checkGatewayCa, normalizeFingerprint } from './gateway-c
 let ca: string;
 let other: string;
 beforeAll(async () => {
-  [ca, other] = (await Promise.all([createCertificateAuthority(), createCertificateAuthority()])).map(
-    (c) => c.certPem,
-  );
+  const [a, b] = await Promise.all([createCertificateAuthority(), createCertificateAuthority()]);
+  ca = a.certPem;
+  other = b.certPem;
 });
 
 describe('gateway CA checks', () => {
@@ -35,7 +36,6 @@ describe('gateway CA checks', () => {
     const { loadCertificateAuthority } = await import('../gateway/tls/certificate-authority.js');
     const pair = await createCertificateAuthority();
     const loaded = await loadCertificateAuthority(pair.certPem, pair.keyPem);
-    const { webcrypto } = await import('node:crypto');
     const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
       'sign',
       'verify',

@@ -1,139 +1,251 @@
-// The architecture page's independence table, with the two roles in two processes: the gateway keeps
-// proxying on its cached configuration while the control plane is down, its events wait in the
-// outbox, and they all arrive (once, in order) when the control plane is back.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+// The seed's component-independence table, row by row, with the two roles in two processes and two
+// data directories (as on two hosts), the gateway's link to its control plane and the control
+// plane's link to its gateway each through a TCP relay that can be cut (a network partition):
+//   both running → everything; gateway only → proxy with local permissions and vault, events wait;
+//   control plane only → API and audit, proxy refused; partition → the gateway goes on; control
+//   plane restarted (kill -9) during traffic → nothing lost, the seed's two counts equal.
+// SDK mode and decision tokens (SPEC 5.4) are not built yet; their rows are checked when they are.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliFor, proxyStatus } from '../cli/cli-harness.js';
-import { freePort } from '../helpers/cli-process.js';
-import { type DaemonProcess, startDaemonProcess } from '../helpers/spawn-daemon.js';
-import { type RunningServer, startHttpServer } from '../helpers/test-ca.js';
+import type { AgentAnswer } from '../../src/wire/agents.js';
+import type { GatewayList } from '../../src/wire/gateways.js';
+import { json, runTameflare } from '../cli/cli-harness.js';
+import { freePort, isListening } from '../helpers/cli-process.js';
+import type { DaemonProcess } from '../helpers/spawn-daemon.js';
+import { startTcpRelay, type TcpRelay } from '../helpers/tcp-relay.js';
+import {
+  curl,
+  health,
+  seedCounts,
+  sql,
+  startControl,
+  startGateway,
+  startUpstream,
+  type Upstream,
+  until,
+} from './split-harness.js';
 
-const SERVICE_TOKEN = 'split-service-token-0123456789abcdef';
+const TOKEN = `ghp_SPLIT_${Date.now().toString(36)}_vaulted`;
+const DUMMY = 'dummy-held-by-the-agent';
+
 let dirs: { control: string; gateway: string };
-let ports: { control: number; gateway: number };
-let upstream: RunningServer<import('node:http').Server>;
+let ports: { control: number; gateway: number; agentStart: number };
+let upstream: Upstream;
+let toControl: TcpRelay; // the gateway's CONTROL_PLANE_URL
+let toGateway: TcpRelay; // the control plane's GATEWAY_URL
 let control: DaemonProcess | undefined;
-let gateway: DaemonProcess;
+let gateway: DaemonProcess | undefined;
 let proxyUrl: string;
+let gatewayCa: string;
 
-const startControl = () =>
-  startDaemonProcess({
-    dataDir: dirs.control,
-    args: ['--role', 'control', '--port', String(ports.control)],
-    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, GATEWAY_URL: `http://127.0.0.1:${ports.gateway}` },
+const controlUrl = () => `http://127.0.0.1:${ports.control}`;
+const gatewayUrl = () => `http://127.0.0.1:${ports.gateway}`;
+const cli = (args: string[], input?: string) =>
+  runTameflare(args, {
+    input,
+    env: { TAMEFLARE_URL: controlUrl(), TAMEFLARE_DATA_DIR: dirs.control },
   });
-
-/** Retries an assertion until it passes or the deadline is over (then throws its last failure). */
-async function until(assertion: () => unknown, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await assertion();
-      return;
-    } catch (err) {
-      if (Date.now() > end) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
-
-const sql = (dir: string, db: string, q: string) =>
-  Number(execFileSync('sqlite3', [join(dir, db), q], { encoding: 'utf8' }).trim());
+const bootControl = async () => {
+  control = await startControl({
+    dataDir: dirs.control,
+    port: ports.control,
+    env: { GATEWAY_URL: toGateway.url },
+  });
+};
+const bootGateway = async () => {
+  gateway = await startGateway({
+    dataDir: dirs.gateway,
+    port: ports.gateway,
+    controlUrl: toControl.url,
+    upstream,
+    portStart: ports.agentStart,
+    portEnd: ports.agentStart + 19,
+  });
+};
+const github = (path: string, extra: string[] = []) =>
+  curl(proxyUrl, gatewayCa, `https://api.github.com${path}`, [
+    '-H',
+    `Authorization: Bearer ${DUMMY}`,
+    ...extra,
+  ]);
+/** What the fake upstream saw as Authorization (it echoes the headers it received). */
+const injected = (body: string) =>
+  (JSON.parse(body) as { headers: { authorization?: string } }).headers.authorization;
 
 beforeAll(async () => {
-  dirs = { control: mkdtempSync(join(tmpdir(), 'tf-cp-')), gateway: mkdtempSync(join(tmpdir(), 'tf-gw-')) };
-  ports = { control: await freePort(), gateway: await freePort() };
-  upstream = await startHttpServer((_req, res) => res.end('upstream ok'));
-  control = await startControl();
-  gateway = await startDaemonProcess({
-    dataDir: dirs.gateway,
-    args: [
-      '--role',
-      'gateway',
-      '--gateway-port',
-      String(ports.gateway),
-      '--unsafe-allow-private-egress',
-      '127.0.0.0/8',
-      '--connect-to',
-      `plain.test:80:127.0.0.1:${upstream.port}`,
-    ],
-    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, CONTROL_PLANE_URL: control.controlUrl },
-  });
-  const cli = cliFor(control);
-  const agent = JSON.parse((await cli(['agent', 'add', 'split-bot', '--json'])).stdout) as { key: string };
+  dirs = {
+    control: mkdtempSync(join(tmpdir(), 'tf-cp-')),
+    gateway: mkdtempSync(join(tmpdir(), 'tf-gw-')),
+  };
+  ports = {
+    control: await freePort(),
+    gateway: await freePort(),
+    agentStart: 41_000 + Math.floor(Math.random() * 400) * 50,
+  };
+  upstream = await startUpstream();
+  toControl = await startTcpRelay(ports.control);
+  toGateway = await startTcpRelay(ports.gateway);
+  await bootControl();
+  await bootGateway();
+  gatewayCa = join(dirs.gateway, 'ca.crt');
+  const agent = json<{ key: string; agent: { port: number } }>(
+    await cli(['agent', 'add', 'split-bot', '--json']),
+  );
   proxyUrl = `http://split-bot:${agent.key}@127.0.0.1:${ports.gateway}`;
-  expect(
-    (await cli(['connector', 'add', 'generic', '--name', 'plain', '--domains', 'plain.test'])).code,
-  ).toBe(0);
-  expect(
-    (await cli(['permissions', 'preset', '--agent', 'split-bot', '--connector', 'plain', 'allow-all'])).code,
-  ).toBe(0);
+  const add = await cli(['connector', 'add', 'github', '--token-stdin'], TOKEN);
+  expect(add.code, add.stderr).toBe(0);
+  for (const args of [
+    ['permissions', 'preset', '--agent', 'split-bot', '--connector', 'github', 'allow-all'],
+    [
+      'permissions',
+      'set',
+      '--agent',
+      'split-bot',
+      '--connector',
+      'github',
+      '--action',
+      'github.repo.delete',
+      '--decision',
+      'deny',
+    ],
+  ]) {
+    const r = await cli(args);
+    expect(r.code, r.stderr).toBe(0);
+  }
   // The configuration reaches the other process through the stream.
-  await until(async () => expect(await proxyStatus(proxyUrl, 'http://plain.test/ready')).toBe(200));
-}, 60_000);
+  await until(async () => expect((await github('/repos/o/r?ready')).status).toBe(200), 30_000);
+}, 120_000);
 
 afterAll(async () => {
   await gateway?.stop();
   await control?.stop();
+  await toControl?.close();
+  await toGateway?.close();
   await upstream?.close();
   for (const d of Object.values(dirs ?? {})) rmSync(d, { recursive: true, force: true });
 });
 
-describe('split deployment', () => {
-  it('both running: requests are proxied and their action events reach the audit log', async () => {
-    const health = (await (await fetch(`http://127.0.0.1:${ports.gateway}/health`)).json()) as Record<
-      string,
-      unknown
-    >;
-    expect(health.control_plane).toMatchObject({
-      configured: true,
-      connected: true,
-      url: control!.controlUrl,
-    });
-    expect(await proxyStatus(proxyUrl, 'http://plain.test/both')).toBe(200);
-    await until(() =>
-      expect(
-        sql(dirs.control, 'local.db', "select count(*) from audit_events where event_type like 'action.%'"),
-      ).toBe(sql(dirs.gateway, 'gateway.db', 'select count(*) from traffic_log')),
+describe('both running: everything', () => {
+  it('proxies with the vault credential; the agent port comes from the gateway range', async () => {
+    const r = await github('/repos/o/r?both');
+    expect(r.status).toBe(200);
+    expect(injected(r.body)).toBe(`Bearer ${TOKEN}`);
+    const { agent } = json<AgentAnswer>(await cli(['agent', 'show', 'split-bot', '--json']));
+    expect(agent.port).toBeGreaterThanOrEqual(ports.agentStart);
+    expect(agent.port).toBeLessThanOrEqual(ports.agentStart + 19);
+    expect(agent.proxy_url).toBe(`http://split-bot@127.0.0.1:${ports.gateway}`);
+    await until(async () =>
+      expect(json<AgentAnswer>(await cli(['agent', 'show', 'split-bot', '--json'])).agent.port_state).toBe(
+        'open',
+      ),
     );
   });
 
-  it('control plane down: the gateway keeps proxying on its cached configuration, and loses nothing', async () => {
+  it('a port another program holds is a clear error in agent show and the gateway /health', async () => {
+    const squatter = createServer();
+    const taken = ports.agentStart + 19;
+    await new Promise<void>((resolve) => squatter.listen(taken, '127.0.0.1', resolve));
+    try {
+      expect((await cli(['agent', 'add', 'squatted', '--port', String(taken)])).code).toBe(0);
+      await until(async () => {
+        const { agent } = json<AgentAnswer>(await cli(['agent', 'show', 'squatted', '--json']));
+        expect(agent.port_state).toBe('failed');
+        expect(agent.port_error).toMatch(
+          new RegExp(`gateway default cannot listen on ${taken}: EADDRINUSE: another program`),
+        );
+      });
+      expect((await cli(['agent', 'show', 'squatted'])).stdout).toMatch(
+        /port problem +gateway default cannot listen/,
+      );
+      const gw = await health(gatewayUrl());
+      expect(gw.agent_port_range).toMatchObject({ start: ports.agentStart, end: ports.agentStart + 19 });
+      expect(gw.agent_port_range.errors[String(taken)]).toMatch(/^EADDRINUSE/);
+    } finally {
+      expect((await cli(['agent', 'remove', 'squatted'])).code).toBe(0);
+      squatter.close();
+    }
+  });
+
+  it("each role's /health reports the other, keeping the seed's gateway shape", async () => {
+    await until(async () => {
+      const gw = await health(gatewayUrl());
+      expect(gw).toMatchObject({
+        status: 'ok',
+        uptime_seconds: expect.any(Number),
+        agents: 1,
+        connectors: 1,
+        outbox_backlog: expect.any(Number),
+      });
+      expect(gw.control_plane).toMatchObject({ status: 'connected', url: toControl.url, registered: true });
+      const cp = await health(controlUrl());
+      expect(cp.gateways).toEqual([
+        expect.objectContaining({ name: 'default', status: 'connected', outbox_backlog: expect.any(Number) }),
+      ]);
+      // The version the gateway runs is the one the control plane holds for it.
+      expect(cp.gateways[0].applied_config_version).toBe(cp.gateways[0].config_version);
+      expect(gw.control_plane.config_version).toBe(cp.gateways[0].config_version);
+    });
+    const status = await cli(['status']);
+    expect(status.code, status.stdout + status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/control plane\s+http:\/\/127\.0\.0\.1:\d+\s+ok/);
+    expect(status.stdout).toMatch(
+      /gateway\s+http:\/\/127\.0\.0\.1:\d+\s+ok .*name default, connected, config \d+ \/ \d+, backlog \d+/,
+    );
+  });
+
+  it('action events reach the audit log: the seed counts are equal', async () => {
+    await until(() => {
+      const c = seedCounts(dirs.gateway, dirs.control);
+      expect(c.control).toBe(c.gateway);
+    });
+  });
+});
+
+describe('gateway only: proxy mode works with local permissions and the vault', () => {
+  it('keeps proxying, injecting and denying with the control plane down; events wait', async () => {
     // Exit 0, not the helper's SIGKILL: a connected gateway's stream must not hold shutdown up.
     expect(await control!.stop()).toEqual({ code: 0, signal: null });
     control = undefined;
-    for (let i = 0; i < 5; i++)
-      expect(await proxyStatus(proxyUrl, `http://plain.test/offline-${i}`)).toBe(200);
+    for (let i = 0; i < 5; i++) {
+      const r = await github(`/repos/o/r?offline-${i}`);
+      expect(r.status).toBe(200);
+      expect(injected(r.body)).toBe(`Bearer ${TOKEN}`);
+    }
+    const denied = await github('/repos/o/r', ['-X', 'DELETE']);
+    expect(denied.status).toBe(403);
+    expect(JSON.parse(denied.body)).toMatchObject({
+      code: 'permission_denied',
+      action: 'github.repo.delete',
+    });
     // Unknown agents are still refused: the cache is the configuration, not an open door.
     expect(
-      await proxyStatus('http://nobody:tf_agent_x@127.0.0.1:' + ports.gateway, 'http://plain.test/x'),
+      (
+        await curl(
+          `http://nobody:tf_agent_x@127.0.0.1:${ports.gateway}`,
+          gatewayCa,
+          'https://api.github.com/x',
+        ).catch((e: Error) => ({ status: /407/.test(e.message) ? 407 : 0, body: '' }))
+      ).status,
     ).toBe(407);
-    const health = (await (await fetch(`http://127.0.0.1:${ports.gateway}/health`)).json()) as {
-      status: string;
-    };
-    expect(health.status).toBe('ok');
-    // Completed rows and their events are written in batches (~50 ms), hence the wait.
-    await until(() =>
-      expect(sql(dirs.gateway, 'gateway.db', 'select count(*) from outbox')).toBeGreaterThanOrEqual(5),
-    );
+    await until(async () => {
+      const gw = await health(gatewayUrl());
+      expect(gw.status).toBe('ok');
+      expect(gw.control_plane).toMatchObject({ status: 'unreachable', connected: false });
+      expect(gw.outbox_backlog).toBeGreaterThanOrEqual(6);
+    });
   });
+});
 
-  it('control plane back: the backlog arrives once and the seed discrepancy check balances', async () => {
-    control = await startControl();
+describe('control plane only: API and audit work, proxy mode does not', () => {
+  it('takes the backlog when it comes back, once: the seed counts are equal again', async () => {
+    await bootControl();
     await until(() => {
       expect(sql(dirs.gateway, 'gateway.db', 'select count(*) from outbox')).toBe(0);
-      expect(
-        sql(
-          dirs.control,
-          'local.db',
-          "SELECT COUNT(*) FROM audit_events WHERE event_type LIKE 'action.%' AND created_at > date('now');",
-        ),
-      ).toBe(
-        sql(dirs.gateway, 'gateway.db', "SELECT COUNT(*) FROM traffic_log WHERE created_at > date('now');"),
-      );
+      const c = seedCounts(dirs.gateway, dirs.control);
+      expect(c.control).toBe(c.gateway);
     }, 30_000);
     expect(
       sql(
@@ -142,11 +254,100 @@ describe('split deployment', () => {
         "SELECT COUNT(*) FROM traffic_log WHERE decision IS NULL AND created_at > date('now');",
       ),
     ).toBe(0);
-    const offline = sql(
-      dirs.control,
-      'local.db',
-      "select count(*) from audit_events where details like '%/offline-%'",
+    expect(
+      sql(dirs.control, 'local.db', "select count(*) from audit_events where details like '%offline-%'"),
+    ).toBe(5);
+  });
+
+  it('serves the API and the audit log with the gateway down; agents are refused', async () => {
+    expect(await gateway!.stop()).toEqual({ code: 0, signal: null });
+    gateway = undefined;
+    expect(await isListening(ports.gateway)).toBe(false);
+    // Registering an agent still works: its port comes from the range the gateway registered.
+    const added = json<{ agent: { port: number } }>(await cli(['agent', 'add', 'later-bot', '--json']));
+    expect(added.agent.port).toBeGreaterThanOrEqual(ports.agentStart);
+    expect(added.agent.port).toBeLessThanOrEqual(ports.agentStart + 19);
+    // The audit log of what agents did, read from the control plane alone.
+    const logs = await cli(['logs', '--last', '100', '--json']);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout.match(/offline-\d/g)?.length).toBe(5);
+    await until(async () => {
+      const { gateways } = json<GatewayList>(await cli(['gateway', 'list', '--json']));
+      expect(gateways).toEqual([
+        expect.objectContaining({ name: 'default', status: 'unreachable', last_seen_at: expect.any(String) }),
+      ]);
+      expect((await health(controlUrl())).gateways[0].status).toBe('unreachable');
+    });
+    // What needs the gateway says so plainly.
+    const token = await cli(['connector', 'set-token', 'github', '--token-stdin'], TOKEN);
+    expect(token.code).toBe(1);
+    expect(token.stderr).toMatch(/gateway default at .* cannot be reached/);
+    const status = await cli(['status']);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(
+      /gateway\s+http:\/\/127\.0\.0\.1:\d+\s+not running .*name default, unreachable/,
     );
-    expect(offline).toBe(5);
+    await bootGateway();
+    await until(async () => expect((await github('/repos/o/r?back')).status).toBe(200), 30_000);
+  });
+});
+
+describe('partition: the gateway goes on with local state', () => {
+  it('proxies while neither side can reach the other, and catches up when the network heals', async () => {
+    toControl.cut();
+    toGateway.cut();
+    await until(async () => {
+      expect((await health(gatewayUrl())).control_plane.status).toBe('unreachable');
+      expect((await health(controlUrl())).gateways[0].status).toBe('unreachable');
+    });
+    for (let i = 0; i < 3; i++) {
+      const r = await github(`/repos/o/r?partition-${i}`);
+      expect(r.status).toBe(200);
+      expect(injected(r.body)).toBe(`Bearer ${TOKEN}`);
+    }
+    // The control plane keeps serving its API (and says what it cannot do).
+    expect((await cli(['agent', 'list'])).code).toBe(0);
+    expect((await cli(['connector', 'set-token', 'github', '--token-stdin'], TOKEN)).stderr).toMatch(
+      /cannot be reached/,
+    );
+    toControl.heal();
+    toGateway.heal();
+    await until(() => {
+      expect(sql(dirs.gateway, 'gateway.db', 'select count(*) from outbox')).toBe(0);
+      const c = seedCounts(dirs.gateway, dirs.control);
+      expect(c.control).toBe(c.gateway);
+    }, 30_000);
+    expect(
+      sql(dirs.control, 'local.db', "select count(*) from audit_events where details like '%partition-%'"),
+    ).toBe(3);
+  });
+});
+
+describe('control plane restarted during traffic', () => {
+  it('answers every request and loses no event (kill -9 and restart)', async () => {
+    const statuses: number[] = [];
+    let stop = false;
+    const traffic = (async () => {
+      for (let i = 0; !stop || i < 20; i++) statuses.push((await github(`/repos/o/r?restart-${i}`)).status);
+    })();
+    await until(() => expect(statuses.length).toBeGreaterThanOrEqual(5));
+    process.kill(control!.pid, 'SIGKILL');
+    await control!.stop();
+    control = undefined;
+    await until(() => expect(statuses.length).toBeGreaterThanOrEqual(10));
+    await bootControl();
+    stop = true;
+    await traffic;
+    expect(statuses.length).toBeGreaterThanOrEqual(20);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await until(() => {
+      expect(sql(dirs.gateway, 'gateway.db', 'select count(*) from outbox')).toBe(0);
+      const c = seedCounts(dirs.gateway, dirs.control);
+      expect(c.control).toBe(c.gateway);
+    }, 30_000);
+    expect(
+      sql(dirs.control, 'local.db', "select count(*) from audit_events where details like '%restart-%'"),
+    ).toBe(statuses.length);
+    expect(readFileSync(gatewayCa, 'utf8')).toMatch(/BEGIN CERTIFICATE/);
   });
 });
