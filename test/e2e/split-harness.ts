@@ -45,9 +45,27 @@ export function seedCounts(gatewayDir: string, controlDir: string): { gateway: n
   };
 }
 
-export async function health(url: string): Promise<Record<string, any>> {
+/** What the tests read of either role's /health (both answer more). */
+export interface HealthBody {
+  status: string;
+  uptime_seconds: number;
+  agents?: number;
+  connectors?: number;
+  outbox_backlog?: number | null;
+  control_plane?: { status: string; config_version: number | null; connected: boolean };
+  agent_port_range?: { start: number; end: number; errors: Record<string, string> };
+  gateways?: {
+    name: string;
+    status: string;
+    config_version: number;
+    applied_config_version: number | null;
+    outbox_backlog: number | null;
+  }[];
+}
+
+export async function health(url: string): Promise<HealthBody> {
   const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
-  return (await res.json()) as Record<string, any>;
+  return (await res.json()) as HealthBody;
 }
 
 export interface Upstream {

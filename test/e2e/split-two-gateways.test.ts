@@ -118,10 +118,7 @@ describe('two gateways on one control plane', () => {
       new RegExp(`agent ports +${sides.west.portStart}-${sides.west.portStart + 9}, 1 open`),
     );
     const cp = await health(control.controlUrl);
-    expect(cp.gateways.map((g: { name: string; status: string }) => `${g.name}:${g.status}`)).toEqual([
-      'east:connected',
-      'west:connected',
-    ]);
+    expect(cp.gateways?.map((g) => `${g.name}:${g.status}`)).toEqual(['east:connected', 'west:connected']);
     const status = await cli(['status']);
     expect(status.code, status.stdout).toBe(0);
     expect(status.stdout.match(/^gateway .* ok .*connected/gm)).toHaveLength(2);
