@@ -174,7 +174,9 @@ describe('planted secrets', () => {
     const urls: string[] = [];
     for (const [path, ops] of Object.entries(spec.paths)) {
       if (!('get' in ops) || path.startsWith('/v1/policies/')) continue;
-      const url = path.replace(/\{\w+\}/g, (p) => fill[p] ?? p);
+      // A gateway is named by its own name (this daemon's is `default`), not an agent's.
+      const names = path.startsWith('/v1/gateways/') ? { ...fill, '{name}': 'default' } : fill;
+      const url = path.replace(/\{\w+\}/g, (p) => names[p] ?? p);
       if (!url.includes('{')) urls.push(url.startsWith('/v1') ? url : `/v1${url}`);
     }
     expect(urls).toContain('/v1/connectors');
