@@ -269,7 +269,9 @@ describe('control plane only: API and audit work, proxy mode does not', () => {
     const added = json<{ agent: { port: number } }>(await cli(['agent', 'add', 'later-bot', '--json']));
     expect(added.agent.port).toBeGreaterThanOrEqual(ports.agentStart);
     expect(added.agent.port).toBeLessThanOrEqual(ports.agentStart + 19);
-    // The audit log of what agents did, read from the control plane alone.
+    // The audit log, read and verified on the control plane alone.
+    const verify = await cli(['audit', 'verify']);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     const logs = await cli(['logs', '--last', '100', '--json']);
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout.match(/offline-\d/g)?.length).toBe(5);
