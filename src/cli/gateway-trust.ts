@@ -4,7 +4,16 @@
 // the PEM and the fingerprint computed then. Before the CLI writes or uses a CA it checks that the
 // PEM is one CA certificate with exactly that fingerprint; a cached copy is used only while its
 // fingerprint is still the registered one, and a change is replaced and said out loud.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDirPaths } from '../daemon/data-dir-paths.js';

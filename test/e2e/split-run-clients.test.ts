@@ -4,15 +4,19 @@
 // `init` that no gateway uses: trusting that one is the bug this guards against). Real clients:
 // curl, python3 and Node's fetch.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkIsolation } from '../../src/agent-env/isolate/isolation-support.js';
 import { createCertificateAuthority } from '../../src/gateway/tls/certificate-authority.js';
 import { type CliRun, json, runTameflare } from '../cli/cli-harness.js';
 import { freePort } from '../helpers/cli-process.js';
 import type { DaemonProcess } from '../helpers/spawn-daemon.js';
 import { startControl, startGateway, startUpstream, type Upstream, until } from './split-harness.js';
+
+/** `run --isolate` needs user and network namespaces: skipped, with the reason, where they are missing. */
+const isolation = await checkIsolation(process.env);
 
 const TOKEN = `ghp_REMOTE_${Date.now().toString(36)}_vaulted`;
 
@@ -129,6 +133,28 @@ describe("the agent's own gateway's CA, through the control plane", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ upstream: 'api.github.com', method: 'GET' });
     expect(seenAuth('/repos/o/r?via=curl')).toBe(`Bearer ${TOKEN}`);
   });
+
+  it.skipIf(!isolation.available)(
+    `run --isolate: curl in namespaces trusts the remote gateway's cached CA, though the data dir is covered${isolation.available ? '' : ` (skipped: ${isolation.reason})`}`,
+    async () => {
+      const r = await ok(
+        onControlHost([
+          'run',
+          '--isolate',
+          '--agent',
+          'remote-bot',
+          '--',
+          'curl',
+          '-sS',
+          'https://api.github.com/repos/o/r?via=isolated-curl',
+        ]),
+      );
+      expect(JSON.parse(r.stdout)).toMatchObject({ upstream: 'api.github.com', method: 'GET' });
+      expect(seenAuth('/repos/o/r?via=isolated-curl')).toBe(`Bearer ${TOKEN}`);
+      // The per-run copy outside the data dir is gone with the run.
+      expect(readdirSync(tmpdir()).filter((n) => n.startsWith('tameflare-gateway-ca-'))).toEqual([]);
+    },
+  );
 
   it('run: python3 and Node fetch on an agent machine', async () => {
     const py = `import urllib.request\nprint(urllib.request.urlopen('https://api.github.com/repos/o/r?via=python').status)`;
