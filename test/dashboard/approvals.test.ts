@@ -324,7 +324,20 @@ describe('approvals page', () => {
     await openApprovals(page);
     const row = pendingRow(page, 'plain.test/finance/pay');
     await row.getByRole('cell', { name: '2', exact: true }).waitFor({ timeout: HELD_MS });
-    await row.getByRole('button', { name: 'Approve POST plain.test/finance/pay' }).click();
+    // The same page in the dark theme and in a narrow window, reached by keyboard.
+    await page.getByLabel('Theme').selectOption('dark');
+    await screenshot(page, 'a11-approvals-dark');
+    await page.getByLabel('Theme').selectOption('system');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await screenshot(page, 'a12-approvals-narrow');
+    const approve = row.getByRole('button', { name: 'Approve POST plain.test/finance/pay' });
+    await approve.focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Approve POST plain.test/finance/pay?' }).waitFor();
+    await screenshot(page, 'a13-approvals-narrow-dialog');
+    await page.keyboard.press('Escape');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await approve.click();
     await page
       .getByRole('dialog', { name: 'Approve POST plain.test/finance/pay?' })
       .getByRole('button', { name: 'Approve', exact: true })

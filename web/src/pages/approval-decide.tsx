@@ -22,7 +22,7 @@ export function DecideButtons({
   const [open, setOpen] = useState<'approve' | 'deny' | undefined>(undefined);
   const what = requestText(approval);
   return (
-    <div className="button-row nowrap">
+    <div className="button-row">
       <button
         type="button"
         className="btn btn-small btn-primary"
@@ -104,12 +104,14 @@ function DecideForm({
         <fieldset className="field">
           <legend>Approve</legend>
           <label className="radio">
-            <input type="radio" name="widen" checked={!widen} onChange={() => setWiden(false)} /> Only this
-            request
+            <input type="radio" name="widen" checked={!widen} onChange={() => setWiden(false)} />{' '}
+            <span>Only this request</span>
           </label>
           <label className="radio">
-            <input type="radio" name="widen" checked={widen} onChange={() => setWiden(true)} /> This request,
-            and <code>{approval.action}</code> by {approval.agent} without asking, for a while
+            <input type="radio" name="widen" checked={widen} onChange={() => setWiden(true)} />{' '}
+            <span>
+              This request, and <code>{approval.action}</code> by {approval.agent} without asking, for a while
+            </span>
           </label>
           {widen && (
             <label className="field field-inline">

@@ -110,7 +110,7 @@ function PendingList({
       {!member && (
         <p className="note note-warn">Your role ({me.role}) can watch approvals but not decide them.</p>
       )}
-      <table className="table">
+      <table className="table approvals-table">
         <thead>
           <tr>
             <th scope="col">Asked</th>
