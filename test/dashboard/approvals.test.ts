@@ -319,6 +319,25 @@ describe('approvals page', () => {
     }
   });
 
+  it('says so when the live feed cannot be reached, and recovers by itself', async () => {
+    // A second tab of the owner's session whose stream requests fail until the route is lifted.
+    const tab = await owner.context.newPage();
+    try {
+      tab.setDefaultTimeout(10_000);
+      await tab.route('**/v1/approvals/stream', (r) => r.abort());
+      await tab.goto('/approvals');
+      await tab.getByText('The live list of approvals cannot be reached right now').waitFor();
+      expect(await tab.locator('.live-dot.on').count()).toBe(0);
+      await screenshot(tab, 'a14-approvals-feed-down');
+      await tab.unroute('**/v1/approvals/stream');
+      await tab.locator('.live-dot.on', { hasText: 'Live' }).waitFor({ timeout: HELD_MS });
+      await pendingRow(tab, 'plain.test/finance/pay').waitFor();
+      expect(await tab.getByText('cannot be reached').count()).toBe(0);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('lets the owner decide the admin-only approval, and raised no console or server error', async () => {
     const held = curlVia(proxy, 'http://plain.test/finance/pay', ['-d', 'to=acme']); // joins the pending one
     await openApprovals(page);

@@ -16,6 +16,8 @@ export interface ApprovalFeed {
   /** Pending approvals, newest first. */
   pending: Approval[];
   state: LiveState;
+  /** Whether the stream has answered at least once (before that, `pending` means nothing yet). */
+  loaded: boolean;
   /** Counts every change seen, so views derived from the API (history) know when to reload. */
   changes: number;
 }
@@ -24,6 +26,7 @@ export function useApprovalStream(): ApprovalFeed {
   const [pending, setPending] = useState<Approval[]>([]);
   const [state, setState] = useState<LiveState>('connecting');
   const [changes, setChanges] = useState(0);
+  const [loaded, setLoaded] = useState(false);
   const stopped = useRef(false);
 
   useEffect(() => {
@@ -37,6 +40,7 @@ export function useApprovalStream(): ApprovalFeed {
         const { pending: now } = JSON.parse((e as MessageEvent<string>).data) as { pending: Approval[] };
         setPending(sortNewestFirst(now));
         setState('live');
+        setLoaded(true);
         setChanges((n) => n + 1);
       });
       for (const type of EVENTS) {
@@ -64,7 +68,7 @@ export function useApprovalStream(): ApprovalFeed {
     };
   }, []);
 
-  return { pending, state, changes };
+  return { pending, state, loaded, changes };
 }
 
 function apply(list: Approval[], approval: Approval): Approval[] {

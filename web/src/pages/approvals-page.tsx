@@ -43,7 +43,7 @@ export function ApprovalsPage() {
           className="tab"
           onClick={() => setQuery({ tab: undefined })}
         >
-          Pending ({feed.pending.length})
+          {feed.loaded ? `Pending (${feed.pending.length})` : 'Pending'}
         </button>
         <button
           type="button"
@@ -58,9 +58,16 @@ export function ApprovalsPage() {
       {done && <Success>{done}</Success>}
       {tab === 'pending' ? (
         <>
+          {feed.state === 'reconnecting' && (
+            <p className="note note-warn" role="status">
+              {feed.loaded
+                ? 'Live updates are interrupted; reconnecting. The list below may be out of date.'
+                : 'The live list of approvals cannot be reached right now; trying again every few seconds.'}
+            </p>
+          )}
           <PendingList
             pending={feed.pending}
-            connecting={feed.state === 'connecting'}
+            loaded={feed.loaded}
             onDecided={(a) => setDone(decidedText(a))}
           />
           <GrantsPanel changes={feed.changes} />
@@ -86,16 +93,16 @@ function decidedText(a: DecideApprovalAnswer): string {
 
 function PendingList({
   pending,
-  connecting,
+  loaded,
   onDecided,
 }: {
   pending: Approval[];
-  connecting: boolean;
+  loaded: boolean;
   onDecided: (a: DecideApprovalAnswer) => void;
 }) {
   const me = useMe();
   const member = roleAtLeast(me.role, 'member');
-  if (connecting) return <p className="muted">Loading pending approvals…</p>;
+  if (!loaded) return <p className="muted">Loading pending approvals…</p>;
   if (pending.length === 0)
     return (
       <Empty title="Nothing is waiting for a decision.">
