@@ -137,7 +137,9 @@ describe('tameflare prune', () => {
     } finally {
       await daemon.stop();
     }
-  });
+    // Seven processes in series (init, the daemon, three prunes, sqlite3 checks): about 4 s on a quiet
+    // machine, 25-30 s at a load of 25 on 2 cores, where `init` alone takes ~5 s (measured).
+  }, 90_000);
 
   it('refuses a bad --days and a missing database with one line', async () => {
     const dir = tempDir();
