@@ -23,6 +23,7 @@ export type {
 } from '../../../src/wire/approvals';
 export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';
+export type { GatewayList, GatewayView } from '../../../src/wire/gateways';
 export type { PolicySaveAnswer, PolicySummary } from '../../../src/wire/policies';
 export type { CreatedTokenAnswer, TokenList } from '../../../src/wire/tokens';
 export type { CreatedUserAnswer, PasswordSetAnswer, UserList } from '../../../src/wire/users';

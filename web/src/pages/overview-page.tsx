@@ -1,7 +1,7 @@
 // The state of the deployment at a glance, all from /v1: the control plane answers (and its
-// version), the gateway agents point at and when it last reported traffic, requests per minute by
-// decision, the busiest agents and the kill switch.
-import type { Agent, Approval, Connector, GatewayInfo, KillSwitchScope, TrafficPage } from '../api/types';
+// version), every registered gateway's health (link, versions, backlog, ports), when traffic was
+// last reported, requests per minute by decision, the busiest agents and the kill switch.
+import type { Agent, Approval, Connector, GatewayList, KillSwitchScope, TrafficPage } from '../api/types';
 import { DecisionBadge, StatusBadge } from '../components/decision-badge';
 import { Empty, ErrorNote, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
@@ -9,6 +9,7 @@ import { bucketByMinute, RateChart } from '../components/rate-chart';
 import { TimeText } from '../components/time-text';
 import { Link } from '../router';
 import { useApi } from '../use-api';
+import { GatewaysPanel, GatewaysSummary } from './gateways-panel';
 
 const WINDOW_MINUTES = 30;
 const SAMPLE = 1000;
@@ -18,7 +19,7 @@ const PENDING_SAMPLE = 500;
 export function OverviewPage() {
   const traffic = useApi<TrafficPage>(`/traffic?last=${SAMPLE}`, { pollMs: 10_000 });
   const kill = useApi<{ active: KillSwitchScope[] }>('/kill-switch', { pollMs: 10_000 });
-  const info = useApi<GatewayInfo>('/gateway-info');
+  const gateways = useApi<GatewayList>('/gateways', { pollMs: 10_000 });
   const agents = useApi<{ agents: Agent[] }>('/agents');
   const connectors = useApi<{ connectors: Connector[] }>('/connectors');
   const openapi = useApi<{ info?: { version?: string } }>('/openapi.json');
@@ -73,26 +74,11 @@ export function OverviewPage() {
           </p>
         </section>
         <section className="card" aria-labelledby="gw-title">
-          <h2 id="gw-title">Gateway</h2>
-          {info.error ? (
-            <ErrorNote error={info.error} />
-          ) : info.data ? (
-            <>
-              <p>
-                <strong>{info.data.gateway}</strong>{' '}
-                {info.data.url ? (
-                  <code>{info.data.url}</code>
-                ) : (
-                  <span className="muted">no gateway is linked to this control plane</span>
-                )}
-              </p>
-              <p className="muted small">
-                Last traffic reported: <TimeText iso={lastSeen} />
-              </p>
-            </>
-          ) : (
-            <Loading what="the gateway" />
-          )}
+          <h2 id="gw-title">Gateways</h2>
+          <GatewaysSummary gateways={gateways} />
+          <p className="muted small">
+            Last traffic reported: <TimeText iso={lastSeen} />
+          </p>
         </section>
         <section className="card" aria-labelledby="apv-title">
           <h2 id="apv-title">Pending approvals</h2>
@@ -140,6 +126,8 @@ export function OverviewPage() {
           )}
         </section>
       </div>
+
+      <GatewaysPanel gateways={gateways} />
 
       <section className="panel" aria-labelledby="rate-title">
         <div className="panel-head">
