@@ -15,7 +15,27 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/compat/**'],
+          exclude: ['test/compat/**', 'test/postgres/**'],
+        },
+      },
+      {
+        // The control plane's tests again, on a real PostgreSQL server (TAMEFLARE_DATABASE_URL): the
+        // server is started once for the run (test/postgres/global-setup.ts), each harness takes a
+        // schema of its own; test/postgres/ holds what only makes sense there (schema parity, two
+        // control planes on one database).
+        extends: true,
+        test: {
+          name: 'postgres',
+          include: [
+            'test/postgres/**/*.test.ts',
+            'test/control/**/*.test.ts',
+            'test/policies/policy-api.test.ts',
+            'test/policies/dry-run.test.ts',
+          ],
+          // Tampering tests edit local.db with the sqlite3 tool: SQLite only.
+          exclude: ['test/control/audit-api.test.ts'],
+          globalSetup: ['test/postgres/global-setup.ts'],
+          setupFiles: ['test/postgres/setup-postgres.ts'],
         },
       },
       {

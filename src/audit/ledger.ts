@@ -5,8 +5,10 @@
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import { isPostgres } from '../storage/dialect.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { canonicalJson } from './canonical-json.js';
+import { lockAuditChain, recordChainHighWater } from './chain-lock.js';
 
 export interface AuditEventInput {
   type: string; // e.g. 'user.created', 'action.allowed'
@@ -44,6 +46,12 @@ export async function appendAuditEvents(
   events: AuditEventInput[],
 ): Promise<void> {
   if (events.length === 0) return;
+  // On PostgreSQL the chain is read and extended under a transaction-scoped lock (chain-lock.ts).
+  if (isPostgres(db) && !db.isTransaction) {
+    await db.transaction().execute((trx) => appendAuditEvents(trx, events));
+    return;
+  }
+  await lockAuditChain(db);
   const last = await db
     .selectFrom('audit_events')
     .select('hash')
@@ -51,6 +59,7 @@ export async function appendAuditEvents(
     .limit(1)
     .executeTakeFirst();
   let prev = last?.hash ?? GENESIS_HASH;
+  let lastId = 0;
   for (const e of events) {
     const row = {
       event_type: e.type,
@@ -60,12 +69,15 @@ export async function appendAuditEvents(
       created_at: e.createdAt ?? new Date().toISOString(),
     };
     const hash = chainHash(row, row.details, prev);
-    await db
+    const inserted = await db
       .insertInto('audit_events')
       .values({ ...row, prev_hash: prev, hash })
-      .execute();
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    lastId = inserted.id;
     prev = hash;
   }
+  await recordChainHighWater(db, lastId);
 }
 
 export async function appendAuditEvent(

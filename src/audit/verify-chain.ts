@@ -1,12 +1,14 @@
 // Walks the audit chain and names the first event that does not match, saying whether it was
 // altered, deleted, inserted or reordered (diagnose-chain-break.ts). After retention pruning the chain
 // starts at a signed anchor (the hash of the last pruned event), so what remains still verifies and a
-// forged anchor does not. Deleting the newest events leaves no broken link, so the SQLite
-// AUTOINCREMENT high-water mark (sqlite_sequence) is compared with the last id as well.
+// forged anchor does not. Deleting the newest events leaves no broken link, so the highest id ever
+// handed out (SQLite's sqlite_sequence, a settings row on PostgreSQL: chain-lock.ts) is compared with
+// the last id as well.
 import type { KeyObject } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { LocalDatabase } from '../storage/local-schema.js';
 import { type AuditAnchor, readAnchor } from './anchor.js';
+import { chainHighWater } from './chain-lock.js';
 import { type ChainBreak, diagnoseBreak } from './diagnose-chain-break.js';
 import { GENESIS_HASH, hashEvent, type StoredAuditEvent } from './ledger.js';
 
@@ -51,6 +53,9 @@ export async function verifyChain(
     };
   }
   const anchor = anchored.status === 'ok' ? anchored.anchor : null;
+  // Read before the walk: events appended while it runs (another process) have higher ids, so they
+  // cannot be mistaken for deleted ones.
+  const highWater = await chainHighWater(db);
   const startAfterId = anchor?.id ?? 0;
   let prev = anchor?.hash ?? GENESIS_HASH;
   let previous: StoredAuditEvent | undefined;
@@ -90,7 +95,6 @@ export async function verifyChain(
       checked++;
     }
   }
-  const highWater = await autoincrementHighWater(db);
   if (highWater !== undefined && highWater > lastId) {
     const missing = highWater > lastId + 1 ? `#${lastId + 1}–#${highWater} are` : `#${highWater} is`;
     return {
@@ -108,16 +112,4 @@ export async function verifyChain(
     };
   }
   return { ok: true, checked, anchor, head: head() };
-}
-
-/** The highest id SQLite ever handed out for audit_events; undefined where there is no such table. */
-async function autoincrementHighWater(db: Kysely<LocalDatabase>): Promise<number | undefined> {
-  try {
-    const r = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'audit_events'`.execute(
-      db,
-    );
-    return r.rows[0] ? Number(r.rows[0].seq) : undefined;
-  } catch {
-    return undefined;
-  }
 }

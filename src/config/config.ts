@@ -47,6 +47,8 @@ export interface Config {
   gatewayServiceToken: Secret | undefined;
   maintenanceSecret: Secret | undefined;
   masterKey: Secret | undefined;
+  /** TAMEFLARE_DATABASE_URL: the control plane's PostgreSQL database; unset means local.db (SQLite). */
+  databaseUrl: Secret | undefined;
 }
 
 /** Where each value came from, for the start-up summary and error messages. */

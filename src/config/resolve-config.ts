@@ -11,6 +11,7 @@ import {
   type Role,
   type TrafficLogDurability,
 } from './config.js';
+import { checkDatabaseUrl } from './database-url.js';
 import { Secret } from './secret.js';
 
 export class ConfigError extends Error {
@@ -57,6 +58,7 @@ export const SECRET_ENV_VARS = [
   'TAMEFLARE_TOKEN',
   'TAMEFLARE_ADMIN_PASSWORD',
   'TAMEFLARE_AGENT_KEY',
+  'TAMEFLARE_DATABASE_URL',
 ] as const;
 
 const FILE_KEYS: Record<string, keyof Config> = {
@@ -82,7 +84,12 @@ const FILE_KEYS: Record<string, keyof Config> = {
   shutdown_grace_ms: 'shutdownGraceMs',
   traffic_log_durability: 'trafficLogDurability',
 };
-const SECRET_FILE_KEYS = new Set(['gateway_service_token', 'maintenance_secret', 'master_key']);
+const SECRET_FILE_KEYS = new Set([
+  'gateway_service_token',
+  'maintenance_secret',
+  'master_key',
+  'database_url',
+]);
 
 interface Candidate {
   value: unknown;
@@ -321,6 +328,12 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     (c) => masterKeyValue(c.value),
     envValue('TAMEFLARE_MASTER_KEY'),
   );
+  const databaseUrl = take(
+    'databaseUrl',
+    undefined as Secret | undefined,
+    (c) => databaseUrlValue(c.value),
+    envValue('TAMEFLARE_DATABASE_URL'),
+  );
 
   // Only a single process binds both ports; split roles may reuse a number on different hosts.
   if (role === 'all' && port !== 0 && port === gatewayPort) {
@@ -353,6 +366,7 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     gatewayServiceToken,
     maintenanceSecret,
     masterKey,
+    databaseUrl,
   };
   return { config, sources };
 }
@@ -480,6 +494,12 @@ function masterKeyValue(v: unknown): Secret {
     throw new Error('must be base64 of 32 bytes (e.g. `openssl rand -base64 32`)');
   }
   return new Secret(s);
+}
+
+function databaseUrlValue(v: unknown): Secret {
+  // The URL may carry a password: errors describe it, never echo it.
+  checkDatabaseUrl(typeof v === 'string' ? v.trim() : '');
+  return new Secret(String(v).trim());
 }
 
 function secretValue(v: unknown, minLength: number): Secret {

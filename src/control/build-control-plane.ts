@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
-import type { LocalDatabase } from '../storage/local-schema.js';
-import type { OpenedDatabase } from '../storage/open-database.js';
+import type { ControlDatabase } from '../storage/control-database.js';
 import { registerAgentRoutes } from './agents/agent-routes.js';
 import { registerApprovalRoutes } from './approvals/approval-routes.js';
 import { ApprovalService } from './approvals/approval-service.js';
@@ -45,7 +44,7 @@ import { registerUserRoutes } from './users/user-routes.js';
 export interface ControlPlaneDeps {
   config: Config;
   logger: Logger;
-  db: OpenedDatabase<LocalDatabase>;
+  db: ControlDatabase;
   metrics: Registry;
   version: string;
   now?: (() => Date) | undefined;

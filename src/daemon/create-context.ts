@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { GATEWAY_MIGRATIONS } from '../../migrations/index.js';
 import { signingKeys } from '../audit/anchor.js';
 import type { Config, ConfigSources } from '../config/config.js';
 import { summarizeConfig } from '../config/resolve-config.js';
@@ -15,9 +15,10 @@ import { buildControlPlane, type ControlPlane } from '../control/build-control-p
 import { buildGateway, type Gateway } from '../gateway/gateway.js';
 import { loadCertificateAuthority } from '../gateway/tls/certificate-authority.js';
 import { createLogger } from '../logging/create-logger.js';
+import { type ControlDatabase, openControlDatabase } from '../storage/control-database.js';
 import type { GatewayDatabase } from '../storage/gateway-schema.js';
-import type { LocalDatabase } from '../storage/local-schema.js';
-import { type OpenedDatabase, openDatabase } from '../storage/open-database.js';
+import { openDatabase } from '../storage/open-database.js';
+import { DatabaseUnavailableError } from '../storage/open-postgres.js';
 import { openOutboxBacklog } from '../storage/outbox-backlog.js';
 import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
 import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
@@ -112,7 +113,7 @@ export async function createContext(
   let sync: GatewaySync | undefined;
   let reporter: GatewayReporter | undefined;
   let linkReport: GatewayLinkReportInputs | undefined;
-  let localDb: OpenedDatabase<LocalDatabase> | undefined;
+  let localDb: ControlDatabase | undefined;
   const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
   /** The control plane the gateway follows (and asks about approvals), once started. */
   let followUrl: string | undefined;
@@ -181,9 +182,17 @@ export async function createContext(
     }
     if (runsControl) {
       await ensureControlFiles(paths);
-      const db = await openDatabase<LocalDatabase>(paths.localDb, LOCAL_MIGRATIONS);
+      const db = await openControlDatabase({
+        localDbPath: paths.localDb,
+        databaseUrl: config.databaseUrl,
+      }).catch((err: unknown) => {
+        // An unreachable database server is an operator's problem to fix: one clear line, not a trace.
+        throw err instanceof DatabaseUnavailableError ? new StartupError(err.message, 1) : err;
+      });
       closers.push(() => db.close());
       localDb = db;
+      if (db.kind === 'postgres')
+        logger.info({ database: db.location }, 'control plane database: PostgreSQL');
       const built = buildControlPlane({
         config,
         logger: logger.child({ component: 'control' }),

@@ -39,6 +39,13 @@ function events(from: number, count: number) {
   });
 }
 
+/** Audit events recorded (of one type). Through kysely: the same on SQLite and PostgreSQL. */
+async function count(eventType?: string): Promise<number> {
+  let q = h.db.db.selectFrom('audit_events').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (eventType) q = q.where('event_type', '=', eventType);
+  return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
 async function post(batch: ReturnType<typeof events>): Promise<number> {
   const res = await fetch(`${h.url}/internal/gateway/events`, {
     method: 'POST',
@@ -54,26 +61,19 @@ describe('gateway event intake', () => {
     const batch = events(1, 3000).reverse(); // delivered out of order: recorded in id order
     const posted = post(batch);
     // Once the intake has begun, other routes record their changes (agent.created) meanwhile.
-    const taken = () =>
-      (
-        h.db.raw
-          .prepare("SELECT COUNT(*) AS n FROM audit_events WHERE event_type = 'action.allowed'")
-          .get() as {
-          n: number;
-        }
-      ).n;
-    while (taken() === 0) await new Promise((resolve) => setImmediate(resolve));
+    while ((await count('action.allowed')) === 0) await new Promise((resolve) => setImmediate(resolve));
     const agents = await Promise.all(
       Array.from({ length: 5 }, (_, i) => h.api('POST', '/v1/agents', { name: `intake-agent-${i}` })),
     );
     expect(await posted).toBe(3000);
     for (const a of agents) expect(a.status).toBe(201);
 
-    const rows = h.db.raw
-      .prepare(
-        "SELECT id, event_type, actor, subject, details, created_at, prev_hash, hash FROM audit_events WHERE event_type = 'action.allowed' ORDER BY id",
-      )
-      .all() as { details: string; actor: string; subject: string }[];
+    const rows = await h.db.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('event_type', '=', 'action.allowed')
+      .orderBy('id')
+      .execute();
     expect(rows).toHaveLength(3000);
     const ids = rows.map((r) => (JSON.parse(r.details) as { gateway_event_id: number }).gateway_event_id);
     expect(ids).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
@@ -90,21 +90,22 @@ describe('gateway event intake', () => {
     const verified = await verifyChain(h.db.db, publicKey);
     expect(verified.firstBad).toBeUndefined();
     expect(verified.ok).toBe(true);
-    const created = h.db.raw
-      .prepare("SELECT COUNT(*) AS n FROM audit_events WHERE event_type = 'agent.created'")
-      .get() as { n: number };
-    expect(created.n).toBe(5);
+    expect(await count('agent.created')).toBe(5);
   });
 
   it('skips what it already took and takes what is new', async () => {
-    const before = (h.db.raw.prepare('SELECT COUNT(*) AS n FROM audit_events').get() as { n: number }).n;
+    const before = await count();
     expect(await post(events(2990, 20))).toBe(3009);
-    const after = (h.db.raw.prepare('SELECT COUNT(*) AS n FROM audit_events').get() as { n: number }).n;
+    const after = await count();
     expect(after - before).toBe(9);
     // A tampered row is still found by verification (the stored text is what is hashed).
-    const last = h.db.raw.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT 1').get() as Parameters<
-      typeof hashEvent
-    >[0] & { hash: string; prev_hash: string };
+    const last = await h.db.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    if (last.prev_hash === null || last.hash === null) throw new Error('an unchained event');
     expect(hashEvent(last, last.prev_hash)).toBe(last.hash);
     expect(
       hashEvent({ ...last, details: last.details.replace('"amount":3009', '"amount":9') }, last.prev_hash),

@@ -31,7 +31,7 @@ describe('serve --role=all', () => {
   it('answers control plane health, including whether the gateway is reachable', async () => {
     const { status, body } = await json(`${d.controlUrl}/health`);
     expect(status).toBe(200);
-    expect(body).toMatchObject({ status: 'ok', role: 'control', database: 'ok' });
+    expect(body).toMatchObject({ status: 'ok', role: 'control', database: 'ok', database_kind: 'sqlite' });
     expect((body.gateway as { reachable: boolean }).reachable).toBe(true);
   });
 

@@ -1,10 +1,11 @@
-// Builds a real control plane (SQLite file in a temp dir, Fastify on 127.0.0.1:0) for API tests.
+// Builds a real control plane (SQLite file in a temp dir, Fastify on 127.0.0.1:0) for API tests. In
+// the `postgres` test project its database is a fresh schema on the run's PostgreSQL server instead.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { inject } from 'vitest';
 import { signingKeys } from '../../src/audit/anchor.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { Secret } from '../../src/config/secret.js';
@@ -14,17 +15,17 @@ import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
 import { dataDirPaths, ensureControlFiles, ensureDataDir } from '../../src/daemon/data-dir.js';
 import { createCertificateAuthority } from '../../src/gateway/tls/certificate-authority.js';
-import type { LocalDatabase } from '../../src/storage/local-schema.js';
-import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
+import { type ControlDatabase, openControlDatabase } from '../../src/storage/control-database.js';
 import { GATEWAY_REGISTER_PATH, type GatewayRegistration } from '../../src/sync/gateway-registration.js';
 import { caFingerprint } from '../../src/trust/gateway-ca.js';
+import { createTestSchema } from './postgres-schema.js';
 
 export interface ControlHarness {
   url: string;
   token: string;
   serviceToken: string;
   control: ControlPlane;
-  db: OpenedDatabase<LocalDatabase>;
+  db: ControlDatabase;
   dataDir: string;
   api<T = Record<string, unknown>>(
     method: string,
@@ -84,7 +85,12 @@ export async function startControlHarness(
   const dataDir = mkdtempSync(join(tmpdir(), 'tf-control-'));
   const paths = dataDirPaths(dataDir);
   ensureDataDir(paths);
-  const db = await openDatabase<LocalDatabase>(paths.localDb, LOCAL_MIGRATIONS);
+  const postgres = inject('postgresUrl');
+  const schema = postgres ? await createTestSchema(postgres) : undefined;
+  const db = await openControlDatabase({
+    localDbPath: paths.localDb,
+    databaseUrl: schema ? new Secret(schema.url) : undefined,
+  });
   await bootstrapControlPlane(db.db, paths, { adminPassword: 'correct horse battery staple' });
   const token = readFileSync(paths.cliToken, 'utf8').trim();
   const serviceToken = 'service-token-for-tests-0123456789';
@@ -137,6 +143,7 @@ export async function startControlHarness(
     async close() {
       await control.close();
       await db.close();
+      await schema?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
+import { checkDatabaseUrl } from '../../config/database-url.js';
+import { Secret } from '../../config/secret.js';
 import type { BootstrapResult } from '../../daemon/bootstrap.js';
 import { bootstrapNotice } from '../../daemon/bootstrap-notice.js';
 import { dataDirPaths, resolveDataDir } from '../../daemon/data-dir-paths.js';
 import type { GatewayDatabase } from '../../storage/gateway-schema.js';
-import type { LocalDatabase } from '../../storage/local-schema.js';
 import { addExamples } from '../add-examples.js';
 import { type CliContext, print, printJson } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
 
 export function registerInitCommand(program: Command, ctx: CliContext): void {
   const cmd = program
@@ -17,18 +19,24 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (opts: { dataDir?: string; adminEmail?: string; json?: boolean }) => {
       // Loaded here, not at start-up: other commands should not pay for crypto and SQLite.
-      const [{ GATEWAY_MIGRATIONS, LOCAL_MIGRATIONS }, { bootstrapControlPlane }, dataDir, { openDatabase }] =
-        await Promise.all([
-          import('../../../migrations/index.js'),
-          import('../../daemon/bootstrap.js'),
-          import('../../daemon/data-dir.js'),
-          import('../../storage/open-database.js'),
-        ]);
+      const [
+        { GATEWAY_MIGRATIONS },
+        { bootstrapControlPlane },
+        dataDir,
+        { openDatabase },
+        { openControlDatabase },
+      ] = await Promise.all([
+        import('../../../migrations/index.js'),
+        import('../../daemon/bootstrap.js'),
+        import('../../daemon/data-dir.js'),
+        import('../../storage/open-database.js'),
+        import('../../storage/control-database.js'),
+      ]);
       const { ensureControlFiles, ensureDataDir, ensureGatewayFiles } = dataDir;
       const paths = dataDirPaths(resolveDataDir(opts.dataDir, ctx.env));
+      const databaseUrl = controlDatabaseUrl(ctx.env.TAMEFLARE_DATABASE_URL);
       const created: string[] = [];
       const existing: string[] = [];
-      let bootstrap: BootstrapResult | undefined;
       if (ensureDataDir(paths)) created.push(paths.dir);
       for (const r of [
         await ensureGatewayFiles(paths, { masterKeyFromEnv: Boolean(ctx.env.TAMEFLARE_MASTER_KEY) }),
@@ -37,23 +45,24 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
         created.push(...r.created);
         existing.push(...r.existing);
       }
-      for (const [file, migrations] of [
-        [paths.gatewayDb, GATEWAY_MIGRATIONS],
-        [paths.localDb, LOCAL_MIGRATIONS],
-      ] as const) {
-        const isNew = !existsSync(file);
-        const db = await openDatabase<GatewayDatabase | LocalDatabase>(file, migrations);
-        if (file === paths.localDb) {
-          bootstrap = await bootstrapControlPlane(db.db as never, paths, {
-            adminEmail: opts.adminEmail,
-            adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
-          });
-          if (bootstrap.owner) created.push(`owner ${bootstrap.owner.email}`);
-          (bootstrap.cliTokenCreated ? created : existing).push('cli.token');
-        }
-        await db.close();
-        (isNew ? created : existing).push(file === paths.localDb ? 'local.db' : 'gateway.db');
+      const gatewayIsNew = !existsSync(paths.gatewayDb);
+      await (await openDatabase<GatewayDatabase>(paths.gatewayDb, GATEWAY_MIGRATIONS)).close();
+      (gatewayIsNew ? created : existing).push('gateway.db');
+      // The control plane's database: local.db, or the PostgreSQL database of TAMEFLARE_DATABASE_URL.
+      const localIsNew = !databaseUrl && !existsSync(paths.localDb);
+      const control = await openControlDatabase({ localDbPath: paths.localDb, databaseUrl });
+      let bootstrap: BootstrapResult;
+      try {
+        bootstrap = await bootstrapControlPlane(control.db, paths, {
+          adminEmail: opts.adminEmail,
+          adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
+        });
+      } finally {
+        await control.close();
       }
+      if (bootstrap.owner) created.push(`owner ${bootstrap.owner.email}`);
+      (bootstrap.cliTokenCreated ? created : existing).push('cli.token');
+      (localIsNew ? created : existing).push(databaseUrl ? control.location : 'local.db');
       if (opts.json) {
         printJson(ctx, { data_dir: paths.dir, created, existing, owner: bootstrap?.owner ?? null });
         return;
@@ -72,4 +81,14 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
     'tameflare init',
     'TAMEFLARE_ADMIN_PASSWORD=… tameflare init --admin-email ops@example.com',
   ]);
+}
+
+function controlDatabaseUrl(value: string | undefined): Secret | undefined {
+  if (!value) return undefined;
+  try {
+    checkDatabaseUrl(value.trim());
+  } catch (err) {
+    throw new CliError(`invalid TAMEFLARE_DATABASE_URL: ${(err as Error).message}`);
+  }
+  return new Secret(value.trim());
 }

@@ -107,7 +107,8 @@ function controlLine(p: HealthProbe): string {
   const head = `${'control plane'.padEnd(14)} ${p.url}`;
   if (!p.reachable) return `${head}  not running (${p.error})`;
   const b = p.body ?? {};
-  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  database ${b.database ?? '?'}`;
+  const kind = b.database_kind ? `${b.database_kind} ` : '';
+  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  database ${kind}${b.database ?? '?'}`;
 }
 
 function gatewayLine(g: GatewayStatus): string {

@@ -24,6 +24,7 @@ import {
   createAgent,
   listAgents,
   loadAgent,
+  PortTakenError,
   portsInUse,
   removeAgent,
   replaceAgentKey,
@@ -102,13 +103,12 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
       const actor = actorOf(principalOf(req));
       const key = generateSecretToken('tf_agent_');
       const gw = await findGateway(db, body.gateway, deps.config.gatewayName);
-      const port = body.port ?? (await allocatePort(gw));
       const now = deps.now().toISOString();
       const row: AgentRow = {
         id: randomId(),
         gateway_id: gw.id,
         name: body.name,
-        port,
+        port: body.port ?? (await allocatePort(gw)),
         mode: body.mode ?? 'enforce',
         labels: JSON.stringify(body.labels ?? {}),
         proxy_auth: body.proxy_auth === false ? 0 : 1,
@@ -117,7 +117,17 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
         created_at: now,
         updated_at: now,
       };
-      await createAgent(db, row, gw, { actor, labels: body.labels ?? {} });
+      // A port picked here can be taken meanwhile by a concurrent add (on another control-plane
+      // process too): pick again, a few times. A port the caller named is theirs to change.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await createAgent(db, row, gw, { actor, labels: body.labels ?? {} });
+          break;
+        } catch (err) {
+          if (!(err instanceof PortTakenError) || body.port !== undefined || attempt === 5) throw err;
+          row.port = await allocatePort(gw);
+        }
+      }
       deps.changes.notify(gw.id);
       const view = await viewer();
       return reply

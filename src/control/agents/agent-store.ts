@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import { isUniqueViolation } from '../../storage/unique-violation.js';
 import type { Db } from '../db.js';
 import { bumpConfigVersion, type GatewayRow } from '../gateways/gateway-store.js';
 
@@ -46,6 +47,31 @@ export async function createAgent(
   gw: GatewayRow,
   audit: { actor: string; labels: Record<string, string> },
 ): Promise<void> {
+  try {
+    await insertAgent(db, row, gw, audit);
+  } catch (err) {
+    // Another writer (a concurrent request, another control-plane process) passed the same clash
+    // check at the same moment; the unique indexes decided.
+    if (!isUniqueViolation(err)) throw err;
+    const named = await db.selectFrom('agents').select('id').where('name', '=', row.name).executeTakeFirst();
+    if (named) throw new AppError('conflict', `an agent named ${row.name} already exists`);
+    throw new PortTakenError(`port ${row.port} was just taken by another agent`);
+  }
+}
+
+/** The dedicated port asked for is held by another agent of the gateway (a fresh pick may succeed). */
+export class PortTakenError extends AppError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
+async function insertAgent(
+  db: Database,
+  row: AgentRow,
+  gw: GatewayRow,
+  audit: { actor: string; labels: Record<string, string> },
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const clash = await trx
       .selectFrom('agents')
@@ -56,7 +82,7 @@ export async function createAgent(
       .executeTakeFirst();
     if (clash?.name === row.name) throw new AppError('conflict', `an agent named ${row.name} already exists`);
     if (clash)
-      throw new AppError('conflict', `port ${row.port} is already the dedicated port of agent ${clash.name}`);
+      throw new PortTakenError(`port ${row.port} is already the dedicated port of agent ${clash.name}`);
     await trx.insertInto('agents').values(row).execute();
     await bumpConfigVersion(trx, gw.id);
     await appendAuditEvent(trx, {

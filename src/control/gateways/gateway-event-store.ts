@@ -11,23 +11,24 @@
 import type Database from 'better-sqlite3';
 import { canonicalJson } from '../../audit/canonical-json.js';
 import { PreparedLedger } from '../../audit/ledger.js';
-import type { LocalDatabase } from '../../storage/local-schema.js';
-import type { OpenedDatabase } from '../../storage/open-database.js';
+import type { ControlDatabase } from '../../storage/control-database.js';
 import type { OutboxEvent } from '../../sync/outbox-event.js';
+import { eventDetails, type GatewayEventIntake } from './gateway-event.js';
+import { createKyselyEventIntake } from './kysely-event-intake.js';
 
 /** How long one chunk may keep the event loop (its commit comes on top, tens of µs in WAL). */
 const CHUNK_BUDGET_MS = 0.5;
 
-export interface GatewayEventIntake {
-  /** Appends the events not taken before; resolves to the highest event id now acknowledged. */
-  accept(gateway: { id: string; name: string }, events: readonly OutboxEvent[], now: Date): Promise<number>;
-}
+export type { GatewayEventIntake } from './gateway-event.js';
 
-export function createGatewayEventIntake(db: OpenedDatabase<LocalDatabase>): GatewayEventIntake {
+export function createGatewayEventIntake(db: ControlDatabase): GatewayEventIntake {
+  // Without a raw SQLite handle (PostgreSQL) the intake goes through kysely.
+  const raw = db.raw;
+  if (!raw) return createKyselyEventIntake(db.db);
   let prepared: Statements | undefined;
   return {
     async accept(gateway, events, now) {
-      prepared ??= prepare(db.raw);
+      prepared ??= prepare(raw);
       const s = prepared;
       // Redelivered events (the gateway did not see our last answer) are skipped, not duplicated.
       const sorted = [...events].sort((a, b) => a.id - b.id);
@@ -80,7 +81,7 @@ function prepare(raw: Database.Database): Statements {
       while (i < events.length) {
         const e = events[i++]!;
         if (e.id <= last) continue;
-        const details = detailsOf(e, gateway.name);
+        const details = eventDetails(e, gateway.name);
         const agent = details.agent;
         const action = details.action;
         prev = ledger.append(
@@ -101,20 +102,4 @@ function prepare(raw: Database.Database): Statements {
     },
   );
   return { chunk };
-}
-
-function detailsOf(e: OutboxEvent, gatewayName: string): Record<string, unknown> {
-  let details: Record<string, unknown>;
-  try {
-    const parsed = JSON.parse(e.payload) as unknown;
-    details =
-      parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)
-        ? (parsed as Record<string, unknown>)
-        : { unparsable_payload: true };
-  } catch {
-    details = { unparsable_payload: true };
-  }
-  details.gateway = gatewayName;
-  details.gateway_event_id = e.id;
-  return details;
 }

@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Config } from '../../config/config.js';
-import type { LocalDatabase } from '../../storage/local-schema.js';
-import type { OpenedDatabase } from '../../storage/open-database.js';
+import type { ControlDatabase } from '../../storage/control-database.js';
 import { databaseAnswers } from './health-store.js';
 
 export interface HealthDeps {
   config: Config;
-  db: OpenedDatabase<LocalDatabase>;
+  db: ControlDatabase;
   metrics: Registry;
   version: string;
   now: () => Date;
@@ -29,6 +28,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       version: deps.version,
       uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
       database,
+      database_kind: deps.db.kind,
       gateway,
       gateways,
     };

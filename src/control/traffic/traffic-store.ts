@@ -1,6 +1,7 @@
 // Traffic as the control plane knows it: the `action.*` audit events gateways ship through their
 // outbox (see gateways/gateway-event-store.ts).
 import { type Kysely, sql } from 'kysely';
+import { isPostgres } from '../../storage/dialect.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 
 export interface TrafficQuery {
@@ -33,27 +34,33 @@ export async function trafficEvents(db: Kysely<LocalDatabase>, q: TrafficQuery):
     .where('event_type', 'like', 'action.%');
   if (q.after_id !== undefined) sel = sel.where('id', '>', q.after_id);
   if (q.agent) sel = sel.where('actor', '=', `agent:${q.agent}`);
+  // JSON lives in text columns on both engines; PostgreSQL reads it through a jsonb cast.
+  const pg = isPostgres(db);
   if (q.action) {
-    // GLOB: the pattern is validated (ACTION_FILTER), so its only wildcard is a trailing `*`.
+    // The pattern is validated (ACTION_FILTER), so its only wildcard is a trailing `*`: a prefix.
     const action = q.action;
+    const prefix = action.slice(0, -1);
     sel = action.endsWith('.*')
-      ? sel.where(sql<boolean>`subject GLOB ${action}`)
+      ? sel.where(sql<boolean>`substr(subject, 1, ${sql.lit(prefix.length)}) = ${prefix}`)
       : sel.where('subject', '=', action);
   }
   for (const condition of q.param ?? []) {
     const at = condition.indexOf('=');
-    const path = `$.params.${condition.slice(0, at)}`;
+    const name = condition.slice(0, at);
     const value = condition.slice(at + 1);
     // Compared as JSON text: `5000` and `true` match numbers and booleans, anything matches a string.
     const literal = /^(-?\d+(\.\d+)?|true|false|null)$/.test(value) ? value : JSON.stringify(value);
-    sel = sel.where(sql<boolean>`(details -> ${path}) IN (${literal}, ${JSON.stringify(value)})`);
+    const param = pg
+      ? sql`((details::jsonb) #> ${['params', ...name.split('.')]}::text[])::text`
+      : sql`(details -> ${`$.params.${name}`})`;
+    sel = sel.where(sql<boolean>`${param} IN (${literal}, ${JSON.stringify(value)})`);
   }
-  if (q.decision)
-    sel = sel.where(
-      (eb) => eb.fn('json_extract', [eb.ref('details'), eb.val('$.decision')]),
-      '=',
-      q.decision,
-    );
+  if (q.decision) {
+    const decision = pg
+      ? sql<string>`(details::jsonb) ->> 'decision'`
+      : sql<string>`details ->> '$.decision'`;
+    sel = sel.where(decision, '=', q.decision);
+  }
   return q.after_id !== undefined
     ? sel.orderBy('id', 'asc').limit(q.last).execute()
     : (await sel.orderBy('id', 'desc').limit(q.last).execute()).reverse();

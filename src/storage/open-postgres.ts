@@ -1,0 +1,81 @@
+// Opening the control plane's PostgreSQL database: a connection pool for kysely's PostgresDialect,
+// and the PostgreSQL migration set applied under a session advisory lock, so that control-plane
+// processes starting together migrate once, one after the other.
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { POSTGRES_LOCAL_MIGRATIONS } from '../../migrations/index.js';
+import { describeDatabaseUrl } from '../config/database-url.js';
+import type { LocalDatabase } from './local-schema.js';
+import { runMigrations } from './migrate.js';
+
+/** Key of the advisory lock held while migrating ("tfmg" in ASCII). */
+const MIGRATION_LOCK = 0x74666d67;
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+export class DatabaseUnavailableError extends Error {
+  constructor(where: string, cause: unknown) {
+    super(`cannot use the database ${where}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface OpenedPostgres {
+  readonly kind: 'postgres';
+  readonly db: Kysely<LocalDatabase>;
+  readonly raw: undefined;
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export async function openPostgres(url: string): Promise<OpenedPostgres> {
+  const location = describeDatabaseUrl(url);
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    // An unreachable server must fail a request (and /health) in seconds, not hang it.
+    connectionTimeoutMillis: 5000,
+    idleTimeoutMillis: 30_000,
+    // Counts and sums come back as int8/numeric, which pg hands over as strings; the stores expect
+    // numbers as better-sqlite3 gives them (ids and counts stay far below 2^53).
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID || oid === NUMERIC_OID
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // A connection that dies while idle (server restart) is reported here; without a listener the
+  // pool's error would end the process. The next query opens a fresh connection.
+  pool.on('error', () => {});
+  const db = new Kysely<LocalDatabase>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await db.connection().execute(async (conn) => {
+      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      try {
+        await runMigrations(conn, POSTGRES_LOCAL_MIGRATIONS);
+      } finally {
+        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
+      }
+    });
+  } catch (err) {
+    await db.destroy();
+    if (err instanceof Error && err.name === 'MigrationError') throw err;
+    throw new DatabaseUnavailableError(location, err);
+  }
+  let closed = false;
+  return {
+    kind: 'postgres',
+    db,
+    raw: undefined,
+    location,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy(); // ends the pool
+    },
+  };
+}
