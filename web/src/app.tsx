@@ -5,9 +5,10 @@ import { ErrorNote, Loading } from './components/notices';
 import { NAV } from './nav';
 import { AgentsPage } from './pages/agents-page';
 import { ApprovalsPage } from './pages/approvals-page';
+import { AuditPage } from './pages/audit-page';
 import { ConnectorsPage } from './pages/connectors-page';
+import { NotFoundPage } from './pages/not-found-page';
 import { OverviewPage } from './pages/overview-page';
-import { NotFoundPage, PendingPage } from './pages/pending-page';
 import { PermissionsPage } from './pages/permissions-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignInPage } from './pages/sign-in-page';
@@ -54,6 +55,7 @@ const PAGES: Record<string, () => ReactNode> = {
   '/': () => <OverviewPage />,
   '/traffic': () => <TrafficPage />,
   '/approvals': () => <ApprovalsPage />,
+  '/audit': () => <AuditPage />,
   '/agents': () => <AgentsPage />,
   '/connectors': () => <ConnectorsPage />,
   '/permissions': () => <PermissionsPage />,
@@ -74,9 +76,7 @@ function Shell() {
     document.title = item ? `${item.label} · TameFlare` : 'TameFlare';
   }, [item]);
 
-  let page: ReactNode;
-  if (item?.pending) page = <PendingPage item={item} />;
-  else page = PAGES[path]?.() ?? <NotFoundPage />;
+  const page: ReactNode = PAGES[path]?.() ?? <NotFoundPage />;
 
   return (
     <div className="shell">
@@ -117,7 +117,6 @@ function Shell() {
                       className="nav-link"
                     >
                       {i.label}
-                      {i.pending && <span className="nav-soon">soon</span>}
                     </Link>
                   </li>
                 ))}

@@ -1,13 +1,10 @@
-// The dashboard's pages in navigation order. `needs` hides a page from roles that can do nothing on
-// it; `pending` names the issue whose API a page waits for (it is listed so the layout is final, and
-// says plainly that it is not there yet rather than showing made-up data).
+// The dashboard's pages in navigation order. `needs` hides a page from roles that can do nothing on it.
 import type { Role } from './api/types';
 
 export interface NavItem {
   path: string;
   label: string;
   needs?: Role;
-  pending?: string;
 }
 
 export const NAV: { group: string; items: NavItem[] }[] = [
@@ -17,7 +14,7 @@ export const NAV: { group: string; items: NavItem[] }[] = [
       { path: '/', label: 'Overview' },
       { path: '/traffic', label: 'Traffic' },
       { path: '/approvals', label: 'Approvals' },
-      { path: '/audit', label: 'Audit log', pending: 'audit' },
+      { path: '/audit', label: 'Audit log' },
     ],
   },
   {

@@ -49,3 +49,9 @@ export interface TrafficPage {
   entries: TrafficEntry[];
   last_id: number;
 }
+
+export type {
+  AuditEventView as AuditEvent,
+  AuditPage,
+  AuditVerification,
+} from '../../../src/wire/audit';
