@@ -235,7 +235,7 @@ export function AuditPage() {
         </button>
       </form>
       {error && <ErrorNote error={error} />}
-      <div className={current ? 'split' : ''}>
+      <div className={current ? 'split split-detail-first' : ''}>
         <section aria-label="Audit events" className="table-wrap">
           {loading && events.length === 0 && !error ? (
             <p className="muted pad">Loading audit events…</p>
