@@ -124,5 +124,7 @@ describe('docs/compose-split.yaml', () => {
     expect(((await vault.json()) as { credentials: { connector: string }[] }).credentials).toEqual([
       expect.objectContaining({ connector: 'openai' }),
     ]);
-  });
+    // Two daemons started in series (each may take its helper's 20 s ready wait) and a 30 s wait for
+    // the link: the test's own budget covers its waits (the default 30 s did not, and ran out at load 32).
+  }, 120_000);
 });
