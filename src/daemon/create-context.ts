@@ -233,10 +233,13 @@ export async function createContext(
     if (control && localDb) {
       // Only once the gateway has bound: a port conflict there must not leave behind an owner whose
       // generated password was never printed (it is printed after a successful start).
-      bootstrap = await bootstrapControlPlane(localDb.db, paths, {
-        adminEmail: overrides.adminEmail,
-        adminPassword: overrides.adminPassword,
-      });
+      // Processes sharing one PostgreSQL database may start together: one creates the first owner.
+      bootstrap = await localDb.exclusive((db) =>
+        bootstrapControlPlane(db, paths, {
+          adminEmail: overrides.adminEmail,
+          adminPassword: overrides.adminPassword,
+        }),
+      );
       const cp = control;
       const { port } = await listenOrExplain(() => cp.start(), 'control plane', '--port', config.port);
       urls.controlUrl = `http://${urlHost(config.host)}:${port}`;

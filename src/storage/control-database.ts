@@ -19,6 +19,12 @@ export interface ControlDatabase {
   readonly raw: Database.Database | undefined;
   /** Where the data is, safe to show: the file's path, or the server's URL without credentials. */
   readonly location: string;
+  /**
+   * Runs `work` while no other process sharing this database runs its own (PostgreSQL: a session
+   * advisory lock on one pooled connection, which `work` gets); SQLite's single writer needs none.
+   * For start-up steps such as creating the first owner.
+   */
+  exclusive<T>(work: (db: Kysely<LocalDatabase>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -33,6 +39,7 @@ export async function openControlDatabase(where: {
     db: opened.db,
     raw: opened.raw,
     location: opened.path,
+    exclusive: (work) => work(opened.db),
     close: () => opened.close(),
   };
 }

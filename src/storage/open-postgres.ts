@@ -10,6 +10,8 @@ import { runMigrations } from './migrate.js';
 
 /** Key of the advisory lock held while migrating ("tfmg" in ASCII). */
 const MIGRATION_LOCK = 0x74666d67;
+/** Key of the advisory lock of exclusive() ("tfex"). */
+const EXCLUSIVE_LOCK = 0x74666578;
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -28,6 +30,7 @@ export interface OpenedPostgres {
   readonly db: Kysely<LocalDatabase>;
   readonly raw: undefined;
   readonly location: string;
+  exclusive<T>(work: (db: Kysely<LocalDatabase>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -53,14 +56,7 @@ export async function openPostgres(url: string): Promise<OpenedPostgres> {
   pool.on('error', () => {});
   const db = new Kysely<LocalDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {
-    await db.connection().execute(async (conn) => {
-      await sql`select pg_advisory_lock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
-      try {
-        await runMigrations(conn, POSTGRES_LOCAL_MIGRATIONS);
-      } finally {
-        await sql`select pg_advisory_unlock(${sql.lit(MIGRATION_LOCK)})`.execute(conn);
-      }
-    });
+    await underLock(db, MIGRATION_LOCK, (conn) => runMigrations(conn, POSTGRES_LOCAL_MIGRATIONS));
   } catch (err) {
     await db.destroy();
     if (err instanceof Error && err.name === 'MigrationError') throw err;
@@ -72,10 +68,27 @@ export async function openPostgres(url: string): Promise<OpenedPostgres> {
     db,
     raw: undefined,
     location,
+    exclusive: (work) => underLock(db, EXCLUSIVE_LOCK, work),
     async close() {
       if (closed) return;
       closed = true;
       await db.destroy(); // ends the pool
     },
   };
+}
+
+/** Runs `work` on one pooled connection holding a session advisory lock, released even on failure. */
+function underLock<T>(
+  db: Kysely<LocalDatabase>,
+  key: number,
+  work: (conn: Kysely<LocalDatabase>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${sql.lit(key)})`.execute(conn);
+    try {
+      return await work(conn);
+    } finally {
+      await sql`select pg_advisory_unlock(${sql.lit(key)})`.execute(conn);
+    }
+  });
 }

@@ -53,10 +53,12 @@ export function registerInitCommand(program: Command, ctx: CliContext): void {
       const control = await openControlDatabase({ localDbPath: paths.localDb, databaseUrl });
       let bootstrap: BootstrapResult;
       try {
-        bootstrap = await bootstrapControlPlane(control.db, paths, {
-          adminEmail: opts.adminEmail,
-          adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
-        });
+        bootstrap = await control.exclusive((db) =>
+          bootstrapControlPlane(db, paths, {
+            adminEmail: opts.adminEmail,
+            adminPassword: ctx.env.TAMEFLARE_ADMIN_PASSWORD,
+          }),
+        );
       } finally {
         await control.close();
       }

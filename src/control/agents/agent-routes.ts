@@ -1,5 +1,6 @@
 // Agents: identity (a long-lived key shown once, stored hashed), a stable dedicated port, mode and
 // labels, and short-lived session keys for `tameflare run`.
+import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/codes.js';
 import type {
@@ -52,11 +53,20 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
    * A port from the gateway's own range (asked which its host can bind), or null when the gateway
    * has not registered a range yet: the agent then gets one when it does.
    */
-  async function allocatePort(gw: GatewayRow): Promise<number | null> {
+  async function allocatePort(gw: GatewayRow, skip = 0): Promise<number | null> {
     const { range } = (await gatewayPlaces(db, deps.link))(gw.name);
     if (!range) return null;
     const probe = await deps.link.to(gw.name).availablePorts(range, PORT_PROBE_COUNT);
-    const port = pickAgentPort(await portsInUse(db, gw.id), range, probe);
+    const used = await portsInUse(db, gw.id);
+    let port = pickAgentPort(used, range, probe);
+    // After a clash, adds running at the same moment would all pick the same lowest port again:
+    // skipping a random number of free ones spreads them out.
+    for (let i = 0; i < skip && port !== undefined; i++) {
+      used.add(port);
+      const next = pickAgentPort(used, range, probe);
+      if (next === undefined) break;
+      port = next;
+    }
     if (port === undefined) {
       throw new AppError(
         'conflict',
@@ -124,8 +134,8 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
           await createAgent(db, row, gw, { actor, labels: body.labels ?? {} });
           break;
         } catch (err) {
-          if (!(err instanceof PortTakenError) || body.port !== undefined || attempt === 5) throw err;
-          row.port = await allocatePort(gw);
+          if (!(err instanceof PortTakenError) || body.port !== undefined || attempt === 10) throw err;
+          row.port = await allocatePort(gw, randomInt(0, 2 * attempt + 1));
         }
       }
       deps.changes.notify(gw.id);
