@@ -9,6 +9,7 @@
 // batches (`params.batch_size gt 1`).
 import { methodRisk, riskRank, toActionSegment, unknownAction } from './action-name.js';
 import { boundValue, headerValue, isMultipart, parseBody, setOwn } from './body.js';
+import { mcpDenialAnswer } from './mcp-denial.js';
 import { toolRisk } from './mcp-risk.js';
 import { guardedBodyAnswer, guardedMap } from './rest-mapper.js';
 import type {
@@ -171,6 +172,7 @@ export const mcpConnector: ConnectorType = {
   wantsBody: (req) => guardedBodyAnswer(true, () => req.method === 'POST' && !isMultipart(req.headers)),
   map: (req, options) => guardedMap('mcp.http', req, () => map(req, options)),
   catalogue: catalogue(),
+  denialAnswer: mcpDenialAnswer,
   docs: {
     parameters: [
       'tools/call: tool (the name as sent) and every top-level argument (bounded: 6 levels, 64 keys, 2,048 characters per string)',
@@ -182,6 +184,7 @@ export const mcpConnector: ConnectorType = {
       'A batch maps to its riskiest message (first on ties); every action is in `batch_actions`.',
       'Tool names are made action-safe (snake_case, [a-z0-9_]); a tool named `list` is `mcp.tools.list_tool`.',
       'A body that is not JSON-RPC, an empty batch or more than 100 messages is `mcp.http.post` with `body_error`.',
+      'A refused request is answered as a JSON-RPC error (HTTP 200, code -32003, the problem document in `data`) so that the client reports the denial on the call; a refused notification or stream gets problem+json.',
     ],
   },
 };

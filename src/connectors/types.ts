@@ -78,6 +78,12 @@ export interface ConnectorType {
   /** Never throws; unknown requests map to `<type>.http.<method>`. */
   map(req: ConnectorRequest, options: ConnectorOptions): ActionMatch;
   readonly catalogue: readonly ActionSpec[];
+  /**
+   * Optional: the gateway's refusal in this protocol's own error shape, for clients that show nothing
+   * else (an MCP client reports an HTTP 403 as a transport failure, a JSON-RPC error as the tool's).
+   * `problem` is the problem+json document, `reason` its one-line summary.
+   */
+  denialAnswer?(req: ConnectorRequest, problem: DeniedProblem, reason: string): DenialAnswer | undefined;
   /** Prose for `docs/connectors.md` and the CLI: which parameters are extracted, and caveats. */
   readonly docs?: ConnectorDocs | undefined;
 }
@@ -86,4 +92,19 @@ export interface ConnectorDocs {
   /** One line per extracted parameter: `name: where it comes from`. */
   parameters: readonly string[];
   notes: readonly string[];
+}
+
+/** The members of a refusal's problem document a connector may put in its own error shape. */
+export interface DeniedProblem {
+  status: number;
+  code: string;
+  detail: string;
+  [member: string]: unknown;
+}
+
+/** An answer the gateway sends as is (status, Content-Type, body) in place of problem+json. */
+export interface DenialAnswer {
+  status: number;
+  contentType: string;
+  body: string | Buffer;
 }

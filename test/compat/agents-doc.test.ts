@@ -27,8 +27,7 @@ describe('docs/agents.md', () => {
     expect(new Set(MATRIX.map((r) => r.id)).size).toBe(MATRIX.length);
     for (const row of MATRIX) {
       if (row.result === 'routed' || row.result === 'refused') {
-        // git is the one routed row checked elsewhere (test/e2e/run-clients.test.ts).
-        if (row.id !== 'git') expect(row.suite, row.id).not.toBe('none');
+        expect(row.suite, row.id).not.toBe('none');
       } else {
         expect(row.suite, row.id).toBe('none');
       }

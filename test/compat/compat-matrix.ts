@@ -21,6 +21,8 @@ export interface MatrixRow {
   result: CompatResult;
   /** What `run` / `env` does for it, or why it does not work: one sentence for the doc. */
   how: string;
+  /** Where a denial's reason shows in this client's own error (a probe checks it). */
+  denial?: string;
 }
 
 const PRELOAD = 'the Node preload (`NODE_OPTIONS=--require …/preload.cjs`)';
@@ -34,6 +36,8 @@ export const MATRIX: readonly MatrixRow[] = [
     client: 'global `fetch`',
     result: 'routed',
     how: `${PRELOAD} sets undici's global dispatcher`,
+    denial:
+      '`response.statusText` is the reason: `Denied by TameFlare: github.repo.delete (permission_denied)`',
   },
   {
     id: 'node-fetch-content-length',
@@ -74,6 +78,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`got` 14',
     result: 'routed',
     how: "Node's agents, patched by the preload",
+    denial: 'the `HTTPError` message: `Response code 403 (Denied by TameFlare: …)`',
   },
   {
     id: 'node-axios',
@@ -82,6 +87,8 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`axios` 1',
     result: 'routed',
     how: 'axios reads `HTTPS_PROXY` itself and sends absolute-form requests to the gateway',
+    denial:
+      'not in `err.message` (axios says only "status code 403"): in `err.response.statusText` and `err.response.data.detail`',
   },
   {
     id: 'node-ws',
@@ -154,6 +161,8 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`@octokit/rest` 22',
     result: 'routed',
     how: 'global `fetch`',
+    denial:
+      'the `RequestError` message is the problem document, its `detail` included (the body is read as text thanks to the charset)',
   },
   {
     id: 'node-mcp',
@@ -162,6 +171,8 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`@modelcontextprotocol/sdk` (Streamable HTTP)',
     result: 'routed',
     how: 'global `fetch`; each JSON-RPC message is its own action (`mcp.tools.NAME`)',
+    denial:
+      '`callTool` rejects with an `McpError`: `MCP error -32003: Denied by TameFlare: mcp.tools.NAME (…): detail`, the problem document in `data`',
   },
   {
     id: 'node-env-file',
@@ -179,6 +190,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`urllib.request`',
     result: 'routed',
     how: 'reads `https_proxy` and `SSL_CERT_FILE` itself',
+    denial: '`HTTPError: HTTP Error 403: Denied by TameFlare: …`',
   },
   {
     id: 'python-requests',
@@ -187,6 +199,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`requests`',
     result: 'routed',
     how: 'reads `https_proxy` and `REQUESTS_CA_BUNDLE` itself',
+    denial: '`raise_for_status()`: `403 Client Error: Denied by TameFlare: … for url: …`',
   },
   {
     id: 'python-httpx',
@@ -195,6 +208,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`httpx`',
     result: 'routed',
     how: 'reads `https_proxy` and `SSL_CERT_FILE` itself (`trust_env` is on by default)',
+    denial: "`raise_for_status()`: `Client error '403 Denied by TameFlare: …'`",
   },
   {
     id: 'python-aiohttp',
@@ -203,6 +217,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`aiohttp`',
     result: 'routed',
     how: "TameFlare's `sitecustomize` (on `PYTHONPATH`) makes `trust_env=True` the default",
+    denial: "`ClientResponseError: 403, message='Denied by TameFlare: …'`",
   },
   {
     id: 'python-urllib3',
@@ -236,14 +251,18 @@ export const MATRIX: readonly MatrixRow[] = [
     client: 'curl',
     result: 'routed',
     how: 'reads `https_proxy` and `CURL_CA_BUNDLE`',
+    denial:
+      'the problem+json body (with `--fail-with-body`, or without `-f`); `-f` alone prints only "error: 403"',
   },
   {
     id: 'git',
-    suite: 'none',
+    suite: 'other',
     runtime: 'git',
     client: 'git over HTTPS',
     result: 'routed',
-    how: 'reads `https_proxy` and `GIT_SSL_CAINFO` (tested in test/e2e/run-clients.test.ts)',
+    how: 'reads `https_proxy` and `GIT_SSL_CAINFO`',
+    denial:
+      '`remote: Denied by TameFlare: …` (a text/plain body on `info/refs`); a push refused on its POST is `! [remote rejected] main -> main (Denied by TameFlare: …)`',
   },
   {
     id: 'wget',
@@ -252,6 +271,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: 'GNU wget (GnuTLS)',
     result: 'routed',
     how: 'ignores `SSL_CERT_FILE`: `WGETRC` names a wgetrc with `ca_certificate` (your own wgetrc is included); the credential comes from `https_proxy`',
+    denial: '`ERROR 403: Denied by TameFlare: …`',
   },
   {
     id: 'ruby-net-http',
@@ -260,6 +280,7 @@ export const MATRIX: readonly MatrixRow[] = [
     client: '`Net::HTTP`',
     result: 'routed',
     how: 'reads `https_proxy` (with its credential) and `SSL_CERT_FILE`',
+    denial: '`response.value` raises `Net::HTTPClientException: 403 "Denied by TameFlare: …"`',
   },
   {
     id: 'php-curl',
@@ -336,11 +357,15 @@ const RESULT_TEXT: Record<CompatResult, string> = {
 
 /** The matrix as the Markdown table of docs/agents.md. */
 export function renderMatrix(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
   const lines = ['| runtime | client | result | how |', '|---|---|---|---|'];
   for (const row of MATRIX) {
-    lines.push(
-      `| ${row.runtime} | ${row.client} | ${RESULT_TEXT[row.result]} | ${row.how.replace(/\|/g, '\\|')} |`,
-    );
+    lines.push(`| ${row.runtime} | ${row.client} | ${RESULT_TEXT[row.result]} | ${cell(row.how)} |`);
+  }
+  lines.push('', '### What a denial looks like in each client', '');
+  lines.push('| runtime | client | the reason shows as |', '|---|---|---|');
+  for (const row of MATRIX) {
+    if (row.denial) lines.push(`| ${row.runtime} | ${row.client} | ${cell(row.denial)} |`);
   }
   return `${lines.join('\n')}\n`;
 }

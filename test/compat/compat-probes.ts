@@ -18,6 +18,8 @@ export interface Probe {
   refusal?: RegExp;
   /** Checked on the client's stdout for a routed row (the client really got the answer). */
   stdout?: RegExp;
+  /** For rows with a `denial`: the client refused by the gateway, and what its error must say. */
+  denied?: { run(world: CompatWorld, ctx: TestContext): Promise<CliRun>; shows: RegExp };
 }
 
 export const repoCheck = (query: string): RoutedCheck => ({
@@ -46,6 +48,9 @@ export function describeSuite(suite: MatrixRow['suite'], probes: Record<string, 
   describe(`${suite} clients under tameflare run`, () => {
     it('has a probe for every matrix row of this suite, and no other', () => {
       expect(Object.keys(probes).sort()).toEqual(rows.map((r) => r.id).sort());
+      const withDenial = rows.filter((r) => r.denial !== undefined).map((r) => r.id);
+      const denialProbes = Object.keys(probes).filter((id) => probes[id]!.denied !== undefined);
+      expect(denialProbes.sort()).toEqual(withDenial.sort());
     });
 
     for (const row of rows) {
@@ -65,6 +70,15 @@ export function describeSuite(suite: MatrixRow['suite'], probes: Record<string, 
         } else {
           throw new Error(`a ${row.result} row has no probe`);
         }
+      });
+
+      if (row.denial === undefined) continue;
+      it(`${row.runtime}: ${row.client} shows why a request was denied`, async (ctx) => {
+        const denied = probe!.denied!;
+        const result = await denied.run(world, ctx);
+        const output = `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+        expect(result.code, output).not.toBe(0);
+        expect(`${result.stdout}\n${result.stderr}`, output).toMatch(denied.shows);
       });
     }
   });

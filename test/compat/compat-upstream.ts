@@ -64,6 +64,34 @@ function answerMcp(req: IncomingMessage, res: ServerResponse, body: string): voi
   res.writeHead(200, { 'content-type': 'application/json', 'mcp-session-id': 'compat-session' }).end(json);
 }
 
+function pkt(line: string): string {
+  return (Buffer.byteLength(line) + 4).toString(16).padStart(4, '0') + line;
+}
+
+/**
+ * git smart HTTP on github.com: a ref advertisement of an empty repository (protocol v0), enough for
+ * `git ls-remote` and for `git push` to send its commands; a push is answered "ok" per ref.
+ */
+function answerGit(res: ServerResponse, entry: SeenRequest): boolean {
+  const url = new URL(entry.url, 'https://github.com');
+  const service = url.searchParams.get('service');
+  if (
+    url.pathname.endsWith('/info/refs') &&
+    (service === 'git-upload-pack' || service === 'git-receive-pack')
+  ) {
+    const caps =
+      service === 'git-receive-pack' ? 'report-status side-band-64k delete-refs ofs-delta' : 'ofs-delta';
+    const body = `${pkt(`# service=${service}\n`)}0000${pkt(`${'0'.repeat(40)} capabilities^{}\0${caps}\n`)}0000`;
+    res.writeHead(200, {
+      'content-type': `application/x-${service}-advertisement`,
+      'cache-control': 'no-cache',
+    });
+    res.end(body);
+    return true;
+  }
+  return false;
+}
+
 export function createCompatUpstream(): CompatUpstream {
   const seen: SeenRequest[] = [];
   const wss = new WebSocketServer({ noServer: true });
@@ -79,6 +107,7 @@ export function createCompatUpstream(): CompatUpstream {
         answerMcp(req, res, body);
         return;
       }
+      if (entry.host === 'github.com' && answerGit(res, entry)) return;
       const json = JSON.stringify({
         ok: true,
         object: 'list',

@@ -33,6 +33,28 @@ const CONNECTORS: Record<string, { type: string; domains: string[]; flags?: stri
   },
 };
 
+const DENIAL_POLICY = `name: compat-denials
+rules:
+  - name: no-push-to-main
+    when:
+      all:
+        - {field: action, operator: equals, value: github.git.push}
+        - {field: params.branch, operator: equals, value: main}
+    decision: deny
+    reason: pushes to main go through review
+  - name: private-repo
+    when:
+      all:
+        - {field: action, operator: equals, value: github.git.fetch}
+        - {field: params.repo, operator: equals, value: private}
+    decision: deny
+    reason: octo/private is not for agents
+`;
+
+/** What a client's error must show of a denied github.repo.delete: the reason phrase or the detail. */
+export const REPO_DELETE_DENIED =
+  /Denied by TameFlare: github\.repo\.delete \(permission_denied\)|permission #\d+ \(agent compat-bot, connector github, github\.repo\.delete\) → deny/;
+
 export interface TrafficEntry {
   action: string | null;
   host: string | null;
@@ -117,6 +139,38 @@ export async function startCompatWorld(): Promise<CompatWorld> {
       await must(['permissions', 'preset', '--agent', AGENT, '--connector', name, 'allow-all']);
     }),
   );
+  // What the denial probes are refused: deleting a repository and the MCP tool drop_tables (no
+  // permission), a push to main and any fetch of octo/private (a policy, decided on the request's
+  // parameters, so a push is refused on its POST, past the ref advertisement).
+  const policy = join(work, 'compat-policy.yaml');
+  writeFileSync(policy, DENIAL_POLICY);
+  await Promise.all([
+    must([
+      'permissions',
+      'set',
+      '--agent',
+      AGENT,
+      '--connector',
+      'github',
+      '--action',
+      'github.repo.delete',
+      '--decision',
+      'deny',
+    ]),
+    must([
+      'permissions',
+      'set',
+      '--agent',
+      AGENT,
+      '--connector',
+      'mcp',
+      '--action',
+      'mcp.tools.drop_tables',
+      '--decision',
+      'deny',
+    ]),
+    must(['policy', 'apply', '--file', policy]),
+  ]);
   const cliToken = readFileSync(join(daemon.dataDir, 'cli.token'), 'utf8').trim();
 
   async function traffic(): Promise<TrafficEntry[]> {

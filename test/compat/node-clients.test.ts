@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { runClient } from '../helpers/run-client.js';
 import { minimalEnv } from '../helpers/spawn-daemon.js';
 import { CLIENTS_DIR, describeSuite, type Probe, repoCheck, underRun } from './compat-probes.js';
-import { AGENT, DUMMY } from './compat-world.js';
+import { AGENT, DUMMY, REPO_DELETE_DENIED } from './compat-world.js';
 
 const SCRIPT = join(CLIENTS_DIR, 'node-clients.mjs');
 const node =
   (client: string): Probe['run'] =>
   (world) =>
     underRun(world, ['node', SCRIPT, client]);
+
+const refusedDelete = (client: string): Probe['denied'] => ({ run: node(client), shows: REPO_DELETE_DENIED });
 
 const MODELS = {
   connector: 'openai',
@@ -27,7 +29,12 @@ const MESSAGE = {
 };
 
 const probes: Record<string, Probe> = {
-  'node-fetch': { run: node('fetch'), routed: repoCheck('fetch'), stdout: /^200 api\.github\.com/ },
+  'node-fetch': {
+    run: node('fetch'),
+    routed: repoCheck('fetch'),
+    stdout: /^200 api\.github\.com/,
+    denied: refusedDelete('fetch-denied'),
+  },
   'node-fetch-content-length': {
     run: node('fetch-content-length'),
     routed: {
@@ -44,8 +51,8 @@ const probes: Record<string, Probe> = {
     stdout: /^200 plain\.test/,
   },
   'node-undici': { run: node('undici'), routed: repoCheck('undici') },
-  'node-got': { run: node('got'), routed: repoCheck('got') },
-  'node-axios': { run: node('axios'), routed: repoCheck('axios') },
+  'node-got': { run: node('got'), routed: repoCheck('got'), denied: refusedDelete('got-denied') },
+  'node-axios': { run: node('axios'), routed: repoCheck('axios'), denied: refusedDelete('axios-denied') },
   'node-ws': {
     run: node('ws'),
     stdout: /^echo:hello$/m,
@@ -90,9 +97,16 @@ const probes: Record<string, Probe> = {
       path: '/repos/octo/hello',
       action: 'github.repo.get',
     },
+    denied: refusedDelete('octokit-denied'),
   },
   'node-mcp': {
     run: node('mcp'),
+    // A JSON-RPC error, not a broken transport: the call rejects with the reason and the detail.
+    denied: {
+      run: node('mcp-denied'),
+      shows:
+        /MCP error -32003: Denied by TameFlare: mcp\.tools\.drop_tables \(permission_denied\): permission #\d+/,
+    },
     stdout: /^called lookup_weather$/m,
     routed: { connector: 'mcp', host: 'mcp.test', path: '/mcp', action: 'mcp.tools.lookup_weather' },
   },

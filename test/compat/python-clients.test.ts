@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { CliRun } from '../cli/cli-harness.js';
 import { CLIENTS_DIR, describeSuite, type Probe, repoCheck, underRun } from './compat-probes.js';
+import { REPO_DELETE_DENIED } from './compat-world.js';
 
 const SCRIPT = join(CLIENTS_DIR, 'python_clients.py');
 const INTERPRETERS = ['python3', '/usr/bin/python3'];
@@ -45,15 +46,47 @@ function python(client: string, module: string): Probe['run'] {
   };
 }
 
+/** The library refused github.repo.delete in every interpreter that has it (the first failure is kept). */
+function pythonDenied(client: string, module: string): Probe['denied'] {
+  return {
+    async run(world, ctx) {
+      const pythons = interpretersWith(module);
+      if (pythons.length === 0) ctx.skip(`no python3 here has ${module}`);
+      let last: CliRun | undefined;
+      for (const interpreter of pythons) {
+        last = await underRun(world, [interpreter, SCRIPT, client]);
+        if (last.code === 0 || !REPO_DELETE_DENIED.test(last.stderr)) {
+          return { ...last, stderr: `${interpreter}: ${last.stderr}` };
+        }
+      }
+      return last!;
+    },
+    shows: REPO_DELETE_DENIED,
+  };
+}
+
 const probes: Record<string, Probe> = {
   'python-urllib': {
     run: python('urllib', 'urllib.request'),
     routed: repoCheck('urllib'),
     stdout: /^200 api\.github\.com$/m,
+    denied: pythonDenied('urllib-denied', 'urllib.request'),
   },
-  'python-requests': { run: python('requests', 'requests'), routed: repoCheck('requests') },
-  'python-httpx': { run: python('httpx', 'httpx'), routed: repoCheck('httpx') },
-  'python-aiohttp': { run: python('aiohttp', 'aiohttp'), routed: repoCheck('aiohttp') },
+  'python-requests': {
+    run: python('requests', 'requests'),
+    routed: repoCheck('requests'),
+    denied: pythonDenied('requests-denied', 'requests'),
+  },
+  'python-httpx': {
+    run: python('httpx', 'httpx'),
+    routed: repoCheck('httpx'),
+    denied: pythonDenied('httpx-denied', 'httpx'),
+  },
+  'python-aiohttp': {
+    run: python('aiohttp', 'aiohttp'),
+    routed: repoCheck('aiohttp'),
+    denied: pythonDenied('aiohttp-denied', 'aiohttp'),
+  },
   'python-urllib3': { run: python('urllib3', 'urllib3'), routed: repoCheck('urllib3') },
   'python-http-client': {
     run: python('http.client', 'http.client'),

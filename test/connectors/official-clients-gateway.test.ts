@@ -133,11 +133,13 @@ describe('@octokit/rest through the gateway', () => {
           e as { status: number; response?: { headers: Record<string, string>; data: unknown } },
       );
     expect(error?.status).toBe(403);
-    expect(error?.response?.headers['content-type']).toBe('application/problem+json');
-    // Octokit decodes JSON only for application/json (not problem+json), so the body arrives as bytes.
+    expect(error?.response?.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    // Octokit reads a body as text only when its type has a charset (without one it arrived as bytes
+    // and the SDK said "Unknown error"): now its message is the problem document, detail included.
+    expect(String(error)).toContain('no permission for agent sdk on connector github');
     const data = error!.response!.data;
-    const text = typeof data === 'string' ? data : new TextDecoder().decode(data as ArrayBuffer);
-    expect(JSON.parse(text)).toMatchObject({
+    expect(typeof data).toBe('string');
+    expect(JSON.parse(data as string)).toMatchObject({
       code: 'permission_denied',
       status: 403,
       agent: 'sdk',

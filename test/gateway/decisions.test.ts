@@ -46,7 +46,7 @@ async function viaProxy(
   const dispatcher = new ProxyAgent({ uri: h.proxyUrl(agent), requestTls: { ca } });
   try {
     const res = await fetch(url, { ...init, dispatcher });
-    return { status: res.status, headers: res.headers, body: await res.text() };
+    return { status: res.status, statusText: res.statusText, headers: res.headers, body: await res.text() };
   } finally {
     await dispatcher.close();
   }
@@ -56,7 +56,9 @@ describe('refusals', () => {
   it('a denied action: 403 permission_denied naming the permission', async () => {
     const r = await viaProxy('bot', 'https://api.github.com/repos/octo/hello', { method: 'DELETE' });
     expect(r.status).toBe(403);
-    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    // Clients that print only the status line still say why.
+    expect(r.statusText).toBe('Denied by TameFlare: github.repo.delete (permission_denied)');
+    expect(r.headers.get('content-type')).toBe('application/problem+json; charset=utf-8');
     const p = problemOf(r.body);
     expect(p).toMatchObject({
       code: 'permission_denied',
@@ -84,7 +86,8 @@ describe('refusals', () => {
   it('CONNECT to a host no connector covers: 403 connector_not_found before any handshake', async () => {
     const t = await openTunnel(h.port, 'example.org:443', basicAuth('bot', h.keys['bot']!));
     expect(t.status).toBe(403);
-    expect(t.headers['content-type']).toBe('application/problem+json');
+    expect(t.reason).toBe('TameFlare: No connector covers this host (connector_not_found)');
+    expect(t.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(problemOf(t.body)).toMatchObject({ code: 'connector_not_found', agent: 'bot' });
   });
 
@@ -109,7 +112,7 @@ describe('refusals', () => {
   it("proxy-chain's own refusals are problem+json too (a Proxy-Authorization that is not Basic)", async () => {
     const t = await openTunnel(h.port, 'api.github.com:443', 'Bearer something');
     expect(t.status).toBe(400);
-    expect(t.headers['content-type']).toBe('application/problem+json');
+    expect(t.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(problemOf(t.body)['code']).toBe('bad_request');
   });
 

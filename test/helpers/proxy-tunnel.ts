@@ -6,6 +6,8 @@ import * as tls from 'node:tls';
 
 export interface ConnectResult {
   status: number;
+  /** The status line's reason phrase. */
+  reason: string;
   headers: http.IncomingHttpHeaders;
   /** The refusal's body (problem+json) when status is not 200. */
   body: string;
@@ -28,7 +30,7 @@ export function openTunnel(proxyPort: number, target: string, auth?: string): Pr
     req.on('connect', (res: http.IncomingMessage, socket: Socket, head: Buffer) => {
       if (res.statusCode === 200) {
         if (head.length > 0) socket.unshift(head);
-        resolve({ status: 200, headers: res.headers, body: '', socket });
+        resolve({ status: 200, reason: res.statusMessage ?? '', headers: res.headers, body: '', socket });
         return;
       }
       let body = head.toString('utf8');
@@ -36,7 +38,15 @@ export function openTunnel(proxyPort: number, target: string, auth?: string): Pr
         body += d.toString('utf8');
       });
       socket.on('error', () => {});
-      socket.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, socket }));
+      socket.on('close', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          reason: res.statusMessage ?? '',
+          headers: res.headers,
+          body,
+          socket,
+        }),
+      );
     });
     req.on('error', reject);
     req.end();

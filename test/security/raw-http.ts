@@ -85,7 +85,7 @@ export function onlyResponse(text: string): RawResponse {
 
 /** The problem+json document of a response (fails when it is not one). */
 export function problemOf(r: RawResponse): Record<string, unknown> {
-  if (r.headers['content-type'] !== 'application/problem+json') {
+  if (!r.headers['content-type']?.startsWith('application/problem+json')) {
     throw new Error(`not problem+json (${r.status} ${r.headers['content-type']}): ${r.body}`);
   }
   return JSON.parse(r.body) as Record<string, unknown>;

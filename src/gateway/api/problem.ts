@@ -1,13 +1,26 @@
-// Every answer the gateway writes itself is RFC 9457 problem+json. The status comes from the one
-// catalogue (src/errors/codes.ts); this file only renders. Nothing here may carry a credential: the
-// detail is built from decision reasons and names (agent, connector, action), never from headers.
+// Every answer the gateway writes itself is RFC 9457 problem+json, unless the request came from a
+// client that shows only its own protocol's errors (git, MCP: see ./denial-answer.ts), which gets the
+// same problem in that protocol. The status comes from the one catalogue (src/errors/codes.ts); this
+// file only renders. The reason phrase names the action and the code, because many clients print
+// only the status line ("403 Forbidden" said nothing). Nothing here may carry a credential: the detail
+// is built from decision reasons and names (agent, connector, action), never from headers.
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ErrorCode } from '../../errors/codes.js';
+import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
 import { problemDocument } from '../../errors/problem-document.js';
+import type { ProblemDocument } from '../../wire/problem.js';
 
 export const REQUEST_ID_HEADER = 'X-TameFlare-Request-Id';
 export const PROXY_AUTHENTICATE = 'Basic realm="tameflare"';
+/** With the charset: some clients (Octokit) read a JSON type without one as bytes. */
+export const GATEWAY_PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+/** The same refusal in a client's own protocol (a JSON-RPC error, git's report-status...). */
+export interface DenialAnswer {
+  status: number;
+  contentType: string;
+  body: string | Buffer;
+}
 
 export interface ProblemInput {
   code: ErrorCode;
@@ -18,12 +31,18 @@ export interface ProblemInput {
   approvalId?: string | undefined;
   /** Extra response headers (Retry-After, X-TameFlare-Kill-Switch, Proxy-Authenticate, ...). */
   headers?: Record<string, string> | undefined;
+  /** The answer in the client's own protocol, when the request says which one (./denial-answer.ts). */
+  answerAs?: ((problem: ProblemDocument, reason: string) => DenialAnswer | undefined) | undefined;
 }
 
 export interface RenderedProblem {
+  /** The status sent: the problem's, or 200 where a protocol carries its errors in the body. */
   status: number;
+  reason: string;
   headers: Record<string, string>;
-  body: string;
+  body: string | Buffer;
+  /** The problem itself; its status is the one to record. */
+  document: ProblemDocument;
 }
 
 export function renderProblem(input: ProblemInput): RenderedProblem {
@@ -31,17 +50,30 @@ export function renderProblem(input: ProblemInput): RenderedProblem {
     requestId: input.requestId,
     extensions: { agent: input.agent, action: input.action, approval_id: input.approvalId },
   });
-  const { status } = document;
-  const body = JSON.stringify(document);
+  const reason = reasonPhrase(input.code, input.action);
+  const custom = input.answerAs?.(document, reason);
+  const body = custom?.body ?? JSON.stringify(document);
   const headers: Record<string, string> = {
-    'content-type': 'application/problem+json',
+    'content-type': custom?.contentType ?? GATEWAY_PROBLEM_TYPE,
     'content-length': String(Buffer.byteLength(body)),
     'cache-control': 'no-store',
     [REQUEST_ID_HEADER.toLowerCase()]: input.requestId,
     ...lowerCaseKeys(input.headers),
   };
   if (input.code === 'agent_unknown') headers['proxy-authenticate'] ??= PROXY_AUTHENTICATE;
-  return { status, headers, body };
+  return { status: custom?.status ?? document.status, reason, headers, body, document };
+}
+
+/**
+ * `Denied by TameFlare: github.repo.delete (permission_denied)`, or `TameFlare: <title> (<code>)`
+ * when no action was mapped. Only the characters RFC 9110 allows in a reason phrase (Node refuses
+ * others), and short: some clients print it on one line.
+ */
+export function reasonPhrase(code: ErrorCode, action?: string | undefined): string {
+  const text = action
+    ? `Denied by TameFlare: ${action} (${code})`
+    : `TameFlare: ${ERROR_CODES[code].title} (${code})`;
+  return text.replace(/[^\x20-\x7e\t]/g, '?').slice(0, 160);
 }
 
 /** Answers on a live ServerResponse; keeps the connection alive unless headers were already sent. */
@@ -53,7 +85,7 @@ export function sendProblem(res: ServerResponse, input: ProblemInput): RenderedP
     res.destroy();
     return problem;
   }
-  res.writeHead(problem.status, problem.headers);
+  res.writeHead(problem.status, problem.reason, problem.headers);
   res.end(problem.body);
   return problem;
 }
@@ -65,30 +97,14 @@ export function writeProblemToSocket(socket: Duplex, input: ProblemInput): Rende
   return problem;
 }
 
-export function rawResponse(problem: RenderedProblem): string {
-  let text = `HTTP/1.1 ${problem.status} ${ERROR_REASON[problem.status] ?? 'Error'}\r\n`;
+export function rawResponse(
+  problem: Pick<RenderedProblem, 'status' | 'reason' | 'headers' | 'body'>,
+): Buffer {
+  let text = `HTTP/1.1 ${problem.status} ${problem.reason}\r\n`;
   for (const [name, value] of Object.entries(problem.headers)) text += `${name}: ${value}\r\n`;
-  return `${text}connection: close\r\n\r\n${problem.body}`;
+  text += 'connection: close\r\n\r\n';
+  return Buffer.concat([Buffer.from(text, 'latin1'), Buffer.from(problem.body)]);
 }
-
-const ERROR_REASON: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  407: 'Proxy Authentication Required',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  421: 'Misdirected Request',
-  429: 'Too Many Requests',
-  431: 'Request Header Fields Too Large',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
   if (!headers) return {};

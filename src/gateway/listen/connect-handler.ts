@@ -63,7 +63,7 @@ export function createConnectHandler(deps: ConnectDeps) {
       const rendered = renderProblem({ ...problem, requestId });
       record.open();
       record.finish({ status: rendered.status, error });
-      throw new RequestError(rendered.body, rendered.status, rendered.headers);
+      throw new RequestError(rendered.body.toString(), rendered.status, rendered.headers);
     };
     const refuse = (code: ErrorCode, detail: string, agent?: string): never => {
       record.refused(code, detail);

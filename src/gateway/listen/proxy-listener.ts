@@ -7,9 +7,11 @@
 
 import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
-import { renderProblem } from '../api/problem.js';
+import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
+import { rawResponse, reasonPhrase, renderProblem } from '../api/problem.js';
 import { clientErrorProblem, withoutNodeHostCheck } from './client-errors.js';
 
 export interface ListenerHandlers {
@@ -48,13 +50,13 @@ class DispatchingProxyServer extends Server {
       socket.destroy();
       return;
     }
-    const rendered = renderProblem(problem);
-    this.sendSocketResponse(socket, rendered.status, rendered.headers, rendered.body);
+    writeRendered(socket, renderProblem(problem));
   }
 
   // proxy-chain's own refusals (a CONNECT target it cannot parse, a Proxy-Authorization that is not
   // Basic, a malformed request) are plain text; ours arrive here already as problem+json. Rewrite the
-  // former so every answer the gateway writes is problem+json with a request id.
+  // former so every answer the gateway writes is problem+json with a request id, and write both
+  // ourselves: proxy-chain's status line would say only "403 Forbidden".
   override sendSocketResponse(
     socket: Parameters<Server['sendSocketResponse']>[0],
     statusCode = 500,
@@ -62,8 +64,8 @@ class DispatchingProxyServer extends Server {
     message = '',
   ): void {
     const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
-    if (type === 'application/problem+json') {
-      super.sendSocketResponse(socket, statusCode, headers, message);
+    if (type?.startsWith('application/problem+json')) {
+      writeRendered(socket, { status: statusCode, reason: reasonOf(message), headers, body: message });
       return;
     }
     const code = statusCode === 407 ? 'agent_unknown' : statusCode >= 500 ? 'internal_error' : 'bad_request';
@@ -73,8 +75,30 @@ class DispatchingProxyServer extends Server {
       detail: statusCode >= 500 ? 'internal error' : message.slice(0, 200) || 'bad request',
       requestId: randomUUID(),
     });
-    super.sendSocketResponse(socket, problem.status, problem.headers, problem.body);
+    writeRendered(socket, problem);
   }
+}
+
+/** As proxy-chain writes its answers: FIN after the answer, and a reset if the peer never reads. */
+function writeRendered(
+  socket: Duplex & { setTimeout?: Socket['setTimeout'] },
+  problem: Parameters<typeof rawResponse>[0],
+): void {
+  try {
+    socket.setTimeout?.(1000, () => socket.destroy());
+    socket.end(rawResponse(problem));
+  } catch {
+    socket.destroy();
+  }
+}
+
+/** The reason phrase of one of our problem documents (thrown by the CONNECT handler as text). */
+function reasonOf(body: string): string {
+  try {
+    const doc = JSON.parse(body) as { code?: ErrorCode; action?: string };
+    if (doc.code && doc.code in ERROR_CODES) return reasonPhrase(doc.code, doc.action);
+  } catch {}
+  return 'Error';
 }
 
 export class ProxyListener {

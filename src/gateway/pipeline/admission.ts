@@ -9,6 +9,7 @@ import { getConnectorType } from '../../connectors/registry.js';
 import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
+import { gitDenialAnswer } from '../api/git-denial.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
@@ -86,6 +87,19 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   });
   if (!id.ok && id.code === 'agent_unknown' && presentedNothing(input.who)) record.silence();
   record.open();
+  // What the request is, for a refusal in the client's own protocol (git, MCP); filled in as the
+  // connector and the body become known, read only when a refusal is rendered.
+  const creq: ConnectorRequest = {
+    method,
+    host: input.host,
+    port: input.port,
+    path,
+    query,
+    headers: req.headers,
+  };
+  let type: ConnectorType | undefined;
+  const answerAs: ProblemInput['answerAs'] = (problem, reason) =>
+    type?.denialAnswer?.(creq, problem, reason) ?? gitDenialAnswer(creq, problem, reason);
   const refuse = (
     code: ErrorCode,
     detail: string,
@@ -93,7 +107,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     close = false,
   ): Refused => {
     record.refused(code, detail);
-    return { ok: false, record, problem: { code, detail, requestId, ...extra }, close };
+    return { ok: false, record, problem: { code, detail, requestId, answerAs, ...extra }, close };
   };
   if (!id.ok) return refuse(id.code, id.detail, { agent: id.agent });
   const agent = id.agent;
@@ -112,7 +126,7 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   if (!input.secure && injectsOverCleartext(connector, deps)) {
     return refuse('insecure_transport', cleartextDetail(connector.name, input), { agent: agent.name });
   }
-  const type = getConnectorType(connector.type);
+  type = getConnectorType(connector.type);
   if (!type) {
     return refuse(
       'connector_not_found',
@@ -124,14 +138,6 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
   }
 
   // 4. map, with a bounded body when the action depends on it
-  const creq: ConnectorRequest = {
-    method,
-    host: input.host,
-    port: input.port,
-    path,
-    query,
-    headers: req.headers,
-  };
   let body: Buffer | undefined;
   let bodyComplete = input.upgrade;
   if (!input.upgrade && type.wantsBody(creq, connector.options)) {
@@ -181,7 +187,8 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
     readBody: (limit) => readHeldBody(req, body, bodyComplete, limit),
     signal: input.signal,
   });
-  if (!resolved.ok) return { ok: false, record, problem: resolved.problem, close: resolved.close };
+  if (!resolved.ok)
+    return { ok: false, record, problem: { ...resolved.problem, answerAs }, close: resolved.close };
   return { ok: true, record, agent, connector, type, match, body: resolved.body ?? body };
 }
 

@@ -6,7 +6,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { normaliseHost } from '../../connectors/connector-index.js';
-import { type ProblemInput, sendProblem, writeProblemToSocket } from '../api/problem.js';
+import {
+  type ProblemInput,
+  type RenderedProblem,
+  sendProblem,
+  writeProblemToSocket,
+} from '../api/problem.js';
 import { isWebSocketUpgrade } from '../forward/forward-headers.js';
 import { type ForwarderDeps, forwardHttp } from '../forward/http-forwarder.js';
 import { forwardWebSocket } from '../forward/websocket-forwarder.js';
@@ -100,8 +105,9 @@ export function createRequestHandlers(deps: HandlerDeps) {
   async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
     const admitted = await admitResolved(req, r, false, res);
     if (!admitted.ok) {
-      answer(res, admitted.problem, admitted.close);
-      admitted.record.finish({ status: res.statusCode });
+      // The problem's status, also where the client's protocol carried it in a 200 (git, MCP).
+      const sent = answer(res, admitted.problem, admitted.close);
+      admitted.record.finish({ status: sent.document.status });
       return;
     }
     forwardHttp(deps.forwarder, admitted, req, res, forwardTarget(r));
@@ -200,6 +206,9 @@ function goneSignal(side: {
   return abort.signal;
 }
 
-function answer(res: ServerResponse, problem: ProblemInput, close = false): void {
-  sendProblem(res, close ? { ...problem, headers: { ...problem.headers, connection: 'close' } } : problem);
+function answer(res: ServerResponse, problem: ProblemInput, close = false): RenderedProblem {
+  return sendProblem(
+    res,
+    close ? { ...problem, headers: { ...problem.headers, connection: 'close' } } : problem,
+  );
 }

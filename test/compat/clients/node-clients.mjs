@@ -33,7 +33,61 @@ async function anthropicMessage(pkg) {
   return `message ${m.upstream}`;
 }
 
+async function mcpClient() {
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import(
+    '@modelcontextprotocol/sdk/client/streamableHttp.js'
+  );
+  const transport = new StreamableHTTPClientTransport(new URL('https://mcp.test/mcp'), {
+    requestInit: { headers: { authorization: `Bearer ${DUMMY}` } },
+  });
+  const client = new Client({ name: 'compat', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+// `*-denied`: the same client making a call the agent is refused (github.repo.delete, the MCP tool
+// drop_tables), written as an agent would, letting the client raise its own error; the suite checks
+// that the error it prints says why.
+const denied = {
+  async 'fetch-denied'() {
+    const r = await fetch(GITHUB_REPO, { method: 'DELETE', headers: { authorization: `Bearer ${DUMMY}` } });
+    if (!r.ok) throw new Error(`${r.status} ${r.statusText}`);
+    return `${r.status}`;
+  },
+  async 'octokit-denied'() {
+    const { Octokit } = await import('@octokit/rest');
+    await new Octokit({ auth: DUMMY }).repos.delete({ owner: 'octo', repo: 'hello' });
+    return 'deleted';
+  },
+  async 'got-denied'() {
+    const { default: got } = await import('got');
+    await got.delete(GITHUB_REPO, { headers: { authorization: `Bearer ${DUMMY}` }, retry: { limit: 0 } });
+    return 'deleted';
+  },
+  async 'axios-denied'() {
+    const { default: axios } = await import('axios');
+    try {
+      await axios.delete(GITHUB_REPO, { headers: { authorization: `Bearer ${DUMMY}` } });
+    } catch (err) {
+      // axios's message is only "Request failed with status code 403": the reason is in the response.
+      throw new Error(`${err.message}: ${err.response?.statusText}`);
+    }
+    return 'deleted';
+  },
+  async 'mcp-denied'() {
+    const client = await mcpClient();
+    try {
+      await client.callTool({ name: 'drop_tables', arguments: { all: true } });
+    } finally {
+      await client.close();
+    }
+    return 'dropped';
+  },
+};
+
 const clients = {
+  ...denied,
   async fetch() {
     const r = await fetch(`${GITHUB_REPO}?via=fetch`, { headers: { authorization: `Bearer ${DUMMY}` } });
     return `${r.status} ${(await r.json()).upstream}`;
@@ -143,15 +197,7 @@ const clients = {
     return `${r.status} ${r.data.upstream}`;
   },
   async mcp() {
-    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-    const { StreamableHTTPClientTransport } = await import(
-      '@modelcontextprotocol/sdk/client/streamableHttp.js'
-    );
-    const transport = new StreamableHTTPClientTransport(new URL('https://mcp.test/mcp'), {
-      requestInit: { headers: { authorization: `Bearer ${DUMMY}` } },
-    });
-    const client = new Client({ name: 'compat', version: '1.0.0' });
-    await client.connect(transport);
+    const client = await mcpClient();
     const result = await client.callTool({ name: 'lookup_weather', arguments: { city: 'Paris' } });
     await client.close();
     return result.content[0].text;

@@ -85,7 +85,51 @@ def http_client_plain():
     return "%d %s" % (r.status, upstream(r.read()))
 
 
+# "*-denied": the same library making a call the agent is refused (github.repo.delete), as an agent
+# would write it (raise_for_status where the library does not raise itself); the suite checks that
+# the error printed says why.
+def urllib_denied():
+    import urllib.request
+
+    req = urllib.request.Request(REPO, headers=AUTH, method="DELETE")
+    with urllib.request.urlopen(req) as r:
+        return "%d" % r.status
+
+
+def requests_denied():
+    import requests
+
+    r = requests.delete(REPO, headers=AUTH)
+    r.raise_for_status()
+    return "%d" % r.status_code
+
+
+def httpx_denied():
+    import httpx
+
+    r = httpx.delete(REPO, headers=AUTH)
+    r.raise_for_status()
+    return "%d" % r.status_code
+
+
+def aiohttp_denied():
+    import asyncio
+
+    import aiohttp
+
+    async def main():
+        async with aiohttp.ClientSession(raise_for_status=True) as session:
+            async with session.delete(REPO, headers=AUTH) as r:
+                return "%d" % r.status
+
+    return asyncio.run(main())
+
+
 CLIENTS = {
+    "urllib-denied": urllib_denied,
+    "requests-denied": requests_denied,
+    "httpx-denied": httpx_denied,
+    "aiohttp-denied": aiohttp_denied,
     "urllib": urllib_request,
     "requests": requests_,
     "httpx": httpx_,
