@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: 'main',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/compat/**', 'test/postgres/**'],
+          exclude: ['test/compat/**', 'test/doctor/**', 'test/postgres/**'],
         },
       },
       {
@@ -45,7 +45,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'compat',
-          include: ['test/compat/**/*.test.ts'],
+          include: ['test/compat/**/*.test.ts', 'test/doctor/**/*.test.ts'],
           testTimeout: 90_000,
           hookTimeout: 120_000,
         },

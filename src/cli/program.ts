@@ -10,6 +10,7 @@ import { registerAuditCommand } from './commands/audit-command.js';
 import { registerCaCommand } from './commands/ca-command.js';
 import { registerConfigCommand } from './commands/config-command.js';
 import { registerConnectorCommand } from './commands/connector-command.js';
+import { registerDoctorCommand } from './commands/doctor-command.js';
 import { registerDryRunCommand } from './commands/dry-run-command.js';
 import { registerEnvCommand } from './commands/env-command.js';
 import { registerGatewayCommand } from './commands/gateway-command.js';
@@ -76,6 +77,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerTokenCommand,
     registerAuditCommand,
     registerGatewayCommand,
+    registerDoctorCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

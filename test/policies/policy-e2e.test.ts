@@ -73,7 +73,7 @@ async function viaGateway(agent: string, url: string, init: { method?: string; b
     const res = await fetch(url, { ...init, headers, dispatcher });
     const text = await res.text();
     let problem: { code?: string; detail?: string; action?: string } = {};
-    if (res.headers.get('content-type') === 'application/problem+json') problem = JSON.parse(text);
+    if (res.headers.get('content-type')?.startsWith('application/problem+json')) problem = JSON.parse(text);
     return { status: res.status, problem, retryAfter: res.headers.get('retry-after') };
   } finally {
     await dispatcher.close();

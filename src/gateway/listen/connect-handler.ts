@@ -17,6 +17,7 @@ import type { ErrorCode } from '../../errors/codes.js';
 import { BYPASS_REPORT_HEADER } from '../../wire/bypass-report.js';
 import { type ProblemInput, renderProblem } from '../api/problem.js';
 import { describeUpstreamError, type Upstream } from '../forward/upstream.js';
+import { isDoctorHost } from '../pipeline/doctor-answer.js';
 import { identify, presentedIdentity, presentedNothing } from '../pipeline/identity.js';
 import { RequestRecord } from '../pipeline/request-record.js';
 import { type OutcomeDeps, resolveOutcome } from '../pipeline/resolve-outcome.js';
@@ -85,6 +86,18 @@ export function createConnectHandler(deps: ConnectDeps) {
         opts.request.headers[BYPASS_REPORT_HEADER],
       );
       return fail({ ...bypass, agent: agent.name });
+    }
+    // The doctor's test host is answered inside an intercepted tunnel (pipeline/doctor-answer.ts).
+    if (isDoctorHost(host)) {
+      const secureContext = deps.secureContextFor(host);
+      secureContext.catch(() => {});
+      return {
+        customConnectServer: interceptingConnectServer(
+          deps.interception,
+          { host, port, who, agent: agent.name },
+          secureContext,
+        ),
+      };
     }
     const connector = cfg.connectors.lookup(host, port);
     if (!connector) return refuse('connector_not_found', `no connector covers ${host}:${port}`, agent.name);

@@ -9,11 +9,13 @@ import { getConnectorType } from '../../connectors/registry.js';
 import type { ActionMatch, ConnectorRequest, ConnectorType } from '../../connectors/types.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
+import { DOCTOR_DENIED_ACTION, DOCTOR_DENIED_DETAIL } from '../../wire/doctor-host.js';
 import { gitDenialAnswer } from '../api/git-denial.js';
-import type { ProblemInput } from '../api/problem.js';
+import type { DenialAnswer, ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
 import { readHeldBody } from './approval-hold.js';
+import { doctorOkAnswer, isDoctorDenial, isDoctorHost } from './doctor-answer.js';
 import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
 import { readBoundedBody } from './request-body.js';
@@ -58,6 +60,13 @@ export interface Admitted {
   body: Buffer | undefined;
 }
 
+/** Answered by the gateway itself, without a connector (the doctor's test host). */
+export interface AnsweredHere {
+  ok: 'here';
+  record: RequestRecord;
+  answer: DenialAnswer;
+}
+
 export interface Refused {
   ok: false;
   record: RequestRecord;
@@ -66,7 +75,10 @@ export interface Refused {
   close?: boolean;
 }
 
-export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise<Admitted | Refused> {
+export async function admit(
+  deps: AdmissionDeps,
+  input: AdmissionInput,
+): Promise<Admitted | Refused | AnsweredHere> {
   const { req, requestId } = input;
   const method = (req.method ?? 'GET').toUpperCase();
   const cfg = deps.config();
@@ -114,6 +126,21 @@ export async function admit(deps: AdmissionDeps, input: AdmissionInput): Promise
 
   const hostProblem = checkHostIntegrity(req, input.tunnel, input.targetAuthority);
   if (hostProblem) return refuse(hostProblem.code, hostProblem.detail, { agent: agent.name });
+
+  if (isDoctorHost(input.host)) {
+    if (isDoctorDenial(path)) {
+      record.entry.action = DOCTOR_DENIED_ACTION;
+      return refuse('permission_denied', DOCTOR_DENIED_DETAIL, {
+        agent: agent.name,
+        action: DOCTOR_DENIED_ACTION,
+      });
+    }
+    record.entry.action = 'doctor.probe';
+    record.entry.decision = 'allow';
+    record.entry.reason = 'answered by the gateway for tameflare doctor';
+    record.eventType = 'action.allowed';
+    return { ok: 'here', record, answer: doctorOkAnswer(path, query, agent.name, input.secure) };
+  }
 
   // 3. connector lookup
   const connector = cfg.connectors.lookup(input.host, input.port);

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { normaliseHost } from '../../connectors/connector-index.js';
 import {
   type ProblemInput,
+  REQUEST_ID_HEADER,
   type RenderedProblem,
   sendProblem,
   writeProblemToSocket,
@@ -104,6 +105,18 @@ export function createRequestHandlers(deps: HandlerDeps) {
 
   async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
     const admitted = await admitResolved(req, r, false, res);
+    if (admitted.ok === 'here') {
+      const { status, contentType, body } = admitted.answer;
+      res.writeHead(status, {
+        'content-type': contentType,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+        [REQUEST_ID_HEADER]: admitted.record.requestId,
+      });
+      res.end(body);
+      admitted.record.finish({ status });
+      return;
+    }
     if (!admitted.ok) {
       // The problem's status, also where the client's protocol carried it in a 200 (git, MCP).
       const sent = answer(res, admitted.problem, admitted.close);
@@ -139,6 +152,16 @@ export function createRequestHandlers(deps: HandlerDeps) {
       return;
     }
     const admitted = await admitResolved(req, r, true, socket);
+    if (admitted.ok === 'here') {
+      const p = writeProblemToSocket(socket, {
+        code: 'bad_request',
+        // The doctor's ws probe reads the nonce from this refusal (a 400 is the answer it expects).
+        detail: `the doctor host answers no WebSocket; the handshake reached the gateway: ${admitted.answer.body}`,
+        requestId: admitted.record.requestId,
+      });
+      admitted.record.finish({ status: p.status });
+      return;
+    }
     if (!admitted.ok) {
       const p = writeProblemToSocket(socket, admitted.problem);
       admitted.record.finish({ status: p.status });
