@@ -68,10 +68,9 @@ async function viaGateway(url: string, method = 'GET') {
   try {
     const res = await fetch(url, { method, dispatcher });
     const text = await res.text();
-    const problem =
-      res.headers.get('content-type') === 'application/problem+json'
-        ? (JSON.parse(text) as { code: string })
-        : undefined;
+    const problem = res.headers.get('content-type')?.startsWith('application/problem+json')
+      ? (JSON.parse(text) as { code: string })
+      : undefined;
     return { status: res.status, code: problem?.code };
   } catch (err) {
     // The gateway refused the CONNECT itself (undici reports "Proxy response (403) !== 200").
