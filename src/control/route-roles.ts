@@ -41,6 +41,7 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/agents/:name/suspend': 'admin',
   'POST /v1/agents/:name/resume': 'admin',
   'POST /v1/agents/:name/rotate-key': 'admin',
+  'GET /v1/agents/:name/session-keys': 'admin',
   'POST /v1/agents/:name/session-keys': 'admin',
   'DELETE /v1/agents/:name/session-keys/:id': 'admin',
   'GET /v1/gateway-info': 'viewer',

@@ -27,6 +27,7 @@ import {
   type TunnelContext,
 } from './listen/interception.js';
 import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './listen/proxy-listener.js';
+import { createTlsRejectionReporter } from './listen/tls-rejection.js';
 import { createRequestHandlers } from './pipeline/request-handlers.js';
 import { ActiveConnections } from './state/active-connections.js';
 import type { ConfigStore } from './state/config-store.js';
@@ -170,6 +171,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
     return removed;
   };
   const records = { writer, metrics, now };
+  const reportTlsRejection = createTlsRejectionReporter({ records, logger });
   const tunnels = new WeakMap<object, TunnelContext>();
 
   const handlers = createRequestHandlers({
@@ -216,7 +218,8 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       socket.once('close', untrack);
     },
     onTlsError(err, ctx) {
-      // Handshake failures are the agent's (untrusted CA, SNI mismatch): worth a debug line only.
+      if (reportTlsRejection(err, ctx)) return;
+      // Other handshake failures are the agent's (SNI mismatch, a reset): worth a debug line only.
       logger.debug({ host: ctx.host, agent: ctx.agent, err: err.message }, 'TLS handshake with agent failed');
     },
   };

@@ -45,6 +45,11 @@ export interface SessionKeyAnswer {
   agent: AgentView;
 }
 
+/** GET /v1/agents/:name/session-keys: the keys that still work (`run` revokes its own at exit). */
+export interface SessionKeyList {
+  session_keys: Array<{ id: string; created_by: string; created_at: string; expires_at: string }>;
+}
+
 export interface GatewayInfo {
   gateway: string;
   /** Where agents reach the gateway (its registered public address). */

@@ -279,11 +279,27 @@ describe('env', () => {
     expect(vars.NODE_EXTRA_CA_CERTS).toBe(join(daemon.dataDir, 'ca.crt'));
     expect(vars.SSL_CERT_FILE).toBe(join(daemon.dataDir, 'ca-bundle.pem'));
     expect(vars.NODE_OPTIONS).toMatch(/--require \/\S*preload\.cjs/);
-    expect(run.stderr).toMatch(/session key for bot expires at \d{4}-\d\d-\d\dT/);
+    const issued =
+      /session key (\S+) for bot expires at \d{4}-\d\d-\d\dT.*`tameflare agent revoke-session bot \1`/.exec(
+        run.stderr,
+      );
+    expect(issued, run.stderr).not.toBeNull();
     await eventually(
       () => proxyStatus(vars.HTTPS_PROXY!, 'http://no-connector.invalid/'),
       (status) => status !== 407,
       'the session key is refused',
+    );
+    // Listed, and revoked on demand: the key stops working.
+    const listed = json<{ session_keys: Array<{ id: string }> }>(
+      await ok(['agent', 'session-keys', 'bot', '--json']),
+    );
+    expect(listed.session_keys.map((k) => k.id)).toContain(issued![1]);
+    await ok(['agent', 'revoke-session', 'bot', issued![1]!]);
+    expect((await ok(['agent', 'session-keys', 'bot'])).stdout).not.toContain(issued![1]);
+    await eventually(
+      () => proxyStatus(vars.HTTPS_PROXY!, 'http://no-connector.invalid/'),
+      (status) => status === 407,
+      'the revoked session key still works',
     );
   });
 

@@ -26,6 +26,7 @@ import { type CliContext, print, printJson } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { escapeControl, formatTable } from '../format-table.js';
 import { type GatewayTrust, gatewayTrust } from '../gateway-trust.js';
+import { registerSessionKeyCommands } from './session-key-commands.js';
 
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
@@ -278,4 +279,5 @@ export function registerAgentCommand(program: Command, ctx: CliContext): void {
     await printNewKey(ctx, api, opts, res.agent, res.key, 'Key rotated');
   });
   addExamples(rotate, ['tameflare agent rotate-key support-bot']);
+  registerSessionKeyCommands(agent, ctx);
 }

@@ -158,8 +158,9 @@ export function registerEnvCommand(program: Command, ctx: CliContext): void {
       ctx.stdout.write(formatEnvironment(vars, opts.json ? 'json' : opts.format));
       if (session.issued) {
         ctx.stderr.write(
-          `tameflare: session key for ${escapeControl(session.agent.name)} expires at ${session.issued.expiresAt} ` +
-            `(${timeUntil(session.issued.expiresAt)}); run \`tameflare env\` again for a new one\n`,
+          `tameflare: session key ${session.issued.id} for ${escapeControl(session.agent.name)} expires at ` +
+            `${session.issued.expiresAt} (${timeUntil(session.issued.expiresAt)}); revoke it sooner with ` +
+            `\`tameflare agent revoke-session ${escapeControl(session.agent.name)} ${session.issued.id}\`\n`,
         );
       }
     });

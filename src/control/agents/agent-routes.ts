@@ -11,6 +11,7 @@ import type {
   Deleted,
   Revoked,
   SessionKeyAnswer,
+  SessionKeyList,
 } from '../../wire/agents.js';
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
@@ -24,6 +25,7 @@ import {
   addSessionKey,
   createAgent,
   listAgents,
+  listSessionKeys,
   loadAgent,
   PortTakenError,
   portsInUse,
@@ -248,6 +250,21 @@ export function registerAgentRoutes(app: FastifyInstance, deps: ConfigRouteDeps)
         expires_at: expiresAt,
         agent: (await viewer())(row),
       } satisfies SessionKeyAnswer);
+    },
+  );
+
+  app.get(
+    '/agents/:name/session-keys',
+    {
+      schema: {
+        summary: "List an agent's session keys that still work",
+        tags: ['agents'],
+        params: nameParams,
+      },
+    },
+    async (req) => {
+      const name = (req.params as { name: string }).name;
+      return { session_keys: await listSessionKeys(db, name, deps.now()) } satisfies SessionKeyList;
     },
   );
 

@@ -199,6 +199,23 @@ export async function addSessionKey(
   });
 }
 
+/** An agent's session keys that still work (not revoked, not expired), oldest first; never the hash. */
+export async function listSessionKeys(
+  db: Db,
+  name: string,
+  now: Date,
+): Promise<Array<{ id: string; created_by: string; created_at: string; expires_at: string }>> {
+  const a = await loadAgent(db, name);
+  return db
+    .selectFrom('agent_session_keys')
+    .select(['id', 'created_by', 'created_at', 'expires_at'])
+    .where('agent_id', '=', a.id)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .orderBy('created_at')
+    .execute();
+}
+
 /** Revokes an agent's active session key; returns the agent's gateway id. */
 export async function revokeSessionKey(
   db: Database,

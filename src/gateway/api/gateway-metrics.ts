@@ -12,6 +12,7 @@ export interface GatewayMetrics {
   leafCertsMinted: Counter<string>;
   killSwitchCuts: Counter<string>;
   bypassAttempts: Counter<'protocol'>;
+  tlsRejected: Counter<'alert'>;
   /** One finished request: counter and latency, through label-bound children cached per label set. */
   observeRequest(decision: string, code: string, seconds: number): void;
 }
@@ -103,6 +104,14 @@ export function createGatewayMetrics(registry: Registry, queued: () => number): 
         name: 'tameflare_gateway_bypass_attempts_total',
         help: 'Connections refused inside `run --isolate` namespaces, as reported by their relay, by protocol',
         labelNames: ['protocol'],
+        registers,
+      }),
+    tlsRejected:
+      existing('tameflare_gateway_tls_rejected_total') ??
+      new Counter({
+        name: 'tameflare_gateway_tls_rejected_total',
+        help: "Intercepted handshakes the agent aborted because it did not trust the gateway's certificate, by TLS alert",
+        labelNames: ['alert'],
         registers,
       }),
     killSwitchCuts:
