@@ -104,17 +104,22 @@ describe('tameflare doctor', () => {
     expect(r.stdout).toMatch(/^ok +gateway +http:\/\/127\.0\.0\.1:\d+/m);
   });
 
-  it('a CA the clients do not trust: fails, naming the variable the client reads', async () => {
-    // The gateway keeps signing with its own CA; what `run` hands the clients is now another one.
-    const other = await createTestCa();
-    writeFileSync(join(daemon.dataDir, 'ca.crt'), other.certPem);
-    writeFileSync(join(daemon.dataDir, 'ca-bundle.pem'), other.certPem);
-    const r = await cli(['doctor', '--agent', AGENT], { env: { PATH: fewTools }, timeoutMs: 100_000 });
+  it('a client that does not trust the CA: fails, naming where that client takes its CA from', async () => {
+    // A ~/.curlrc with another CA: its `cacert` wins over the CURL_CA_BUNDLE `run` sets.
+    const home = mkdtempSync(join(work, 'home-'));
+    const other = join(home, 'other-ca.pem');
+    writeFileSync(other, (await createTestCa()).certPem);
+    writeFileSync(join(home, '.curlrc'), `cacert = "${other}"\n`);
+    const r = await cli(['doctor', '--agent', AGENT], {
+      env: { PATH: fewTools, HOME: home },
+      timeoutMs: 100_000,
+    });
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/^curl +curl +yes +NO +NO +-$/m);
     expect(r.stdout).toMatch(
-      /curl curl: does not trust the gateway's CA[^\n]*\n +fix: curl reads CURL_CA_BUNDLE/,
+      /curl curl: does not trust the gateway's CA[^\n]*\n +fix: curl reads CURL_CA_BUNDLE: look for `cacert`/,
     );
+    expect(r.stdout).toMatch(/^node +fetch +yes +yes +yes +yes$/m);
     expect(r.stdout).toContain('doctor: some checks failed');
   }, 120_000);
 

@@ -37,16 +37,23 @@ export function checkDataDir(paths: DataDirPaths): CheckResult {
   return { check, status: 'ok', detail: paths.dir };
 }
 
-export function checkCa(paths: DataDirPaths, now: Date): CheckResult {
+export function checkCa(caCertPath: string, forAgent: boolean, now: Date): CheckResult {
   const check = 'CA certificate';
   let cert: X509Certificate;
   try {
-    cert = new X509Certificate(readFileSync(paths.caCert));
+    cert = new X509Certificate(readFileSync(caCertPath));
   } catch (err) {
+    if (!forAgent && (err as NodeJS.ErrnoException).code === 'ENOENT')
+      return {
+        check,
+        status: 'unavailable',
+        detail: `no CA in this data directory (${caCertPath})`,
+        fix: "pass --agent NAME: the agent's gateway CA is fetched through the control plane",
+      };
     return {
       check,
       status: 'failed',
-      detail: `cannot read ${paths.caCert} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      detail: `cannot read ${caCertPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
       fix: "run `tameflare init` on this machine, or copy the gateway's CA here (`tameflare ca pem > ca.crt`)",
     };
   }

@@ -117,7 +117,7 @@ async function probeAll(
   const files = { java: join(dir, 'DoctorProbe.java'), go: join(dir, 'doctor-probe.go') };
   writeFileSync(files.java, JAVA_SOURCE);
   writeFileSync(files.go, GO_SOURCE);
-  const agentEnv = await agentEnvironment(ctx, flags, session.proxyUrl, 'run');
+  const agentEnv = await agentEnvironment(ctx, flags, session, 'run');
   try {
     const childEnv = childEnvironment(ctx.env, agentEnv.vars);
     // Go needs a writable build cache; the user's own is used when it has one.
@@ -145,7 +145,7 @@ export function registerDoctorCommand(
       .option('--key <key>', 'use this agent key (env TAMEFLARE_AGENT_KEY) instead of a session key'),
   ).action(async (flags: DoctorFlags) => {
     const paths = dataDirPaths(dataDirOf(ctx, flags));
-    const checks: CheckResult[] = [checkDataDir(paths), checkCa(paths, new Date())];
+    const checks: CheckResult[] = [checkDataDir(paths)];
     const controlUrl = resolveApiTarget(ctx, flags).url;
     const control = await checkControlPlane(controlUrl);
     checks.push(control);
@@ -163,6 +163,9 @@ export function registerDoctorCommand(
         });
       }
     }
+    // The CA the agent's clients are given: its gateway's (verified through the control plane), else
+    // this data directory's own.
+    checks.push(checkCa(session?.trust.caCertPath ?? paths.caCert, session !== undefined, new Date()));
     if (control.status === 'ok') checks.push(await gatewayCheck(api, session));
     checks.push(await checkIsolationSupport(ctx.env));
 
