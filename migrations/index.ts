@@ -7,11 +7,13 @@ import { local0002TokenPrefix } from './local/0002-token-prefix.js';
 import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-cleartext.js';
 import { local0004Approvals } from './local/0004-approvals.js';
 import { local0005GatewayRegistration } from './local/0005-gateway-registration.js';
+import { local0006DecisionTokens } from './local/0006-decision-tokens.js';
 import { postgres0001Init } from './postgres/0001-init.js';
 import { postgres0002TokenPrefix } from './postgres/0002-token-prefix.js';
 import { postgres0003ConnectorAllowCleartext } from './postgres/0003-connector-allow-cleartext.js';
 import { postgres0004Approvals } from './postgres/0004-approvals.js';
 import { postgres0005GatewayRegistration } from './postgres/0005-gateway-registration.js';
+import { postgres0006DecisionTokens } from './postgres/0006-decision-tokens.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -22,6 +24,7 @@ export const LOCAL_MIGRATIONS: readonly Migration[] = [
   local0003ConnectorAllowCleartext,
   local0004Approvals,
   local0005GatewayRegistration,
+  local0006DecisionTokens,
 ];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init, gateway0002TrafficParams];
 
@@ -35,4 +38,5 @@ export const POSTGRES_LOCAL_MIGRATIONS: readonly Migration[] = [
   postgres0003ConnectorAllowCleartext,
   postgres0004Approvals,
   postgres0005GatewayRegistration,
+  postgres0006DecisionTokens,
 ];

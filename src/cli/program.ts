@@ -15,6 +15,7 @@ import { registerDryRunCommand } from './commands/dry-run-command.js';
 import { registerEnvCommand } from './commands/env-command.js';
 import { registerGatewayCommand } from './commands/gateway-command.js';
 import { registerInitCommand } from './commands/init-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
 import { registerKillSwitchCommand } from './commands/kill-switch-command.js';
 import { registerLogsCommand } from './commands/logs-command.js';
 import { registerPermissionsCommand } from './commands/permissions-command.js';
@@ -78,6 +79,7 @@ export function buildProgram(ctx: CliContext, setResult: (code: number) => void)
     registerAuditCommand,
     registerGatewayCommand,
     registerDoctorCommand,
+    registerKeysCommand,
   ];
   for (const r of register) r(program, ctx, setResult);
   return program;

@@ -7,6 +7,10 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
 import type { ControlDatabase } from '../storage/control-database.js';
+import { noKeyRing, type SigningKeyRing } from '../tokens/signing-key-ring.js';
+import { type ActionApprovals, approvalsNotConnected } from './actions/action-approvals.js';
+import { registerActionRoutes } from './actions/action-routes.js';
+import { registerDecisionTokenRoutes } from './actions/decision-token-routes.js';
 import { registerAgentRoutes } from './agents/agent-routes.js';
 import { registerApprovalRoutes } from './approvals/approval-routes.js';
 import { ApprovalService } from './approvals/approval-service.js';
@@ -28,6 +32,7 @@ import { registerGatewayRegistrationRoutes } from './gateways/gateway-registrati
 import { gatewaysHealth, registerGatewayRoutes } from './gateways/gateway-routes.js';
 import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
 import { registerHealthRoutes } from './health/health-routes.js';
+import { registerKeyRoutes } from './keys/key-routes.js';
 import { registerKillSwitchRoutes } from './kill-switch/kill-switch-routes.js';
 import { registerMaintenanceRoutes } from './maintenance/maintenance-routes.js';
 import { collectOpenApi } from './openapi.js';
@@ -50,8 +55,12 @@ export interface ControlPlaneDeps {
   now?: (() => Date) | undefined;
   /** Base URL of the gateway this control plane talks to, when known. */
   gatewayUrl?: (() => string | undefined) | undefined;
-  /** The ES256 key pair from signing.key (decision tokens, retention anchors). */
+  /** The ES256 key pair from signing.key; without it the maintenance endpoint is disabled. */
   signingKeys?: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+  /** The signing keys over time (decision tokens, JWKS, anchors); without it those answer 503. */
+  keyRing?: SigningKeyRing | undefined;
+  /** Approvals for SDK mode's pending actions (the approvals service); default: not connected. */
+  actionApprovals?: ActionApprovals | undefined;
   /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
   serviceToken?: Secret | undefined;
   /**
@@ -88,6 +97,8 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('agentPrincipal', null);
+  const keys = deps.keyRing ?? noKeyRing;
   const guard = installRouteGuard(app, {
     db: deps.db.db,
     now,
@@ -147,15 +158,27 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   registerMaintenanceRoutes(app, {
     db: deps.db.db,
     retentionDays: deps.config.auditRetentionDays,
-    keys: deps.signingKeys,
+    keys: deps.signingKeys
+      ? async () => ({
+          privateKey: (await keys.current()).privateKey,
+          publicKeys: await keys.allPublicKeys(),
+        })
+      : undefined,
     now,
   });
+  registerDecisionTokenRoutes(app, { db: deps.db.db, keys, now });
   for (const r of deps.routes ?? []) r(app, 'root');
   registerDashboard(app);
 
   void app.register(
     async (v1) => {
-      v1.get('/openapi.json', async () => openapi());
+      v1.get(
+        '/openapi.json',
+        {
+          schema: { summary: 'This document: every route, who may call it, what it accepts', tags: ['meta'] },
+        },
+        async () => openapi(),
+      );
       registerAuthRoutes(v1, { db: deps.db.db });
       registerSessionRoutes(v1, { db: deps.db.db, now });
       registerAgentRoutes(v1, configDeps);
@@ -172,12 +195,19 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerTokenRoutes(v1, { db: deps.db.db, now });
       registerAuditRoutes(v1, {
         db: deps.db.db,
-        publicKeys: async () => (deps.signingKeys ? [deps.signingKeys.publicKey] : []),
+        publicKeys: () => keys.allPublicKeys(),
         now,
       });
       registerApprovalRoutes(v1, approvalDeps);
       registerApprovalStreamRoutes(v1, approvalDeps);
       registerWebhookRoutes(v1, approvalDeps);
+      registerActionRoutes(v1, {
+        db: deps.db.db,
+        keys,
+        approvals: deps.actionApprovals ?? approvalsNotConnected,
+        now,
+      });
+      registerKeyRoutes(v1, { keys, now });
       for (const r of deps.routes ?? []) r(v1, 'v1');
     },
     { prefix: '/v1' },

@@ -8,9 +8,10 @@ import type { Role } from './accounts/roles.js';
 
 /**
  * `public`: no credential. `service`: the gateway link's shared token (GATEWAY_SERVICE_TOKEN).
- * `maintenance`: MAINTENANCE_SECRET. A role: an API token (or session) of at least that role.
+ * `maintenance`: MAINTENANCE_SECRET. `agent`: an agent's key (SDK mode; a person's token is refused).
+ * A role: an API token (or session) of at least that role.
  */
-export type RouteAccess = Role | 'public' | 'service' | 'maintenance';
+export type RouteAccess = Role | 'public' | 'service' | 'maintenance' | 'agent';
 
 /** Keyed `METHOD /full/path` exactly as Fastify registers it (`:param` segments included). */
 export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
@@ -118,6 +119,15 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'POST /v1/approvals/webhooks': 'admin',
   'DELETE /v1/approvals/webhooks/:id': 'admin',
   'GET /v1/approvals/webhooks/deliveries': 'admin',
+
+  // SDK mode (SPEC 5.4): agents ask with their own key; an agent sees only its own requests.
+  'POST /v1/actions': 'agent',
+  'GET /v1/actions/:id': 'agent',
+  'POST /v1/actions/:id/execute': 'agent',
+  'GET /.well-known/jwks.json': 'public',
+  'POST /internal/decision-tokens/redeem': 'service',
+  'GET /v1/keys': 'admin',
+  'POST /v1/keys/rotate': 'owner',
 };
 
 export function routeKey(method: string, url: string): string {

@@ -23,6 +23,8 @@ import { openOutboxBacklog } from '../storage/outbox-backlog.js';
 import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
 import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
 import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
+import { createDecisionTokenRedeemer } from '../tokens/decision-token-redeemer.js';
+import { signingKeyRing } from '../tokens/signing-key-ring.js';
 import { parseMasterKey } from '../vault/vault-crypto.js';
 import { type BootstrapResult, bootstrapControlPlane } from './bootstrap.js';
 import {
@@ -164,6 +166,15 @@ export async function createContext(
         approvalHoldSeconds: config.approvalTimeoutSeconds,
         maxHoldsPerAgent: config.maxHoldsPerAgent,
         healthExtras: () => (linkReport ? gatewayHealthExtras(linkReport) : {}),
+        // Verified against the control plane it follows (known once both have started).
+        decisionTokens: createDecisionTokenRedeemer({
+          controlPlaneUrl: () =>
+            config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined),
+          serviceToken,
+          gatewayName: config.gatewayName,
+          logger: gatewayLogger,
+          now,
+        }).redeem,
       });
       closers.push(() => built.close());
       gateway = built;
@@ -203,6 +214,7 @@ export async function createContext(
         gatewayUrl: () => config.gatewayUrl ?? urls.gatewayUrl,
         serviceToken,
         signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
+        keyRing: signingKeyRing(db.db, paths.signingKey, now),
       });
       closers.push(() => built.close());
       control = built;

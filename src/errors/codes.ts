@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   insufficient_role: { status: 403, title: 'Insufficient role' },
   csrf_failed: { status: 403, title: 'CSRF check failed' },
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
+  decision_token_invalid: { status: 403, title: 'Decision token refused' },
+  decision_token_used: { status: 409, title: 'Decision token already used' },
   not_found: { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
   validation_failed: { status: 400, title: 'Validation failed' },

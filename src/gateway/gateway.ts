@@ -28,6 +28,7 @@ import {
 } from './listen/interception.js';
 import { CLIENT_KEEP_ALIVE_MS, type ListenerHandlers, ProxyListener } from './listen/proxy-listener.js';
 import { createTlsRejectionReporter } from './listen/tls-rejection.js';
+import type { DecisionTokenCheck } from './pipeline/decision-token-step.js';
 import { createRequestHandlers } from './pipeline/request-handlers.js';
 import { ActiveConnections } from './state/active-connections.js';
 import type { ConfigStore } from './state/config-store.js';
@@ -52,6 +53,8 @@ export interface GatewayOptions {
   maxHoldsPerAgent?: number | undefined;
   /** More for /health from outside the gateway (the daemon adds the control plane link's state). */
   healthExtras?: (() => Record<string, unknown>) | undefined;
+  /** SDK mode: decision tokens that stand in for an approval (pipeline/decision-token-step.ts). */
+  decisionTokens?: DecisionTokenCheck | undefined;
 }
 
 /**
@@ -181,6 +184,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       rateLimits,
       hold: holds.hold,
       credentialStored: (connector) => vault.has(connector),
+      decisionTokens: options.decisionTokens,
       maxBodyBytes: options.maxBodyBytes,
       logger,
       now,

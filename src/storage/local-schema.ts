@@ -118,6 +118,33 @@ export interface LocalDatabase {
   };
   kill_switch: { scope: string; reason: string | null; activated_by: string; activated_at: string };
   used_nonces: { nonce: string; used_at: string };
+  signing_keys: {
+    kid: string;
+    public_jwk: string;
+    created_at: string;
+    retired_at: string | null;
+    published_until: string | null;
+  };
+  action_requests: {
+    id: string;
+    agent_id: string;
+    agent: string;
+    gateway_id: string;
+    action: string;
+    connector: string | null;
+    resource: string;
+    parameters: string;
+    risk_hints: string;
+    params_digest: string;
+    nonce: string;
+    status: string;
+    decision: string;
+    approval_id: string | null;
+    created_at: string;
+    updated_at: string;
+    expires_at: string | null;
+    executed_at: string | null;
+  };
   settings: { key: string; value: string };
   approvals: {
     id: string;

@@ -10,6 +10,7 @@ import { signingKeys } from '../../src/audit/anchor.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { Secret } from '../../src/config/secret.js';
 import type { Role } from '../../src/control/accounts/roles.js';
+import type { ActionApprovals } from '../../src/control/actions/action-approvals.js';
 import { buildControlPlane, type ControlPlane } from '../../src/control/build-control-plane.js';
 import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { bootstrapControlPlane } from '../../src/daemon/bootstrap.js';
@@ -17,6 +18,7 @@ import { dataDirPaths, ensureControlFiles, ensureDataDir } from '../../src/daemo
 import { createCertificateAuthority } from '../../src/gateway/tls/certificate-authority.js';
 import { type ControlDatabase, openControlDatabase } from '../../src/storage/control-database.js';
 import { GATEWAY_REGISTER_PATH, type GatewayRegistration } from '../../src/sync/gateway-registration.js';
+import { signingKeyRing } from '../../src/tokens/signing-key-ring.js';
 import { caFingerprint } from '../../src/trust/gateway-ca.js';
 import { createTestSchema } from './postgres-schema.js';
 
@@ -80,6 +82,8 @@ export async function startControlHarness(
     env?: Record<string, string>;
     /** Register a gateway `default` (ports 9444-10443) as a gateway would when it connects. */
     registerGateway?: boolean;
+    /** Drive SDK mode's approvals by hand instead of through the approvals service. */
+    actionApprovals?: ActionApprovals;
   } = {},
 ): Promise<ControlHarness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tf-control-'));
@@ -105,6 +109,8 @@ export async function startControlHarness(
     gatewayUrl: () => opts.gatewayUrl,
     serviceToken: new Secret(serviceToken),
     signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
+    keyRing: signingKeyRing(db.db, paths.signingKey, () => new Date()),
+    actionApprovals: opts.actionApprovals,
   });
   const { port } = await control.start();
   const url = `http://127.0.0.1:${port}`;

@@ -7,11 +7,14 @@ import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import { authenticateApiToken, type Principal } from '../accounts/account-store.js';
 import { type Role, roleAtLeast } from '../accounts/roles.js';
+import type { AgentPrincipal } from '../actions/agent-key-store.js';
 import { authenticateSession } from '../sessions/session-auth.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** SDK mode's caller (routes of access `agent`). */
+    agentPrincipal: AgentPrincipal | null;
   }
 }
 

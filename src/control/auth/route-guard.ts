@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Secret } from '../../config/secret.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
+import { authenticateAgentKey, isAgentKey } from '../actions/agent-key-store.js';
 import { accessOf, routeKey } from '../route-roles.js';
 import { authenticate, bearerToken, checkRole } from './authenticate.js';
 
@@ -58,6 +59,20 @@ export function installRouteGuard(app: FastifyInstance, deps: RouteGuardDeps): R
         if (!secretMatches(req, deps.maintenanceSecret))
           throw new AppError('unauthenticated', 'Authorization: Bearer $MAINTENANCE_SECRET is required');
         return;
+      case 'agent': {
+        // SDK mode: the agent's own key, never a person's token.
+        const key = bearerToken(req);
+        const agent =
+          key && isAgentKey(key) ? await authenticateAgentKey(deps.db, key, deps.now()) : undefined;
+        if (!agent)
+          throw new AppError(
+            'unauthenticated',
+            'an agent key is required (Authorization: Bearer tf_agent_… or tf_sess_…)',
+          );
+        if (agent.suspended) throw new AppError('agent_suspended', `agent ${agent.name} is suspended`);
+        req.agentPrincipal = agent;
+        return;
+      }
       case undefined:
         // Unreachable (onRoute refuses such routes); refuse rather than guess.
         throw new AppError('forbidden', 'this route has no declared access');

@@ -10,7 +10,8 @@ import { runCleanup } from './maintenance-store.js';
 export interface MaintenanceDeps {
   db: Kysely<LocalDatabase>;
   retentionDays: number;
-  keys: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+  /** The current signing key and every public key ever used (anchors may predate a rotation). */
+  keys: (() => Promise<{ privateKey: KeyObject; publicKeys: KeyObject[] }>) | undefined;
   now: () => Date;
 }
 
@@ -21,7 +22,11 @@ export function registerMaintenanceRoutes(app: FastifyInstance, deps: Maintenanc
     async () => {
       if (!deps.keys)
         throw new AppError('not_found', 'the maintenance endpoint is disabled (no signing key)');
-      return runCleanup(deps.db, { retentionDays: deps.retentionDays, now: deps.now(), ...deps.keys });
+      return runCleanup(deps.db, {
+        retentionDays: deps.retentionDays,
+        now: deps.now(),
+        ...(await deps.keys()),
+      });
     },
   );
 }

@@ -17,7 +17,7 @@ export interface CleanupResult {
 
 export async function runCleanup(
   db: Kysely<LocalDatabase>,
-  opts: { retentionDays: number; now: Date; privateKey: KeyObject; publicKey: KeyObject },
+  opts: { retentionDays: number; now: Date; privateKey: KeyObject; publicKeys: KeyObject[] },
 ): Promise<CleanupResult> {
   const nowIso = opts.now.toISOString();
   const nonceCutoff = new Date(opts.now.getTime() - 24 * 3_600_000).toISOString();
@@ -38,7 +38,7 @@ export async function runCleanup(
       if (last?.hash) {
         const res = await trx.deleteFrom('audit_events').where('id', '<=', last.id).executeTakeFirst();
         auditDeleted = Number(res.numDeletedRows);
-        const previous = await readAnchor(trx, opts.publicKey);
+        const previous = await readAnchor(trx, opts.publicKeys);
         const before = previous.status === 'ok' ? previous.anchor.pruned_total : 0;
         await writeAnchor(
           trx,

@@ -23,6 +23,8 @@ const HOP_BY_HOP = new Set([
   'expect',
   // HTTP/2 cleartext upgrade settings only make sense on the hop they were sent on.
   'http2-settings',
+  // SDK mode's token is for the gateway alone; an upstream must never receive a credential of ours.
+  'x-tameflare-decision-token',
 ]);
 
 /**

@@ -15,6 +15,7 @@ import type { DenialAnswer, ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
 import { readHeldBody } from './approval-hold.js';
+import { DECISION_TOKEN_HEADER } from './decision-token-step.js';
 import { doctorOkAnswer, isDoctorDenial, isDoctorHost } from './doctor-answer.js';
 import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
@@ -213,6 +214,7 @@ export async function admit(
     url: digestUrl({ secure: input.secure, host: input.host, port: input.port, path: input.target }),
     readBody: (limit) => readHeldBody(req, body, bodyComplete, limit),
     signal: input.signal,
+    decisionToken: headerValue(req.headers[DECISION_TOKEN_HEADER]),
   });
   if (!resolved.ok)
     return { ok: false, record, problem: { ...resolved.problem, answerAs }, close: resolved.close };
@@ -238,4 +240,8 @@ function cleartextDetail(connector: string, input: AdmissionInput): string {
     `use https://${input.host.includes(':') ? `[${input.host}]` : input.host}${port}/ ` +
     `(or allow cleartext on the connector, for an internal host without TLS)`
   );
+}
+
+function headerValue(h: string | string[] | undefined): string | undefined {
+  return typeof h === 'string' && h !== '' ? h : undefined;
 }

@@ -8,12 +8,15 @@ import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { CompiledDecisions, RateLimits } from '../state/decision-engine.js';
 import { type HeldBodyRead, type HoldForApproval, noBody } from './approval-hold.js';
+import { approvedByDecisionToken, type DecisionTokenCheck } from './decision-token-step.js';
 import type { RecordDeps, RequestRecord } from './request-record.js';
 
 export interface OutcomeDeps {
   records: RecordDeps;
   rateLimits: RateLimits;
   hold: HoldForApproval;
+  /** SDK mode: checks a decision token presented with a request that would be held. */
+  decisionTokens?: DecisionTokenCheck | undefined;
 }
 
 export interface MappedRequest {
@@ -33,6 +36,8 @@ export interface MappedRequest {
   readBody?: ((limit: number) => Promise<HeldBodyRead>) | undefined;
   /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
   signal(): AbortSignal;
+  /** The X-TameFlare-Decision-Token header, when the agent sent one. */
+  decisionToken?: string | undefined;
 }
 
 /** `body`: read while holding, to be forwarded instead of what is left on the wire. */
@@ -74,6 +79,12 @@ export async function resolveOutcome(
     };
   }
   if (next.kind === 'hold') {
+    if (
+      request.decisionToken &&
+      deps.decisionTokens &&
+      (await approvedByDecisionToken(deps.decisionTokens, request.decisionToken, request))
+    )
+      return { ok: true };
     const held = await deps.hold(
       {
         requestId,
