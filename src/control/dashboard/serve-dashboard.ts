@@ -86,8 +86,12 @@ export function registerDashboard(app: FastifyInstance, opts: DashboardOptions =
       reply.header('cache-control', 'no-cache');
       return reply.sendFile('index.html', root, { cacheControl: false });
     };
-    scope.get('/', serveApp);
-    scope.get('/*', serveApp);
+    const schema = {
+      summary: "The dashboard (a single-page app; its routes are the app's)",
+      tags: ['dashboard'],
+    };
+    scope.get('/', { schema }, serveApp);
+    scope.get('/*', { schema }, serveApp);
   });
 }
 

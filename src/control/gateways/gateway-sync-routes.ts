@@ -46,6 +46,8 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
     GATEWAY_STREAM_PATH,
     {
       schema: {
+        summary: "Gateway link: server-sent snapshots of a gateway's configuration (service token)",
+        tags: ['internal'],
         querystring: {
           type: 'object',
           additionalProperties: false,
@@ -104,6 +106,8 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
     {
       bodyLimit: 16 * 1024 * 1024,
       schema: {
+        summary: "Gateway link: a gateway's outbox events, recorded once and in order (service token)",
+        tags: ['internal'],
         body: {
           type: 'object',
           additionalProperties: false,

@@ -17,27 +17,35 @@ export interface HealthDeps {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
-  app.get('/health', async (_req, reply) => {
-    const database = (await databaseAnswers(deps.db.db)) ? 'ok' : 'error';
-    const gatewayUrl = deps.gatewayUrl?.();
-    const gateway = gatewayUrl ? await probeGateway(gatewayUrl) : { configured: false };
-    const gateways = deps.gateways ? await deps.gateways().catch(() => null) : null;
-    const body = {
-      status: database === 'ok' ? 'ok' : 'degraded',
-      role: 'control',
-      version: deps.version,
-      uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
-      database,
-      database_kind: deps.db.kind,
-      gateway,
-      gateways,
-    };
-    return reply.status(database === 'ok' ? 200 : 503).send(body);
-  });
-  app.get('/metrics', async (_req, reply) => {
-    const text = await deps.metrics.metrics();
-    return reply.type(deps.metrics.contentType).send(text);
-  });
+  app.get(
+    '/health',
+    { schema: { summary: 'Control plane health (no authentication)', tags: ['health'] } },
+    async (_req, reply) => {
+      const database = (await databaseAnswers(deps.db.db)) ? 'ok' : 'error';
+      const gatewayUrl = deps.gatewayUrl?.();
+      const gateway = gatewayUrl ? await probeGateway(gatewayUrl) : { configured: false };
+      const gateways = deps.gateways ? await deps.gateways().catch(() => null) : null;
+      const body = {
+        status: database === 'ok' ? 'ok' : 'degraded',
+        role: 'control',
+        version: deps.version,
+        uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
+        database,
+        database_kind: deps.db.kind,
+        gateway,
+        gateways,
+      };
+      return reply.status(database === 'ok' ? 200 : 503).send(body);
+    },
+  );
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics (no authentication)', tags: ['health'] } },
+    async (_req, reply) => {
+      const text = await deps.metrics.metrics();
+      return reply.type(deps.metrics.contentType).send(text);
+    },
+  );
 }
 
 async function probeGateway(url: string): Promise<Record<string, unknown>> {
