@@ -8,9 +8,10 @@ import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
 import type { ControlDatabase } from '../storage/control-database.js';
 import { noKeyRing, type SigningKeyRing } from '../tokens/signing-key-ring.js';
-import { type ActionApprovals, approvalsNotConnected } from './actions/action-approvals.js';
+import type { ActionApprovals } from './actions/action-approvals.js';
 import { registerActionRoutes } from './actions/action-routes.js';
 import { registerDecisionTokenRoutes } from './actions/decision-token-routes.js';
+import { serviceActionApprovals } from './actions/service-action-approvals.js';
 import { registerAgentRoutes } from './agents/agent-routes.js';
 import { registerApprovalRoutes } from './approvals/approval-routes.js';
 import { ApprovalService } from './approvals/approval-service.js';
@@ -59,7 +60,7 @@ export interface ControlPlaneDeps {
   signingKeys?: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
   /** The signing keys over time (decision tokens, JWKS, anchors); without it those answer 503. */
   keyRing?: SigningKeyRing | undefined;
-  /** Approvals for SDK mode's pending actions (the approvals service); default: not connected. */
+  /** Approvals for SDK mode's pending actions; default: the approvals service (tests may drive it). */
   actionApprovals?: ActionApprovals | undefined;
   /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
   serviceToken?: Secret | undefined;
@@ -204,7 +205,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerActionRoutes(v1, {
         db: deps.db.db,
         keys,
-        approvals: deps.actionApprovals ?? approvalsNotConnected,
+        approvals: deps.actionApprovals ?? serviceActionApprovals(approvals, deps.db.db),
         now,
       });
       registerKeyRoutes(v1, { keys, now });

@@ -124,16 +124,6 @@ async function curl(path: string, form: string, token?: string): Promise<{ statu
   return { status: Number(out.slice(cut + 1)), body: out.slice(0, cut) };
 }
 
-/** Stands in for an approver until the approvals service is connected to SDK mode (action-approvals.ts). */
-function approve(actionRequestId: string): void {
-  execFileSync('sqlite3', [
-    '-cmd',
-    '.timeout 5000',
-    join(daemon.dataDir, 'local.db'),
-    `UPDATE action_requests SET status = 'approved' WHERE id = '${actionRequestId}' AND status = 'pending_approval'`,
-  ]);
-}
-
 describe('SDK mode', () => {
   it('allowed: execute spends the token once and runs the action', async () => {
     const out = (await sdk(`
@@ -174,7 +164,10 @@ describe('SDK mode', () => {
     expect(pending).toMatchObject({ status: 'pending_approval', decision_token: null });
     // Without a token the request is held (refused at once, or after the 1 s hold).
     expect((await curl('/v1/refunds', 'amount=5000&charge=ch_1')).status).not.toBe(200);
-    approve(pending.action_request_id);
+    // An approver decides the SDK request's approval like any other.
+    expect(pending.approval_id).toMatch(/^apv_/);
+    const decided = await cli(['approvals', 'approve', pending.approval_id!]);
+    expect(decided.code, decided.stderr).toBe(0);
     const approved = (await sdk(
       `return tf.waitForApproval('${pending.action_request_id}', { intervalMs: 100, timeoutMs: 10000 });`,
     )) as ActionDecision;

@@ -1,7 +1,7 @@
 // The seam between SDK mode and approvals: what an action request needs from whoever keeps
-// approvals. The approvals service (src/control/approvals, issue 11 part I) plugs in here; until it
-// does, `approvalsNotConnected` keeps requests pending (with no approval id) until they expire, which
-// is the safe failure: nothing needing approval is ever allowed without one.
+// approvals. The control plane plugs the approvals service in (service-action-approvals.ts); tests
+// may drive it by hand. `approvalsNotConnected` keeps requests pending (with no approval id) until
+// they expire, the safe failure: nothing needing approval is ever allowed without one.
 export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired';
 
 export interface ActionApprovalInput {
@@ -19,7 +19,10 @@ export interface ActionApprovalInput {
 }
 
 export interface ActionApprovals {
-  /** Opens (or joins) an approval; may find it already approved (a grant, an approved twin). */
+  /**
+   * Opens (or joins) an approval. `approved`: something already answers this request and has been
+   * spent on it (an active grant, an approved identical request not yet used); no `use` follows.
+   */
   open(input: ActionApprovalInput): Promise<{ approvalId: string | null; state: ApprovalState }>;
   state(approvalId: string): Promise<ApprovalState>;
   /** Spends an approved approval (one action per approval; a grant covers many). False: not usable now. */

@@ -194,8 +194,8 @@ export function registerActionRoutes(app: FastifyInstance, deps: ActionRouteDeps
           digest: `sdk:${agent.name}:${body.type}:${digest}`,
         });
         approvalId = opened.approvalId;
-        if (opened.state === 'approved' && approvalId && (await deps.approvals.use(approvalId)))
-          finalStatus = 'approved';
+        // Already answered (a grant, an approved twin) and spent on this request by open().
+        if (opened.state === 'approved') finalStatus = 'approved';
       }
       const row: ActionRequestRow = {
         id: newActionRequestId(),

@@ -35,6 +35,8 @@ export function registerGatewayApprovalRoutes(app: FastifyInstance, deps: Gatewa
     '/internal/gateway/approvals',
     {
       schema: {
+        summary: 'Gateway link: open or join the approval of a held request (service token)',
+        tags: ['internal'],
         body: {
           type: 'object',
           additionalProperties: false,
@@ -106,6 +108,8 @@ export function registerGatewayApprovalRoutes(app: FastifyInstance, deps: Gatewa
     '/internal/gateway/approvals/:id/use',
     {
       schema: {
+        summary: 'Gateway link: spend an approved approval to release a held request (service token)',
+        tags: ['internal'],
         params: {
           type: 'object',
           additionalProperties: false,
@@ -121,6 +125,8 @@ export function registerGatewayApprovalRoutes(app: FastifyInstance, deps: Gatewa
     '/internal/gateway/kill-switch',
     {
       schema: {
+        summary: 'Gateway link: the kill switch entries a gateway set on its own (service token)',
+        tags: ['internal'],
         body: {
           type: 'object',
           additionalProperties: false,
