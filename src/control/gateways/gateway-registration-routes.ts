@@ -42,6 +42,8 @@ export function registerGatewayRegistrationRoutes(app: FastifyInstance, deps: Ga
     {
       bodyLimit: 256 * 1024,
       schema: {
+        summary: 'Gateway link: a gateway registers its address, CA and agent port range (service token)',
+        tags: ['internal'],
         body: {
           type: 'object',
           additionalProperties: false,
