@@ -248,6 +248,8 @@ describe('approvals page', () => {
     await screenshot(page, 'a06-approvals-history');
     await history.getByLabel('Status').selectOption('denied');
     await history.getByRole('row', { name: /\/deploy/ }).waitFor({ state: 'detached' });
+    // The filtered list replaces the whole table: wait for it before counting.
+    await history.getByRole('row', { name: /refund/ }).waitFor();
     expect(await history.getByRole('row', { name: /refund/ }).count()).toBe(1);
     expect(page.url()).toContain('status=denied');
   });
