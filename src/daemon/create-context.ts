@@ -20,6 +20,7 @@ import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import { openDatabase } from '../storage/open-database.js';
 import { DatabaseUnavailableError } from '../storage/open-postgres.js';
 import { openOutboxBacklog } from '../storage/outbox-backlog.js';
+import { createDecisionTokenGate } from '../sync/decision-token-gate.js';
 import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
 import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
 import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
@@ -155,6 +156,21 @@ export async function createContext(
         },
       });
       closers.push(() => services.close());
+      // Verified against the control plane it follows (known once both have started); skipped at
+      // once while that control plane is unreachable (src/sync/decision-token-gate.ts).
+      const tokenGate = createDecisionTokenGate({
+        check: createDecisionTokenRedeemer({
+          controlPlaneUrl: () =>
+            config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined),
+          serviceToken,
+          gatewayName: config.gatewayName,
+          logger: gatewayLogger,
+          now,
+        }).redeem,
+        linkUp: () => sync?.state().connected,
+        logger: gatewayLogger,
+        now,
+      });
       const built = buildGateway(services, {
         host: config.host,
         port: config.gatewayPort,
@@ -165,16 +181,11 @@ export async function createContext(
         version,
         approvalHoldSeconds: config.approvalTimeoutSeconds,
         maxHoldsPerAgent: config.maxHoldsPerAgent,
-        healthExtras: () => (linkReport ? gatewayHealthExtras(linkReport) : {}),
-        // Verified against the control plane it follows (known once both have started).
-        decisionTokens: createDecisionTokenRedeemer({
-          controlPlaneUrl: () =>
-            config.controlPlaneUrl ?? (config.role === 'all' ? urls.controlUrl : undefined),
-          serviceToken,
-          gatewayName: config.gatewayName,
-          logger: gatewayLogger,
-          now,
-        }).redeem,
+        healthExtras: () => ({
+          ...(linkReport ? gatewayHealthExtras(linkReport) : {}),
+          decision_tokens: tokenGate.health(),
+        }),
+        decisionTokens: tokenGate.check,
       });
       closers.push(() => built.close());
       gateway = built;

@@ -36,6 +36,9 @@ export interface DecisionTokenRedeemer {
 
 const REFETCH_AFTER_MS = 5_000;
 
+/** The reason of a token ignored because the control plane could not be asked (the seed's partition rule). */
+export const CONTROL_PLANE_UNREACHABLE = 'the control plane could not be reached to verify it';
+
 export function createDecisionTokenRedeemer(deps: RedeemerDeps): DecisionTokenRedeemer {
   const timeoutMs = deps.timeoutMs ?? 3_000;
   let keys = new Map<string, KeyObject>();
@@ -112,7 +115,7 @@ export function createDecisionTokenRedeemer(deps: RedeemerDeps): DecisionTokenRe
           { err: (err as Error).message, agent: expect.agent, action: expect.action },
           'decision token ignored: the control plane could not be reached to verify it; local permissions decide',
         );
-        return { ok: false, reason: 'the control plane could not be reached to verify it' };
+        return { ok: false, reason: CONTROL_PLANE_UNREACHABLE };
       }
     },
   };

@@ -53,6 +53,13 @@ export interface HealthBody {
   connectors?: number;
   outbox_backlog?: number | null;
   control_plane?: { status: string; config_version: number | null; connected: boolean };
+  decision_tokens?: {
+    verification: 'control_plane' | 'skipped' | 'not_configured';
+    accepted: number;
+    refused: number;
+    skipped: number;
+    last_skipped_at: string | null;
+  };
   agent_port_range?: { start: number; end: number; errors: Record<string, string> };
   gateways?: {
     name: string;
@@ -122,6 +129,7 @@ export function startGateway(opts: {
   name?: string;
   portStart: number;
   portEnd: number;
+  env?: Record<string, string>;
 }): Promise<DaemonProcess> {
   return startDaemonProcess({
     dataDir: opts.dataDir,
@@ -139,7 +147,7 @@ export function startGateway(opts: {
       ...(opts.name ? ['--gateway-name', opts.name] : []),
       ...opts.upstream.gatewayArgs,
     ],
-    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, CONTROL_PLANE_URL: opts.controlUrl },
+    env: { GATEWAY_SERVICE_TOKEN: SERVICE_TOKEN, CONTROL_PLANE_URL: opts.controlUrl, ...opts.env },
   });
 }
 

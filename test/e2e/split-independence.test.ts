@@ -4,7 +4,8 @@
 //   both running → everything; gateway only → proxy with local permissions and vault, events wait;
 //   control plane only → API and audit, proxy refused; partition → the gateway goes on; control
 //   plane restarted (kill -9) during traffic → nothing lost, the seed's two counts equal.
-// SDK mode and decision tokens (SPEC 5.4) are not built yet; their rows are checked when they are.
+// SDK mode and decision tokens across the split (control plane only, partition) are in
+// split-decision-tokens.test.ts.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
