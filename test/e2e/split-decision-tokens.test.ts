@@ -230,6 +230,11 @@ describe('partition: tokens are skipped, local permissions decide', () => {
       expect(gw.decision_tokens).toMatchObject({ verification: 'skipped', skipped: 1 });
       expect(gw.decision_tokens?.last_skipped_at).toEqual(expect.any(String));
       expect(gateway!.logs()).toMatch(/decision tokens skipped: the control plane is unreachable/);
+      const status = await cli(['status']);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(
+        /gateway .*unreachable.*decision tokens skipped \(control plane unreachable\)/,
+      );
     } finally {
       toControl.heal();
     }

@@ -125,5 +125,8 @@ function gatewayLine(g: GatewayStatus): string {
   if (!p) return `${head}  not probed${tail}`;
   if (!p.reachable) return `${head}  not running (${p.error})${tail}`;
   const b = p.body ?? {};
-  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  agents ${b.agents ?? '?'}, connectors ${b.connectors ?? '?'}${tail}`;
+  // Said by the gateway itself: while its control plane is unreachable it skips decision tokens.
+  const tokens = (b.decision_tokens as { verification?: string } | undefined)?.verification;
+  const skipped = tokens === 'skipped' ? ', decision tokens skipped (control plane unreachable)' : '';
+  return `${head}  ${String(b.status)}  up ${b.uptime_seconds}s  v${b.version}  agents ${b.agents ?? '?'}, connectors ${b.connectors ?? '?'}${tail}${skipped}`;
 }
