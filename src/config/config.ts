@@ -35,6 +35,8 @@ export interface Config {
   controlPlaneUrl: string | undefined;
   gatewayUrl: string | undefined;
   auditRetentionDays: number;
+  /** Traffic-log rows older than this are removed in the background; 0 keeps them. */
+  trafficRetentionDays: number;
   approvalTimeoutSeconds: number;
   /** How long an approval stays open for a decision (the hold is shorter; see docs/approvals.md). */
   approvalExpirySeconds: number;
@@ -67,6 +69,7 @@ export const DEFAULTS = {
   logLevel: 'info',
   gatewayName: 'default',
   auditRetentionDays: 90,
+  trafficRetentionDays: 30,
   approvalTimeoutSeconds: 120,
   approvalExpirySeconds: 3600,
   maxHoldsPerAgent: 100,

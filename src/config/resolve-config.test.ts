@@ -12,10 +12,24 @@ describe('resolveConfig', () => {
       gatewayPort: 9443,
       agentPortStart: 9444,
       auditRetentionDays: 90,
+      trafficRetentionDays: 30,
       approvalTimeoutSeconds: 120,
       logLevel: 'info',
     });
     expect(sources.port).toBe('default');
+  });
+
+  it('takes traffic_retention_days from the flag, the environment or config.yaml (0 keeps everything)', () => {
+    const file = { traffic_retention_days: 7 };
+    expect(resolveConfig({ flags: {}, env: {}, file }).config.trafficRetentionDays).toBe(7);
+    const env = { TAMEFLARE_TRAFFIC_RETENTION_DAYS: '0' };
+    expect(resolveConfig({ flags: {}, env, file }).config.trafficRetentionDays).toBe(0);
+    expect(
+      resolveConfig({ flags: { trafficRetentionDays: '14' }, env, file }).config.trafficRetentionDays,
+    ).toBe(14);
+    expect(() => resolveConfig({ flags: { trafficRetentionDays: '-3' }, env: {} })).toThrow(
+      'invalid traffic_retention_days (from --traffic-retention-days)',
+    );
   });
 
   it('applies flags over env over config.yaml over defaults', () => {

@@ -41,6 +41,7 @@ export interface FlagValues {
   logLevel?: string | undefined;
   gatewayName?: string | undefined;
   trafficLogDurability?: string | undefined;
+  trafficRetentionDays?: string | undefined;
 }
 
 export interface ConfigInputs {
@@ -77,6 +78,7 @@ const FILE_KEYS: Record<string, keyof Config> = {
   control_plane_url: 'controlPlaneUrl',
   gateway_url: 'gatewayUrl',
   audit_retention_days: 'auditRetentionDays',
+  traffic_retention_days: 'trafficRetentionDays',
   approval_timeout: 'approvalTimeoutSeconds',
   approval_expiry: 'approvalExpirySeconds',
   max_holds_per_agent: 'maxHoldsPerAgent',
@@ -267,6 +269,14 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     envValue('AUDIT_RETENTION_DAYS'),
     fileValue('audit_retention_days'),
   );
+  const trafficRetentionDays = take(
+    'trafficRetentionDays',
+    DEFAULTS.trafficRetentionDays as number,
+    (c) => intValue(c.value, 0, 36_500),
+    flag(flags.trafficRetentionDays, 'traffic-retention-days'),
+    envValue('TAMEFLARE_TRAFFIC_RETENTION_DAYS'),
+    fileValue('traffic_retention_days'),
+  );
   const approvalTimeoutSeconds = take(
     'approvalTimeoutSeconds',
     DEFAULTS.approvalTimeoutSeconds as number,
@@ -357,6 +367,7 @@ export function resolveConfig(inputs: ConfigInputs): { config: Config; sources: 
     controlPlaneUrl,
     gatewayUrl,
     auditRetentionDays,
+    trafficRetentionDays,
     approvalTimeoutSeconds,
     approvalExpirySeconds,
     maxHoldsPerAgent,

@@ -62,6 +62,8 @@ export interface ControlPlaneDeps {
   keyRing?: SigningKeyRing | undefined;
   /** Approvals for SDK mode's pending actions; default: the approvals service (tests may drive it). */
   actionApprovals?: ActionApprovals | undefined;
+  /** More for /health from outside the control plane (the daemon adds storage). */
+  healthExtras?: (() => Record<string, unknown>) | undefined;
   /** Shared secret of the gateway link (GATEWAY_SERVICE_TOKEN, or a per-process one in role all). */
   serviceToken?: Secret | undefined;
   /**

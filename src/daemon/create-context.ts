@@ -38,6 +38,12 @@ import {
 import { type GatewayLinkReportInputs, gatewayHealthExtras, registrationOf } from './gateway-link-report.js';
 import { createGatewayServices } from './gateway-services.js';
 import { listenOrExplain, StartupError } from './lifecycle.js';
+import {
+  createStorageUpkeep,
+  type StorageUpkeep,
+  type StorageUpkeepInputs,
+  type StorageUpkeepOptions,
+} from './upkeep/storage-upkeep.js';
 
 /** What is not configuration: the process's logger, clock and version, and first-start answers. */
 export interface ContextOverrides {
@@ -51,6 +57,8 @@ export interface ContextOverrides {
   /** The owner created on first start. */
   adminEmail?: string | undefined;
   adminPassword?: string | undefined;
+  /** Retention and disk-watch timings and thresholds (tests shorten them). */
+  storage?: StorageUpkeepOptions | undefined;
 }
 
 export interface DaemonAddresses {
@@ -69,6 +77,8 @@ export interface DaemonContext {
   readonly bootstrap: BootstrapResult | undefined;
   /** The gateway's link to its control plane, once started (when there is one to follow). */
   readonly sync: GatewaySync | undefined;
+  /** Automatic retention and the disk watch of this process's databases. */
+  readonly storage: StorageUpkeep;
   /** Binds (port 0 reads the real port back) and starts following; once. */
   start(): Promise<DaemonAddresses>;
   /** Releases everything built or started, in reverse order; idempotent, never rejects. */
@@ -117,6 +127,9 @@ export async function createContext(
   let reporter: GatewayReporter | undefined;
   let linkReport: GatewayLinkReportInputs | undefined;
   let localDb: ControlDatabase | undefined;
+  let keys: ReturnType<typeof signingKeys> | undefined;
+  let gatewayParts: StorageUpkeepInputs['gateway'];
+  let storage: StorageUpkeep | undefined;
   const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
   /** The control plane the gateway follows (and asks about approvals), once started. */
   let followUrl: string | undefined;
@@ -184,11 +197,13 @@ export async function createContext(
         healthExtras: () => ({
           ...(linkReport ? gatewayHealthExtras(linkReport) : {}),
           decision_tokens: tokenGate.health(),
+          ...storage?.health('gateway'),
         }),
         decisionTokens: tokenGate.check,
       });
       closers.push(() => built.close());
       gateway = built;
+      gatewayParts = { db, writer: services.writer };
       linkReport = {
         config,
         gateway: built,
@@ -215,6 +230,7 @@ export async function createContext(
       localDb = db;
       if (db.kind === 'postgres')
         logger.info({ database: db.location }, 'control plane database: PostgreSQL');
+      keys = signingKeys(readFileSync(paths.signingKey, 'utf8'));
       const built = buildControlPlane({
         config,
         logger: logger.child({ component: 'control' }),
@@ -224,12 +240,25 @@ export async function createContext(
         now,
         gatewayUrl: () => config.gatewayUrl ?? urls.gatewayUrl,
         serviceToken,
-        signingKeys: signingKeys(readFileSync(paths.signingKey, 'utf8')),
+        signingKeys: keys,
         keyRing: signingKeyRing(db.db, paths.signingKey, now),
+        healthExtras: () => ({ ...storage?.health('control') }),
       });
       closers.push(() => built.close());
       control = built;
     }
+    const upkeep = createStorageUpkeep({
+      config,
+      dataDir: paths.dir,
+      logger,
+      now,
+      registry,
+      gateway: gatewayParts,
+      control: localDb ? { db: localDb, keys } : undefined,
+      options: overrides.storage,
+    });
+    storage = upkeep;
+    closers.push(() => upkeep.close()); // closed first: no sweep runs while the rest shuts down
   } catch (err) {
     await close();
     throw err;
@@ -313,6 +342,7 @@ export async function createContext(
     } else if (gateway && config.role === 'gateway') {
       logger.warn('no CONTROL_PLANE_URL and GATEWAY_SERVICE_TOKEN: running on the cached configuration only');
     }
+    storage?.start();
     logger.info(
       { role: config.role, control: urls.controlUrl, gateway: urls.gatewayUrl, dataDir: paths.dir },
       'ready',
@@ -333,6 +363,7 @@ export async function createContext(
     get sync() {
       return sync;
     },
+    storage: storage as StorageUpkeep, // built above, or createContext threw
     start() {
       starting ??= start();
       return starting;

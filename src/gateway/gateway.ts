@@ -90,7 +90,7 @@ export interface Gateway {
   };
   health(): {
     /** `degraded` while gateway.db cannot be written (requests go on; see `db_error`). */
-    status: 'ok' | 'degraded';
+    status: 'ok' | 'warning' | 'degraded';
     uptime_seconds: number;
     agents: number;
     connectors: number;
@@ -294,8 +294,11 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
   function health() {
     // From the writer's state, not a query: /health answers at once even while gateway.db is locked.
     const writes = writer.health();
+    const extras = options.healthExtras?.() ?? {};
+    // A storage threshold crossed (disk watch) is a warning; a failing write is worse.
+    const warning = (extras.storage as { status?: string } | undefined)?.status === 'warning';
     return {
-      status: writes.db === 'ok' ? ('ok' as const) : ('degraded' as const),
+      status: writes.db !== 'ok' ? ('degraded' as const) : warning ? ('warning' as const) : ('ok' as const),
       uptime_seconds: Math.floor((Date.now() - startedAt) / 1000),
       agents: state.config.snapshot.agents.length,
       connectors: state.config.snapshot.connectors.length,
@@ -309,7 +312,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       approval_holds: holds.size,
       traffic_log_queued: writes.queued,
       traffic_log_durability: writer.durability,
-      ...options.healthExtras?.(),
+      ...extras,
     };
   }
 

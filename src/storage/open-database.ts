@@ -14,6 +14,9 @@ export interface OpenedDatabase<Schema> {
 
 export function openSqlite(path: string): Database.Database {
   const raw = new Database(path);
+  // Takes effect on a new file only (before its first table): space freed by retention is given back
+  // in small steps (incremental_vacuum) instead of a full VACUUM. Older files: daemon/upkeep/.
+  raw.pragma('auto_vacuum = INCREMENTAL');
   raw.pragma('journal_mode = WAL');
   raw.pragma('synchronous = NORMAL');
   raw.pragma('busy_timeout = 5000');

@@ -20,6 +20,7 @@ import {
   createCertificateAuthority,
   loadCertificateAuthority,
 } from '../../src/gateway/tls/certificate-authority.js';
+import type { TrafficLogWriter } from '../../src/gateway/traffic-log/traffic-log-writer.js';
 import { createLogger } from '../../src/logging/create-logger.js';
 import type { GatewayDatabase, TrafficLogTable } from '../../src/storage/gateway-schema.js';
 import { type OpenedDatabase, openDatabase } from '../../src/storage/open-database.js';
@@ -44,6 +45,8 @@ export type TrafficRow = Selectable<TrafficLogTable>;
 
 export interface GatewayHarness {
   gateway: Gateway;
+  /** The gateway's traffic-log writer (its thread owns the writes). */
+  writer: TrafficLogWriter;
   port: number;
   dir: string;
   db: OpenedDatabase<GatewayDatabase>;
@@ -300,6 +303,9 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
   const harness: GatewayHarness = {
     get gateway() {
       return gateway();
+    },
+    get writer() {
+      return built.services.writer;
     },
     get port() {
       return port;

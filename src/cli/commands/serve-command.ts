@@ -20,6 +20,7 @@ interface ServeFlags {
   logLevel?: string;
   gatewayName?: string;
   trafficLogDurability?: string;
+  trafficRetentionDays?: string;
   adminEmail?: string;
 }
 
@@ -55,6 +56,10 @@ export function registerServeCommand(
     .option(
       '--traffic-log-durability <mode>',
       'strict (row committed before the upstream is dialled) | batched (see docs/operations.md)',
+    )
+    .option(
+      '--traffic-retention-days <days>',
+      'traffic-log rows older than this are removed in the background; 0 keeps them (default 30)',
     )
     .option('--admin-email <email>', 'email of the owner created on first start (default admin@localhost)')
     .action(async (flags: ServeFlags) => {

@@ -29,6 +29,8 @@ interface GatewayStatus {
 
 const trimUrl = (u: string) => u.replace(/\/+$/, '');
 
+import { storageLines } from '../storage-summary.js';
+
 export function registerStatusCommand(
   program: Command,
   ctx: CliContext,
@@ -58,7 +60,11 @@ export function registerStatusCommand(
         printJson(ctx, { control, gateways });
       } else {
         print(ctx, controlLine(control));
-        for (const g of gateways) print(ctx, gatewayLine(g));
+        for (const line of storageLines(control.body)) print(ctx, line);
+        for (const g of gateways) {
+          print(ctx, gatewayLine(g));
+          for (const line of storageLines(g.health?.body)) print(ctx, line);
+        }
         if (control.reachable && gateways.length === 0) print(ctx, `${'gateway'.padEnd(14)} none registered`);
       }
       setResult(controlOk && gateways.every(gatewayOk) ? 0 : 1);

@@ -14,6 +14,7 @@ export interface HealthDeps {
   gatewayUrl?: (() => string | undefined) | undefined;
   /** Every registered gateway: connected or unreachable, versions, outbox backlog. */
   gateways?: (() => Promise<Record<string, unknown>[]>) | undefined;
+  healthExtras?: (() => Record<string, unknown>) | undefined;
 }
 
 export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): void {
@@ -25,8 +26,11 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
       const gatewayUrl = deps.gatewayUrl?.();
       const gateway = gatewayUrl ? await probeGateway(gatewayUrl) : { configured: false };
       const gateways = deps.gateways ? await deps.gateways().catch(() => null) : null;
+      const extras = deps.healthExtras?.() ?? {};
+      // A storage threshold crossed (disk watch) is a warning: still served, still HTTP 200.
+      const warning = (extras.storage as { status?: string } | undefined)?.status === 'warning';
       const body = {
-        status: database === 'ok' ? 'ok' : 'degraded',
+        status: database === 'ok' ? (warning ? 'warning' : 'ok') : 'degraded',
         role: 'control',
         version: deps.version,
         uptime_seconds: Math.floor((deps.now().getTime() - deps.startedAt.getTime()) / 1000),
@@ -34,6 +38,7 @@ export function registerHealthRoutes(app: FastifyInstance, deps: HealthDeps): vo
         database_kind: deps.db.kind,
         gateway,
         gateways,
+        ...extras,
       };
       return reply.status(database === 'ok' ? 200 : 503).send(body);
     },

@@ -2,7 +2,7 @@
 // sessions, and used nonces older than 24 hours. Audit events go as a contiguous prefix of the chain,
 // with a signed anchor written in the same transaction.
 import type { KeyObject } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { readAnchor, writeAnchor } from '../../audit/anchor.js';
 import { appendAuditEvent } from '../../audit/ledger.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
@@ -32,6 +32,8 @@ export async function runCleanup(
         .selectFrom('audit_events')
         .select(['id', 'hash'])
         .where('created_at', '<', auditCutoff)
+        // The newest event stays: the cleanup event below chains to it (an empty ledger would restart at genesis).
+        .where('id', '<', sql<number>`(select max(id) from audit_events)`)
         .orderBy('id', 'desc')
         .limit(1)
         .executeTakeFirst();

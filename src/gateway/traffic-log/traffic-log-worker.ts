@@ -14,9 +14,13 @@
      ops are [sql, params, jsonParamIndexes?] persisted in the same transaction, in order.
    - {t:'ack', upTo}: outbox events up to this id were taken by the control plane.
    - {t:'read', n, limit}: the next outbox events after the acknowledged ones.
+   - {t:'prune', n, cutoff, limit, pages}: retention (src/daemon/upkeep/): deletes up to `limit`
+     completed rows created before `cutoff` (oldest first), then gives back up to `pages` free pages
+     (incremental vacuum); its own short transaction, between the batches.
    - {t:'close'}
    Messages out: {t:'written', upTo, rows, events}, {t:'busy', message}, {t:'failed', ...},
-   {t:'read', n, rows}, {t:'recovered', rows}, {t:'closed'}. */
+   {t:'read', n, rows}, {t:'pruned', n, deleted, freedPages, freelist, ms, error},
+   {t:'recovered', rows}, {t:'closed'}. */
 function trafficLogWorker(): void {
   const { parentPort, workerData } = require('node:worker_threads') as typeof import('node:worker_threads');
   const Database = require(workerData.sqlite) as typeof import('better-sqlite3');
@@ -48,6 +52,10 @@ function trafficLogWorker(): void {
   );
   const closeRow = db.prepare(
     "UPDATE traffic_log SET error = 'interrupted', completed_at = ? WHERE id = ? AND completed_at IS NULL",
+  );
+  const pruneRows = db.prepare(
+    `DELETE FROM traffic_log WHERE id IN (SELECT id FROM traffic_log
+       WHERE created_at < ? AND completed_at IS NOT NULL ORDER BY created_at LIMIT ?)`,
   );
   const statements = new Map<string, import('better-sqlite3').Statement>();
 
@@ -255,6 +263,22 @@ function trafficLogWorker(): void {
     port.postMessage({ t: 'read', n, rows });
   }
 
+  function prune(n: number, cutoff: string, limit: number, pages: number): void {
+    const started = performance.now();
+    try {
+      const deleted = limit > 0 ? pruneRows.run(cutoff, limit).changes : 0;
+      const before = db.pragma('freelist_count', { simple: true }) as number;
+      if (pages > 0 && before > 0) db.pragma(`incremental_vacuum(${Math.floor(pages)})`);
+      const freelist = db.pragma('freelist_count', { simple: true }) as number;
+      const ms = performance.now() - started;
+      port.postMessage({ t: 'pruned', n, deleted, freedPages: before - freelist, freelist, ms, error: null });
+    } catch (err) {
+      const error = String((err as Error)?.message ?? err);
+      const ms = performance.now() - started;
+      port.postMessage({ t: 'pruned', n, deleted: 0, freedPages: 0, freelist: 0, ms, error });
+    }
+  }
+
   function enqueue(batch: Batch): void {
     queue.push(batch);
     let queued = 0;
@@ -275,7 +299,8 @@ function trafficLogWorker(): void {
     }
   }
 
-  port.on('message', (msg: { t: string; n: number; limit: number; upTo: number } & Partial<Batch>) => {
+  type Message = { t: string; n: number; limit: number; upTo: number; cutoff: string; pages: number };
+  port.on('message', (msg: Message & Partial<Batch>) => {
     switch (msg.t) {
       case 'batch':
         enqueue({ n: msg.n, rows: msg.rows ?? [], events: msg.events ?? [], ops: msg.ops ?? [] });
@@ -285,6 +310,9 @@ function trafficLogWorker(): void {
         break;
       case 'read':
         read(msg.n, msg.limit);
+        return;
+      case 'prune':
+        prune(msg.n, msg.cutoff, msg.limit, msg.pages);
         return;
       case 'close':
         closing = true;

@@ -67,11 +67,30 @@ export interface WriterHealth {
   queued: number;
 }
 
+/** One retention chunk run on the writer thread (see src/daemon/upkeep/traffic-retention.ts). */
+export interface PruneChunkResult {
+  deleted: number;
+  freedPages: number;
+  /** Free pages left in the file after the chunk. */
+  freelist: number;
+  ms: number;
+  error: string | null;
+}
+
+const WRITER_CLOSED: PruneChunkResult = {
+  deleted: 0,
+  freedPages: 0,
+  freelist: 0,
+  ms: 0,
+  error: 'writer closed',
+};
+
 type WorkerMessage =
   | { t: 'written'; upTo: number; rows: number; events: number }
   | { t: 'failed'; message: string; upTo: number; rows: number; events: number }
   | { t: 'busy'; message: string }
   | { t: 'read'; n: number; rows: OutboxRow[] }
+  | ({ t: 'pruned'; n: number } & PruneChunkResult)
   | { t: 'recovered'; rows: number }
   | { t: 'closed' };
 
@@ -111,6 +130,7 @@ export class TrafficLogWriter {
   #waiters: Waiter[] = [];
   #waiterSweep: NodeJS.Timeout | undefined;
   #reads = new Map<number, (rows: OutboxRow[]) => void>();
+  #prunes = new Map<number, (result: PruneChunkResult) => void>();
   #nextRead = 1;
   #nextSeq = 1;
   #degradedSince: Date | undefined;
@@ -328,6 +348,20 @@ export class TrafficLogWriter {
     };
   }
 
+  /**
+   * Retention: deletes up to `limit` completed rows created before `cutoff` (oldest first) and gives
+   * back up to `pages` free pages, on the writer thread between its batches (never on the event loop).
+   */
+  pruneChunk(cutoff: string, limit: number, pages: number): Promise<PruneChunkResult> {
+    if (this.#closed) return Promise.resolve(WRITER_CLOSED);
+    const n = this.#nextRead++;
+    const worker = this.#ensureWorker();
+    return new Promise((resolve) => {
+      this.#prunes.set(n, resolve);
+      worker.postMessage({ t: 'prune', n, cutoff, limit, pages });
+    });
+  }
+
   /** The outbox as the sync module ships it: read and acknowledged on the writer thread. */
   readonly outbox = {
     pending: (limit: number): Promise<OutboxRow[]> => {
@@ -357,6 +391,13 @@ export class TrafficLogWriter {
         const resolve = this.#reads.get(msg.n);
         this.#reads.delete(msg.n);
         resolve?.(msg.rows);
+        return;
+      }
+      case 'pruned': {
+        const resolve = this.#prunes.get(msg.n);
+        this.#prunes.delete(msg.n);
+        const { deleted, freedPages, freelist, ms, error } = msg;
+        resolve?.({ deleted, freedPages, freelist, ms, error });
         return;
       }
       case 'busy':
@@ -447,6 +488,8 @@ export class TrafficLogWriter {
     this.#stopSweepIfIdle();
     for (const resolve of this.#reads.values()) resolve([]);
     this.#reads.clear();
+    for (const resolve of this.#prunes.values()) resolve(WRITER_CLOSED);
+    this.#prunes.clear();
   }
 
   #releaseDrainWaiters(): void {

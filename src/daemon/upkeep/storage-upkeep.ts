@@ -1,0 +1,230 @@
+// Storage that looks after itself (issue 17): automatic retention of the traffic log (gateway) and
+// the audit log (control plane) in the background, incremental vacuum, and the disk watch behind
+// /health and /metrics. Built by the composition root for the roles this process runs.
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../../config/config.js';
+import type { TrafficLogWriter } from '../../gateway/traffic-log/traffic-log-writer.js';
+import type { ControlDatabase } from '../../storage/control-database.js';
+import type { GatewayDatabase } from '../../storage/gateway-schema.js';
+import type { OpenedDatabase } from '../../storage/open-database.js';
+import { auditRetention } from './audit-retention.js';
+import {
+  type DatabaseName,
+  type DiskThresholds,
+  DiskWatch,
+  SEED_THRESHOLDS,
+  type WatchedDatabase,
+} from './disk-watch.js';
+import { type AutoVacuumMode, ensureIncrementalVacuum } from './incremental-vacuum.js';
+import { type RetentionTarget, type SweepReport, sweep } from './retention-sweep.js';
+import { registerStorageMetrics } from './storage-metrics.js';
+import { trafficRetention } from './traffic-retention.js';
+
+/** Timings and thresholds: defaults for operation, injectable for tests (no 500 MB files there). */
+export interface StorageUpkeepOptions {
+  /** Between retention sweeps (default 10 minutes). */
+  sweepIntervalMs?: number | undefined;
+  /** Before the first sweep after start (default 30 s). */
+  firstSweepMs?: number | undefined;
+  /** Time budget of one chunk (default 5 ms). */
+  chunkBudgetMs?: number | undefined;
+  /** Between disk checks (default 60 s). */
+  checkIntervalMs?: number | undefined;
+  /** Read at every check, so a test may change them between checks. */
+  thresholds?: Partial<DiskThresholds> | undefined;
+}
+
+export interface StorageUpkeepInputs {
+  config: Config;
+  dataDir: string;
+  logger: Logger;
+  now: () => Date;
+  registry: Registry;
+  gateway?:
+    | {
+        db: OpenedDatabase<GatewayDatabase>;
+        writer: Pick<TrafficLogWriter, 'pruneChunk'>;
+      }
+    | undefined;
+  control?:
+    | {
+        db: ControlDatabase;
+        keys: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+      }
+    | undefined;
+  options?: StorageUpkeepOptions | undefined;
+}
+
+export interface StorageUpkeep {
+  /** What a role adds to its /health: `storage` (sizes, free space, rows, warnings, retention). */
+  health(role: 'gateway' | 'control'): {
+    storage: Record<string, unknown> & { status: 'ok' | 'warning' };
+  };
+  /** Runs one retention sweep of every table now (after any sweep in progress). */
+  sweepNow(): Promise<SweepReport[]>;
+  /** Checks the disk now. */
+  checkNow(): void;
+  start(): void;
+  close(): Promise<void>;
+}
+
+export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep {
+  const { config, logger, now, options = {} } = inputs;
+  const log = logger.child({ component: 'storage' });
+  const targets: RetentionTarget[] = [];
+  const watched: WatchedDatabase[] = [];
+  const vacuumModes = new Map<DatabaseName, AutoVacuumMode>();
+  const tables: Record<string, { days: number; last_sweep: SweepReport | null }> = {};
+
+  if (inputs.gateway) {
+    const { db, writer } = inputs.gateway;
+    vacuumModes.set('gateway.db', ensureIncrementalVacuum(db.raw, db.path, log));
+    const rangeOf = idRange(db.raw, ['traffic_log', 'outbox']);
+    watched.push({
+      name: 'gateway.db',
+      path: db.path,
+      rows: rangeOf,
+      autoVacuum: () => vacuumModes.get('gateway.db')!,
+    });
+    tables.traffic_log = {
+      days: config.trafficRetentionDays,
+      last_sweep: null,
+    };
+    if (config.trafficRetentionDays > 0)
+      targets.push(
+        trafficRetention(writer, {
+          days: config.trafficRetentionDays,
+          pageSize: db.raw.pragma('page_size', { simple: true }) as number,
+          incremental: () => vacuumModes.get('gateway.db') === 'incremental',
+        }),
+      );
+  }
+  if (inputs.control) {
+    const { db, keys } = inputs.control;
+    // SQLite only: on PostgreSQL (TAMEFLARE_DATABASE_URL) there is no local file to watch or vacuum.
+    const raw = db.raw;
+    if (raw) {
+      vacuumModes.set('local.db', ensureIncrementalVacuum(raw, db.location, log));
+      watched.push({
+        name: 'local.db',
+        path: db.location,
+        rows: idRange(raw, ['audit_events']),
+        autoVacuum: () => vacuumModes.get('local.db')!,
+      });
+    }
+    tables.audit_events = { days: config.auditRetentionDays, last_sweep: null };
+    // Pruning writes a signed anchor: without the signing key there is no audit retention.
+    if (config.auditRetentionDays > 0 && keys)
+      targets.push(
+        auditRetention(db.db, {
+          days: config.auditRetentionDays,
+          keys,
+          now,
+          pageSize: raw ? (raw.pragma('page_size', { simple: true }) as number) : 0,
+          incremental: () => vacuumModes.get('local.db') === 'incremental',
+        }),
+      );
+  }
+
+  const watch = new DiskWatch({
+    dataDir: inputs.dataDir,
+    databases: watched,
+    thresholds: () => ({ ...SEED_THRESHOLDS, ...options.thresholds }),
+    logger: log,
+    now,
+  });
+  const metrics = registerStorageMetrics(inputs.registry, () => watch.report());
+  const budgetMs = options.chunkBudgetMs ?? 5;
+  let stopped = false;
+  let running: Promise<SweepReport[]> = Promise.resolve([]);
+  let timer: NodeJS.Timeout | undefined;
+
+  async function sweepAll(): Promise<SweepReport[]> {
+    const reports: SweepReport[] = [];
+    for (const target of targets) {
+      if (stopped) break;
+      const report = await sweep(target, {
+        now: now(),
+        budgetMs,
+        stopped: () => stopped,
+        onChunk: (table, out) => {
+          metrics.deleted.inc({ table }, out.deleted);
+          metrics.chunkSeconds.observe({ table }, out.ms / 1000);
+        },
+      });
+      tables[target.table] = { days: target.days, last_sweep: report };
+      reports.push(report);
+      if (report.error) log.warn({ ...report }, `${target.table} retention stopped: ${report.error}`);
+      else if (report.deleted > 0 || report.freed_bytes > 0)
+        log.info(
+          {
+            table: report.table,
+            deleted: report.deleted,
+            chunks: report.chunks,
+            freed_bytes: report.freed_bytes,
+            max_chunk_ms: Math.round(report.max_chunk_ms * 100) / 100,
+            cutoff: report.cutoff,
+          },
+          'retention removed old rows',
+        );
+    }
+    if (reports.some((r) => r.deleted > 0)) watch.check();
+    return reports;
+  }
+
+  function sweepNow(): Promise<SweepReport[]> {
+    // One sweep at a time: a new one starts after the one in progress.
+    running = running.then(sweepAll, sweepAll);
+    return running;
+  }
+
+  function schedule(delay: number): void {
+    if (stopped || targets.length === 0) return;
+    timer = setTimeout(() => {
+      sweepNow().then(
+        () => schedule(options.sweepIntervalMs ?? 600_000),
+        (err: unknown) => {
+          log.error({ err }, 'retention sweep failed');
+          schedule(options.sweepIntervalMs ?? 600_000);
+        },
+      );
+    }, delay);
+    timer.unref();
+  }
+
+  return {
+    health(role) {
+      const report = watch.reportFor(role === 'gateway' ? ['gateway.db'] : ['local.db']);
+      const table = role === 'gateway' ? 'traffic_log' : 'audit_events';
+      return { storage: { ...report, retention: tables[table] ?? null } };
+    },
+    sweepNow,
+    checkNow: () => {
+      watch.check();
+    },
+    start() {
+      watch.check();
+      watch.start(options.checkIntervalMs ?? 60_000);
+      schedule(options.firstSweepMs ?? 30_000);
+    },
+    async close() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      watch.close();
+      await running.catch(() => undefined);
+    },
+  };
+}
+
+/** Row counts from the id range: exact while rows are only ever removed oldest first (retention). */
+function idRange(
+  raw: import('better-sqlite3').Database,
+  tableNames: readonly string[],
+): () => Record<string, number> {
+  const statements = tableNames.map(
+    (t) => [t, raw.prepare(`select coalesce(max(id) - min(id) + 1, 0) from ${t}`).pluck()] as const,
+  );
+  return () => Object.fromEntries(statements.map(([t, s]) => [t, Number(s.get())]));
+}
