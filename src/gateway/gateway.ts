@@ -311,6 +311,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       active_connections: active.size,
       approval_holds: holds.size,
       traffic_log_queued: writes.queued,
+      traffic_log_dropped: writes.dropped,
       traffic_log_durability: writer.durability,
       ...extras,
     };

@@ -4,7 +4,7 @@
 //   builds it: `--role=gateway` (configured through its /internal API, as a control plane would;
 //   no control plane to ship the outbox to) or `--role=all` (configured through the /v1 API of its
 //   own control plane, which ingests every action event).
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
@@ -113,8 +113,10 @@ export async function startProduct(config, connectTo) {
       key: agentKey,
       caPem: readFileSync(context.paths.caCert, 'utf8'),
     },
+    paths: context.paths,
     async close() {
       await context.close();
+      await config.beforeRemove?.(context.paths); // the storage bench measures the closed files
       const { default: Database } = await import('better-sqlite3');
       const db = new Database(context.paths.gatewayDb, { readonly: true });
       const rows = db.prepare('SELECT COUNT(*) AS n FROM traffic_log').get().n;
@@ -190,4 +192,24 @@ async function configureThroughInternalApi(gatewayUrl, serviceToken) {
   });
   await put('/internal/credentials/bench', { secret: `bench-secret-${randomBytes(8).toString('hex')}` });
   return key;
+}
+
+/** A leaf certificate for `hosts` signed by `ca`, with its PKCS#8 key, for the benches' HTTPS upstreams. */
+export async function issueLeaf(ca, hosts) {
+  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ]);
+  const now = Date.now();
+  const certPem = await ca.issueServerCertificate({
+    hosts,
+    publicKey: pair.publicKey,
+    notBefore: new Date(now - 3_600_000),
+    notAfter: new Date(now + 86_400_000),
+  });
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
+  return {
+    certPem,
+    keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n`,
+  };
 }

@@ -15,13 +15,12 @@
 // share this process. It prints the numbers, the ratios and PASS/MISS against the targets, and never
 // fails on a miss. BENCH_TARGETS=a,b,... runs a subset; BENCH_PROFILE=DIR keeps the .cpuprofile files.
 import { fork } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { startBaseline, startProduct } from './bench-proxies.mjs';
+import { issueLeaf, startBaseline, startProduct } from './bench-proxies.mjs';
 import { topSelfTime } from './cpu-profile-summary.mjs';
 
 const DIST = new URL('../../dist/', import.meta.url);
@@ -392,25 +391,6 @@ function percentile(values, q) {
 
 function median(values) {
   return percentile(values, 0.5);
-}
-
-async function issueLeaf(ca, hosts) {
-  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ]);
-  const now = Date.now();
-  const certPem = await ca.issueServerCertificate({
-    hosts,
-    publicKey: pair.publicKey,
-    notBefore: new Date(now - 3_600_000),
-    notAfter: new Date(now + 86_400_000),
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
-  return {
-    certPem,
-    keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n`,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ export interface DaemonOptions {
   env?: Record<string, string>;
   /** Use this data dir (kept on stop) instead of a new temporary one (removed on stop). */
   dataDir?: string;
+  /** Runs the daemon through a wrapper: gets [node, ...args], returns the command line to spawn. */
+  wrap?: (argv: string[]) => string[];
 }
 
 export function assertBuilt(): void {
@@ -76,7 +78,8 @@ export async function startDaemonProcess(opts: DaemonOptions = {}): Promise<Daem
     agentPortStart(),
     ...(opts.args ?? []),
   ];
-  const child = spawn(process.execPath, args, {
+  const [command, ...argv] = opts.wrap ? opts.wrap([process.execPath, ...args]) : [process.execPath, ...args];
+  const child = spawn(command!, argv, {
     cwd: dataDir,
     env: minimalEnv({ TAMEFLARE_LOG_LEVEL: 'info', ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -47,7 +47,12 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-type Health = { status: string; uptime_seconds: number; storage: StorageReport & { retention: unknown } };
+type Health = {
+  status: string;
+  uptime_seconds: number;
+  traffic_log_dropped?: number;
+  storage: StorageReport & { retention: unknown };
+};
 const health = async (url: string) => (await (await fetch(`${url}/health`)).json()) as Health;
 const storageLogs = (check: string) => lines.filter((l) => l.check === check && l.component === 'storage');
 
@@ -79,6 +84,8 @@ describe('disk watch', () => {
     );
     expect(metrics).toMatch(/^tameflare_data_dir_free_bytes [1-9]\d*$/m);
     expect(metrics).toMatch(/^tameflare_storage_warning\{check="free_space"\} 0$/m);
+    expect(metrics).toMatch(/^tameflare_gateway_traffic_log_dropped 0$/m);
+    expect(gw.traffic_log_dropped).toBe(0);
   });
 
   it('turns health to a warning naming the seed action, logs once per crossing, and status shows it', async () => {

@@ -9,7 +9,11 @@ export interface RetentionMetrics {
   chunkSeconds: Histogram<'table'>;
 }
 
-export function registerStorageMetrics(registry: Registry, report: () => StorageReport): RetentionMetrics {
+export function registerStorageMetrics(
+  registry: Registry,
+  report: () => StorageReport,
+  dropped?: () => number,
+): RetentionMetrics {
   const registers = [registry];
   for (const name of [
     'tameflare_database_bytes',
@@ -18,6 +22,7 @@ export function registerStorageMetrics(registry: Registry, report: () => Storage
     'tameflare_data_dir_free_bytes',
     'tameflare_data_dir_total_bytes',
     'tameflare_storage_warning',
+    'tameflare_gateway_traffic_log_dropped',
   ])
     registry.removeSingleMetric(name); // their collect() closes over this daemon's disk watch
   new Gauge({
@@ -76,6 +81,15 @@ export function registerStorageMetrics(registry: Registry, report: () => Storage
         this.set({ check }, active.has(check as never) ? 1 : 0);
     },
   });
+  if (dropped)
+    new Gauge({
+      name: 'tameflare_gateway_traffic_log_dropped',
+      help: 'Traffic rows and outbox events the gateway gave up since start (backlog overflow while gateway.db could not be written)',
+      registers,
+      collect() {
+        this.set(dropped());
+      },
+    });
   const deleted = (registry.getSingleMetric('tameflare_retention_deleted_rows_total') ??
     new Counter({
       name: 'tameflare_retention_deleted_rows_total',

@@ -45,7 +45,7 @@ export interface StorageUpkeepInputs {
   gateway?:
     | {
         db: OpenedDatabase<GatewayDatabase>;
-        writer: Pick<TrafficLogWriter, 'pruneChunk'>;
+        writer: Pick<TrafficLogWriter, 'pruneChunk' | 'health'>;
       }
     | undefined;
   control?:
@@ -135,7 +135,12 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
     logger: log,
     now,
   });
-  const metrics = registerStorageMetrics(inputs.registry, () => watch.report());
+  const gatewayWriter = inputs.gateway?.writer;
+  const metrics = registerStorageMetrics(
+    inputs.registry,
+    () => watch.report(),
+    gatewayWriter ? () => gatewayWriter.health().dropped : undefined,
+  );
   const budgetMs = options.chunkBudgetMs ?? 5;
   let stopped = false;
   let running: Promise<SweepReport[]> = Promise.resolve([]);

@@ -65,6 +65,8 @@ export interface WriterHealth {
   error: string | null;
   degradedSince: string | null;
   queued: number;
+  /** Rows and events given up (backlog overflow while writes failed, or unwritten at close): the loss. */
+  dropped: number;
 }
 
 /** One retention chunk run on the writer thread (see src/daemon/upkeep/traffic-retention.ts). */
@@ -135,6 +137,7 @@ export class TrafficLogWriter {
   #nextSeq = 1;
   #degradedSince: Date | undefined;
   #lastError: string | null = null;
+  #dropped = 0;
 
   constructor(opts: TrafficLogWriterOptions) {
     this.#logger = opts.logger;
@@ -345,6 +348,7 @@ export class TrafficLogWriter {
       error: this.#degradedSince ? this.#lastError : null,
       degradedSince: this.#degradedSince?.toISOString() ?? null,
       queued: this.queued,
+      dropped: this.#dropped,
     };
   }
 
@@ -416,6 +420,7 @@ export class TrafficLogWriter {
         this.#notifyAppend();
         return;
       case 'failed':
+        this.#dropped += msg.rows + msg.events;
         this.#logger.error(
           { error: msg.message, rows: msg.rows, events: msg.events },
           'traffic log write failed',
