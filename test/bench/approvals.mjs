@@ -8,13 +8,13 @@
 //     has its upstream answer, one at a time (p50, p99), then the time to release the rest at once.
 // It never fails on a miss; it is bounded in time (about two minutes), and never leaves the daemon running.
 import { spawn, spawnSync } from 'node:child_process';
-import { webcrypto } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { issueLeaf } from './bench-proxies.mjs';
 
 const HELD = Number(process.env.BENCH_HELD ?? 1000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
@@ -289,22 +289,3 @@ await api.close();
 upstream.close();
 daemon.kill('SIGTERM');
 await once(daemon, 'exit');
-
-async function issueLeaf(ca, hosts) {
-  const pair = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
-    'sign',
-    'verify',
-  ]);
-  const now = Date.now();
-  const certPem = await ca.issueServerCertificate({
-    hosts,
-    publicKey: pair.publicKey,
-    notBefore: new Date(now - 3_600_000),
-    notAfter: new Date(now + 86_400_000),
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', pair.privateKey)).toString('base64');
-  return {
-    certPem,
-    keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n`,
-  };
-}

@@ -5,7 +5,7 @@
 //   no control plane to ship the outbox to) or `--role=all` (configured through the /v1 API of its
 //   own control plane, which ingests every action event).
 import { randomBytes, webcrypto } from 'node:crypto';
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -212,4 +212,27 @@ export async function issueLeaf(ca, hosts) {
     certPem,
     keyPem: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g).join('\n')}\n-----END PRIVATE KEY-----\n`,
   };
+}
+
+/** An HTTPS upstream answering 200 with a small JSON body, with a certificate for `hosts` from its own CA. */
+export async function startBenchUpstream(hosts) {
+  const { createCertificateAuthority, loadCertificateAuthority } = await load(
+    'src/gateway/tls/certificate-authority.js',
+  );
+  const caPems = await createCertificateAuthority({ commonName: 'Bench upstream CA' });
+  const leaf = await issueLeaf(await loadCertificateAuthority(caPems.certPem, caPems.keyPem), hosts);
+  const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
+  const server = https.createServer(
+    { key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 },
+    (req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+        res.end(body);
+      });
+    },
+  );
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, port: server.address().port, caPem: caPems.certPem };
 }

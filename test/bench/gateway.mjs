@@ -17,10 +17,9 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import * as https from 'node:https';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { issueLeaf, startBaseline, startProduct } from './bench-proxies.mjs';
+import { startBaseline, startBenchUpstream, startProduct } from './bench-proxies.mjs';
 import { topSelfTime } from './cpu-profile-summary.mjs';
 
 const DIST = new URL('../../dist/', import.meta.url);
@@ -77,29 +76,15 @@ async function main() {
       .map((l) => l.toFixed(1))
       .join(' ')}`,
   );
-  const { createCertificateAuthority, loadCertificateAuthority } = await load(
-    'src/gateway/tls/certificate-authority.js',
-  );
+  const { createCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
   const { Agent, ProxyAgent, request } = await import('undici');
 
   // Upstream: HTTPS with a certificate for every bench host, signed by its own CA.
-  const upstreamCaPems = await createCertificateAuthority({ commonName: 'Bench upstream CA' });
-  const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
-  const leaf = await issueLeaf(upstreamCa, [...HOSTS, '127.0.0.1']);
-  const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
-  const upstream = https.createServer(
-    { key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 },
-    (req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-        res.end(body);
-      });
-    },
-  );
-  upstream.listen(0, '127.0.0.1');
-  await once(upstream, 'listening');
-  const upstreamPort = upstream.address().port;
+  const {
+    server: upstream,
+    port: upstreamPort,
+    caPem: upstreamCaPem,
+  } = await startBenchUpstream([...HOSTS, '127.0.0.1']);
   const interceptCa = await createCertificateAuthority({ commonName: 'Bench interception CA' });
 
   const origin = `https://127.0.0.1:${upstreamPort}`;
@@ -110,7 +95,7 @@ async function main() {
       title: 'direct (no proxy)',
       makeDispatcher: () =>
         new Agent({
-          connect: { ca: upstreamCaPems.certPem, servername: 'bench.test' },
+          connect: { ca: upstreamCaPem, servername: 'bench.test' },
           connections: CONCURRENCY,
           ...TIMEOUTS,
         }),
@@ -132,7 +117,7 @@ async function main() {
         process.exit(1);
       }
     });
-    proc.send({ ...spec, upstreamPort, upstreamCaPem: upstreamCaPems.certPem, interceptCa });
+    proc.send({ ...spec, upstreamPort, upstreamCaPem: upstreamCaPem, interceptCa });
     const [ready] = await once(proc, 'message');
     const proxy = `http://${ready.user}:${ready.key}@127.0.0.1:${ready.port}`;
     const ask = async (msg) => {

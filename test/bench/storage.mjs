@@ -7,12 +7,8 @@
 // counts of each table and its indexes (dbstat): bytes per traffic_log row (gateway.db) and per
 // audit event (local.db), and what that makes per day at 500 req/s. It prints the numbers and
 // PASS/MISS against the issue's target (<= 300 B per action event) and never fails on a miss.
-import { once } from 'node:events';
-import * as https from 'node:https';
-import { issueLeaf, startProduct } from './bench-proxies.mjs';
+import { startBenchUpstream, startProduct } from './bench-proxies.mjs';
 
-const DIST = new URL('../../dist/', import.meta.url);
-const load = (path) => import(new URL(path, DIST).href);
 const N = Number(process.env.BENCH_REQUESTS ?? 5_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const TARGET_EVENT_BYTES = 300;
@@ -23,35 +19,21 @@ const deadline = setTimeout(() => {
 }, 300_000);
 deadline.unref();
 
-const { createCertificateAuthority, loadCertificateAuthority } = await load(
-  'src/gateway/tls/certificate-authority.js',
-);
 const { ProxyAgent, request } = await import('undici');
 const { default: Database } = await import('better-sqlite3');
 
-const upstreamCaPems = await createCertificateAuthority({ commonName: 'Bench upstream CA' });
-const upstreamCa = await loadCertificateAuthority(upstreamCaPems.certPem, upstreamCaPems.keyPem);
-const leaf = await issueLeaf(upstreamCa, ['bench.test', '127.0.0.1']);
-const body = Buffer.from(JSON.stringify({ ok: true, items: [1, 2, 3] }));
-const upstream = https.createServer(
-  { key: leaf.keyPem, cert: leaf.certPem, keepAliveTimeout: 60_000 },
-  (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-      res.end(body);
-    });
-  },
-);
-upstream.listen(0, '127.0.0.1');
-await once(upstream, 'listening');
+const {
+  server: upstream,
+  port: upstreamPort,
+  caPem: upstreamCaPem,
+} = await startBenchUpstream(['bench.test']);
 
 let measured;
 const product = await startProduct(
   {
     role: 'all',
     durability: 'batched',
-    upstreamCaPem: upstreamCaPems.certPem,
+    upstreamCaPem,
     beforeRemove: (paths) => {
       measured = {
         gateway: measure(paths.gatewayDb, 'traffic_log'),
@@ -59,7 +41,7 @@ const product = await startProduct(
       };
     },
   },
-  [{ host: 'bench.test', port: 443, targetHost: '127.0.0.1', targetPort: upstream.address().port }],
+  [{ host: 'bench.test', port: 443, targetHost: '127.0.0.1', targetPort: upstreamPort }],
 );
 const { ready } = product;
 const dispatcher = new ProxyAgent({
