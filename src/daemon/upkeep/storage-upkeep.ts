@@ -17,7 +17,7 @@ import {
   SEED_THRESHOLDS,
   type WatchedDatabase,
 } from './disk-watch.js';
-import { type AutoVacuumMode, ensureIncrementalVacuum } from './incremental-vacuum.js';
+import { type AutoVacuumMode, autoVacuumMode, ensureIncrementalVacuum } from './incremental-vacuum.js';
 import { type RetentionTarget, type SweepReport, sweep } from './retention-sweep.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { trafficRetention } from './traffic-retention.js';
@@ -76,6 +76,12 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
   const targets: RetentionTarget[] = [];
   const watched: WatchedDatabase[] = [];
   const vacuumModes = new Map<DatabaseName, AutoVacuumMode>();
+  // Re-read at every disk check: `prune --vacuum` may switch a file while the daemon runs.
+  const refreshMode = (name: DatabaseName, raw: import('better-sqlite3').Database): AutoVacuumMode => {
+    const mode = autoVacuumMode(raw);
+    vacuumModes.set(name, mode);
+    return mode;
+  };
   const tables: Record<string, { days: number; last_sweep: SweepReport | null }> = {};
 
   if (inputs.gateway) {
@@ -86,7 +92,7 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
       name: 'gateway.db',
       path: db.path,
       rows: rangeOf,
-      autoVacuum: () => vacuumModes.get('gateway.db')!,
+      autoVacuum: () => refreshMode('gateway.db', db.raw),
     });
     tables.traffic_log = {
       days: config.trafficRetentionDays,
@@ -111,7 +117,7 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
         name: 'local.db',
         path: db.location,
         rows: idRange(raw, ['audit_events']),
-        autoVacuum: () => vacuumModes.get('local.db')!,
+        autoVacuum: () => refreshMode('local.db', raw),
       });
     }
     tables.audit_events = { days: config.auditRetentionDays, last_sweep: null };
