@@ -3,7 +3,14 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const benches = ['connectors.mjs', 'decide.mjs', 'gateway.mjs', 'preload-start.mjs', 'approvals.mjs'];
+const benches = [
+  'connectors.mjs',
+  'decide.mjs',
+  'gateway.mjs',
+  'preload-start.mjs',
+  'approvals.mjs',
+  'storage.mjs',
+];
 let failed = 0;
 for (const file of benches) {
   const path = fileURLToPath(new URL(`./${file}`, import.meta.url));
