@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   bad_request: { status: 400, title: 'Bad request' },
   traffic_log_unavailable: { status: 503, title: 'Traffic log unavailable' },
   bypass_attempt: { status: 403, title: 'Bypass attempt refused' },
+  method_override_refused: { status: 403, title: 'Method override refused' },
   // Never answered (the agent aborted the handshake): the code of its traffic row and log line.
   tls_certificate_rejected: { status: 400, title: "The agent rejected the gateway's certificate" },
   // API (control plane and gateway internal API)

@@ -19,6 +19,7 @@ import { DECISION_TOKEN_HEADER } from './decision-token-step.js';
 import { doctorOkAnswer, isDoctorDenial, isDoctorHost } from './doctor-answer.js';
 import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
 import { identify, type PresentedIdentity, presentedNothing } from './identity.js';
+import { foreignMethodOverride, formMayOverride, METHOD_OVERRIDE_PARAM } from './method-override.js';
 import { readBoundedBody } from './request-body.js';
 import { loggablePath, RequestRecord } from './request-record.js';
 import { type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
@@ -168,15 +169,22 @@ export async function admit(
   // 4. map, with a bounded body when the action depends on it
   let body: Buffer | undefined;
   let bodyComplete = input.upgrade;
-  if (!input.upgrade && type.wantsBody(creq, connector.options)) {
-    const limit = Math.min(type.maxBodyBytes, deps.maxBodyBytes);
-    const prefixSuffices = type.bodyPrefixSuffices?.(creq, connector.options) ?? false;
+  const contentType = req.headers['content-type'];
+  const connectorWantsBody = !input.upgrade && type.wantsBody(creq, connector.options);
+  const formWantsBody = !input.upgrade && formMayOverride(method, contentType);
+  if (connectorWantsBody || formWantsBody) {
+    const limit = connectorWantsBody ? Math.min(type.maxBodyBytes, deps.maxBodyBytes) : deps.maxBodyBytes;
+    const prefixSuffices =
+      (connectorWantsBody && type.bodyPrefixSuffices?.(creq, connector.options)) || false;
     const read = await readBoundedBody(req, limit, { prefixSuffices });
     if (!read.ok) {
       if (read.reason === 'too_large') {
+        const why = connectorWantsBody
+          ? `${connector.name} needs this request's body to decide`
+          : `a form POST is read to check that it does not override its method (${METHOD_OVERRIDE_PARAM})`;
         return refuse(
           'request_too_large',
-          `${connector.name} needs this request's body to decide, and it is larger than ${limit} bytes`,
+          `${why}, and it is larger than ${limit} bytes (max_body_bytes)`,
           { agent: agent.name },
           true,
         );
@@ -189,6 +197,15 @@ export async function admit(
     bodyComplete = !read.truncated;
     creq.body = read.truncated ? body.subarray(0, limit) : body;
     creq.bodyTruncated = read.truncated;
+  }
+  const override = foreignMethodOverride(method, query, contentType, body);
+  if (override !== undefined) {
+    return refuse(
+      'method_override_refused',
+      `this ${method} carries ${METHOD_OVERRIDE_PARAM}=${JSON.stringify(override.slice(0, 32))}, which some ` +
+        `frameworks run as another method than the one decided: send the real method instead`,
+      { agent: agent.name },
+    );
   }
   let match: ActionMatch;
   try {
