@@ -14,6 +14,13 @@ export interface AuditAnchor {
 
 const KEY = 'audit_anchor';
 
+/**
+ * The keys an anchor is written and read with, looked up at each use: the current private key (it
+ * changes with `keys rotate`) and every public key the control plane ever signed with, so an anchor
+ * signed before a rotation still verifies (see src/tokens/signing-key-ring.ts).
+ */
+export type AnchorKeys = () => Promise<{ privateKey: KeyObject; publicKeys: KeyObject[] }>;
+
 export function signingKeys(pkcs8Pem: string): { privateKey: KeyObject; publicKey: KeyObject } {
   const privateKey = createPrivateKey(pkcs8Pem);
   return { privateKey, publicKey: createPublicKey(privateKey) };

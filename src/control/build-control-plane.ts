@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
 import type { ControlDatabase } from '../storage/control-database.js';
-import { noKeyRing, type SigningKeyRing } from '../tokens/signing-key-ring.js';
+import { anchorKeys, noKeyRing, type SigningKeyRing } from '../tokens/signing-key-ring.js';
 import type { ActionApprovals } from './actions/action-approvals.js';
 import { registerActionRoutes } from './actions/action-routes.js';
 import { registerDecisionTokenRoutes } from './actions/decision-token-routes.js';
@@ -161,12 +161,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   registerMaintenanceRoutes(app, {
     db: deps.db.db,
     retentionDays: deps.config.auditRetentionDays,
-    keys: deps.signingKeys
-      ? async () => ({
-          privateKey: (await keys.current()).privateKey,
-          publicKeys: await keys.allPublicKeys(),
-        })
-      : undefined,
+    keys: deps.signingKeys ? anchorKeys(keys) : undefined,
     now,
   });
   registerDecisionTokenRoutes(app, { db: deps.db.db, keys, now });

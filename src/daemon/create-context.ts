@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { GATEWAY_MIGRATIONS } from '../../migrations/index.js';
-import { signingKeys } from '../audit/anchor.js';
+import { type AnchorKeys, signingKeys } from '../audit/anchor.js';
 import type { Config, ConfigSources } from '../config/config.js';
 import { summarizeConfig } from '../config/resolve-config.js';
 import { Secret } from '../config/secret.js';
@@ -25,7 +25,7 @@ import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
 import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
 import { type GatewaySync, startGatewaySync } from '../sync/gateway-sync-client.js';
 import { createDecisionTokenRedeemer } from '../tokens/decision-token-redeemer.js';
-import { signingKeyRing } from '../tokens/signing-key-ring.js';
+import { anchorKeys, signingKeyRing } from '../tokens/signing-key-ring.js';
 import { parseMasterKey } from '../vault/vault-crypto.js';
 import { type BootstrapResult, bootstrapControlPlane } from './bootstrap.js';
 import {
@@ -127,7 +127,7 @@ export async function createContext(
   let reporter: GatewayReporter | undefined;
   let linkReport: GatewayLinkReportInputs | undefined;
   let localDb: ControlDatabase | undefined;
-  let keys: ReturnType<typeof signingKeys> | undefined;
+  let anchorSigning: AnchorKeys | undefined;
   let gatewayParts: StorageUpkeepInputs['gateway'];
   let storage: StorageUpkeep | undefined;
   const urls: DaemonAddresses = { controlUrl: undefined, gatewayUrl: undefined };
@@ -230,7 +230,10 @@ export async function createContext(
       localDb = db;
       if (db.kind === 'postgres')
         logger.info({ database: db.location }, 'control plane database: PostgreSQL');
-      keys = signingKeys(readFileSync(paths.signingKey, 'utf8'));
+      const keys = signingKeys(readFileSync(paths.signingKey, 'utf8'));
+      // One ring for the API and retention: a `keys rotate` is seen by both at once.
+      const keyRing = signingKeyRing(db.db, paths.signingKey, now);
+      anchorSigning = anchorKeys(keyRing);
       const built = buildControlPlane({
         config,
         logger: logger.child({ component: 'control' }),
@@ -241,7 +244,7 @@ export async function createContext(
         gatewayUrl: () => config.gatewayUrl ?? urls.gatewayUrl,
         serviceToken,
         signingKeys: keys,
-        keyRing: signingKeyRing(db.db, paths.signingKey, now),
+        keyRing,
         healthExtras: () => ({ ...storage?.health('control') }),
       });
       closers.push(() => built.close());
@@ -254,7 +257,7 @@ export async function createContext(
       now,
       registry,
       gateway: gatewayParts,
-      control: localDb ? { db: localDb, keys } : undefined,
+      control: localDb ? { db: localDb, keys: anchorSigning } : undefined,
       options: overrides.storage,
     });
     storage = upkeep;

@@ -17,6 +17,7 @@ import {
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { JWK } from 'jose';
 import type { Kysely } from 'kysely';
+import type { AnchorKeys } from '../audit/anchor.js';
 import { appendAuditEvent } from '../audit/ledger.js';
 import { AppError } from '../errors/codes.js';
 import type { LocalDatabase } from '../storage/local-schema.js';
@@ -208,6 +209,14 @@ async function adopt(db: Database, jwk: JWK & { kid: string }, now: Date): Promi
       .where('kid', '!=', jwk.kid)
       .where('retired_at', 'is', null)
       .execute();
+  });
+}
+
+/** What retention anchors are signed and verified with: the ring's keys as they are at each use. */
+export function anchorKeys(ring: SigningKeyRing): AnchorKeys {
+  return async () => ({
+    privateKey: (await ring.current()).privateKey,
+    publicKeys: await ring.allPublicKeys(),
   });
 }
 

@@ -7,12 +7,13 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signingKeys } from '../../src/audit/anchor.js';
+import { type AnchorKeys, readAnchor, signingKeys } from '../../src/audit/anchor.js';
 import { appendAuditEvents } from '../../src/audit/ledger.js';
 import { verifyChain } from '../../src/audit/verify-chain.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { runCleanup } from '../../src/control/maintenance/maintenance-store.js';
 import { createStorageUpkeep } from '../../src/daemon/upkeep/storage-upkeep.js';
+import { anchorKeys, signingKeyRing } from '../../src/tokens/signing-key-ring.js';
 import { type ControlHarness, startControlHarness } from '../helpers/control-harness.js';
 
 let h: ControlHarness;
@@ -24,6 +25,9 @@ afterAll(async () => {
 });
 
 const DAY = 86_400_000;
+/** The keys as the daemon hands them to retention: a ring over signing.key, read at each use. */
+const ringKeys = (): AnchorKeys =>
+  anchorKeys(signingKeyRing(h.db.db, join(h.dataDir, 'signing.key'), () => new Date()));
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
 describe('audit-log retention', () => {
@@ -47,7 +51,7 @@ describe('audit-log retention', () => {
       logger: pino({ level: 'silent' }),
       now: () => new Date(),
       registry: new Registry(),
-      control: { db: h.db, keys },
+      control: { db: h.db, keys: ringKeys() },
       options: { chunkBudgetMs: 2 },
     });
     let appended = 0;
@@ -108,8 +112,54 @@ describe('audit-log retention', () => {
     expect(v).toMatchObject({ ok: true, checked: 2 }); // the newest old event and the cleanup event
   });
 
+  it('keeps pruning after `keys rotate` (and a restart): the anchor verifies with the key that signed it', async () => {
+    await h.db.db.deleteFrom('audit_events').execute();
+    await h.db.db.deleteFrom('settings').where('key', '=', 'audit_anchor').execute();
+    const { config } = resolveConfig({ flags: {}, env: { AUDIT_RETENTION_DAYS: '30' } });
+    const sweepWith = async (keys: AnchorKeys) => {
+      const upkeep = createStorageUpkeep({
+        config,
+        dataDir: h.dataDir,
+        logger: pino({ level: 'silent' }),
+        now: () => new Date(),
+        registry: new Registry(),
+        control: { db: h.db, keys },
+      });
+      const [report] = await upkeep.sweepNow();
+      await upkeep.close();
+      return report!;
+    };
+    const old = (n: number, tag: string) =>
+      Array.from({ length: n }, (_, i) => ({
+        type: 'agent.created',
+        actor: 'system',
+        details: { tag: `${tag}-${i}` },
+        createdAt: ago(45),
+      }));
+    const before = signingKeys(readFileSync(join(h.dataDir, 'signing.key'), 'utf8'));
+    await appendAuditEvents(h.db.db, old(5, 'first'));
+    // The first anchor is signed with the key current before the rotation.
+    expect(await sweepWith(ringKeys())).toMatchObject({ deleted: 4, error: null });
+    expect(await readAnchor(h.db.db, before.publicKey)).toMatchObject({ status: 'ok' });
+
+    const rotated = await h.api<{ previous_kid: string }>('POST', '/v1/keys/rotate');
+    expect(rotated.status).toBe(200);
+    const after = signingKeys(readFileSync(join(h.dataDir, 'signing.key'), 'utf8'));
+    expect(after.publicKey.equals(before.publicKey)).toBe(false);
+    // The rotation appended its own (recent) event, so the first batch's newest event, kept as the
+    // chain's head by the first sweep, is now prunable. A restarted daemon has only the new key in
+    // signing.key: a fresh ring, as at start-up.
+    const report = await sweepWith(ringKeys());
+    expect(report).toMatchObject({ deleted: 1, error: null });
+    // The new anchor is signed with the new key, and the chain verifies from it.
+    const anchor = await readAnchor(h.db.db, after.publicKey);
+    expect(anchor).toMatchObject({ status: 'ok', anchor: { pruned_total: 5 } });
+    expect(await readAnchor(h.db.db, before.publicKey)).toMatchObject({ status: 'invalid' });
+    const api = await h.api('GET', '/v1/audit/verify');
+    expect(api.body).toMatchObject({ ok: true, first_bad: null, anchor: { pruned_total: 5 } });
+  });
+
   it('stops, without deleting, when the anchor does not verify', async () => {
-    const keys = signingKeys(readFileSync(join(h.dataDir, 'signing.key'), 'utf8'));
     await h.db.db.deleteFrom('audit_events').execute();
     await appendAuditEvents(h.db.db, [
       { type: 'agent.created', actor: 'system', createdAt: ago(40) },
@@ -134,7 +184,7 @@ describe('audit-log retention', () => {
       logger: pino({ level: 'silent' }),
       now: () => new Date(),
       registry: new Registry(),
-      control: { db: h.db, keys },
+      control: { db: h.db, keys: ringKeys() },
     });
     const [report] = await upkeep.sweepNow();
     await upkeep.close();

@@ -1,8 +1,8 @@
 // POST /api/maintenance/cleanup, as on the architecture page: `Authorization: Bearer
 // $MAINTENANCE_SECRET` (checked by the route guard; without the secret the endpoint does not exist).
-import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { AnchorKeys } from '../../audit/anchor.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import { runCleanup } from './maintenance-store.js';
@@ -11,7 +11,7 @@ export interface MaintenanceDeps {
   db: Kysely<LocalDatabase>;
   retentionDays: number;
   /** The current signing key and every public key ever used (anchors may predate a rotation). */
-  keys: (() => Promise<{ privateKey: KeyObject; publicKeys: KeyObject[] }>) | undefined;
+  keys: AnchorKeys | undefined;
   now: () => Date;
 }
 

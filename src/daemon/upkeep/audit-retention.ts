@@ -6,9 +6,8 @@
 // Threat model: retention is the one deletion the ledger allows. It never deletes past an anchor
 // that does not verify (someone edited it): re-signing would launder the edit, so it stops and says
 // so until `audit verify` passes again.
-import type { KeyObject } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { readAnchor, writeAnchor } from '../../audit/anchor.js';
+import { type AnchorKeys, readAnchor, writeAnchor } from '../../audit/anchor.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { ChunkOutcome, RetentionTarget } from './retention-sweep.js';
 
@@ -16,7 +15,8 @@ export function auditRetention(
   db: Kysely<LocalDatabase>,
   opts: {
     days: number;
-    keys: { privateKey: KeyObject; publicKey: KeyObject };
+    /** Looked up for each chunk: a rotation while the daemon runs signs the next anchor with the new key. */
+    keys: AnchorKeys;
     now: () => Date;
     pageSize: number;
     incremental: () => boolean;
@@ -30,6 +30,8 @@ export function auditRetention(
       let deleted = 0;
       let exhausted = rows === 0;
       if (rows > 0) {
+        // Before the transaction: the ring reads the database through the connection it would hold.
+        const keys = await opts.keys();
         deleted = await db.transaction().execute(async (trx) => {
           const oldest = await trx
             .selectFrom('audit_events')
@@ -45,7 +47,9 @@ export function auditRetention(
           }
           exhausted = last?.id !== oldest.at(-1)?.id || oldest.length < rows;
           if (!last) return 0;
-          const previous = await readAnchor(trx, opts.keys.publicKey);
+          // Verified with every key the control plane ever signed with: the anchor may predate a
+          // `keys rotate` (and a restart that made the new key the only one in signing.key).
+          const previous = await readAnchor(trx, keys.publicKeys);
           if (previous.status === 'invalid')
             throw new Error(
               `the retention anchor does not verify (${previous.reason}); audit retention stops until \`tameflare audit verify\` passes`,
@@ -61,7 +65,7 @@ export function auditRetention(
               pruned_total: before + n,
               pruned_at: opts.now().toISOString(),
             },
-            opts.keys.privateKey,
+            keys.privateKey,
           );
           return n;
         });

@@ -1,9 +1,10 @@
 // Storage that looks after itself (issue 17): automatic retention of the traffic log (gateway) and
 // the audit log (control plane) in the background, incremental vacuum, and the disk watch behind
 // /health and /metrics. Built by the composition root for the roles this process runs.
-import type { KeyObject } from 'node:crypto';
+
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { AnchorKeys } from '../../audit/anchor.js';
 import type { Config } from '../../config/config.js';
 import type { TrafficLogWriter } from '../../gateway/traffic-log/traffic-log-writer.js';
 import type { ControlDatabase } from '../../storage/control-database.js';
@@ -51,7 +52,8 @@ export interface StorageUpkeepInputs {
   control?:
     | {
         db: ControlDatabase;
-        keys: { privateKey: KeyObject; publicKey: KeyObject } | undefined;
+        /** The signing keys for retention anchors (see src/audit/anchor.ts); none: no audit retention. */
+        keys: AnchorKeys | undefined;
       }
     | undefined;
   options?: StorageUpkeepOptions | undefined;
