@@ -354,6 +354,61 @@ describe('dashboard (owner)', () => {
     await screenshot(page, '24-tokens');
   });
 
+  it('keeps every list usable in a narrow window, light and dark, with nothing sticking out sideways', async () => {
+    const pages = [
+      ['/', 'Overview', 'overview'],
+      ['/traffic', 'Traffic', 'traffic'],
+      ['/approvals?tab=history', 'Approvals', 'approvals-history'],
+      ['/agents', 'Agents', 'agents'],
+      ['/connectors', 'Connectors', 'connectors'],
+      ['/permissions', 'Permissions', 'permissions'],
+      ['/policies?name=no-deletes', 'Policies', 'policies'],
+      ['/audit', 'Audit log', 'audit'],
+      ['/users', 'Users', 'users'],
+      ['/tokens', 'API tokens', 'tokens'],
+      ['/settings', 'Settings', 'settings'],
+    ] as const;
+    const sideways: string[] = [];
+    try {
+      for (const theme of ['light', 'dark'] as const) {
+        await page.setViewportSize({ width: 400, height: 800 });
+        await go('/', 'Overview');
+        await page.getByLabel('Theme').selectOption(theme);
+        for (const [path, heading, name] of pages) {
+          await go(path, heading);
+          await page.waitForLoadState('networkidle');
+          const overflow = await page.evaluate<number>(
+            'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+          );
+          if (overflow > 0) sideways.push(`${path} (${theme}): ${overflow} px`);
+          await screenshot(page, `50-narrow-${theme}-${name}`);
+        }
+      }
+      expect(sideways).toEqual([]);
+      // A stacked row still opens its details from the keyboard.
+      await go('/traffic', 'Traffic');
+      const details = page.getByRole('button', { name: /^Details of GET api\.github\.com/ }).first();
+      await details.focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('complementary', { name: 'Request details' }).waitFor();
+      await page.evaluate('window.scrollTo(0, 0)');
+      await screenshot(page, '51-narrow-traffic-detail');
+    } finally {
+      await page.getByLabel('Theme').selectOption('system');
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('filters a list on the page, and says so when nothing matches', async () => {
+    await go('/agents', 'Agents');
+    await page.getByLabel('Search').fill('no-such-bot');
+    await page.getByText('No agent matches these filters.').waitFor();
+    expect(page.url()).toContain('q=no-such-bot');
+    await screenshot(page, '52-agents-filtered-empty');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByRole('row', { name: /release-bot/ }).waitFor();
+  });
+
   it('shows a not-found page for an unknown address', async () => {
     await go('/no-such-page', 'Page not found');
   });

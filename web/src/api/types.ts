@@ -25,8 +25,13 @@ export type { LoginAnswer, Me } from '../../../src/wire/auth';
 export type { DryRunAnswer } from '../../../src/wire/dry-run';
 export type { GatewayList, GatewayView } from '../../../src/wire/gateways';
 export type { PolicySaveAnswer, PolicySummary } from '../../../src/wire/policies';
-export type { CreatedTokenAnswer, TokenList } from '../../../src/wire/tokens';
-export type { CreatedUserAnswer, PasswordSetAnswer, UserList } from '../../../src/wire/users';
+export type { CreatedTokenAnswer, TokenList, TokenView as ApiTokenInfo } from '../../../src/wire/tokens';
+export type {
+  CreatedUserAnswer,
+  PasswordSetAnswer,
+  UserList,
+  UserView as User,
+} from '../../../src/wire/users';
 
 export type Role = WireMe['role'];
 export type Verdict = PermissionView['decision'];

@@ -2,6 +2,7 @@
 // lines that point a program at the gateway with it.
 import type { Agent, GatewayInfo } from '../api/types';
 import { CopyField } from '../components/copy-field';
+import { SecretOnce } from '../components/secret-once';
 
 export function proxyUrlWithKey(
   agent: Agent,
@@ -26,11 +27,11 @@ export function AgentSettings({
 }) {
   const proxy = proxyUrlWithKey(agent, keyValue, info);
   return (
-    <div className="stack">
-      <p className="note note-warn" role="status">
-        This key is shown only now. Copy it somewhere safe: TameFlare keeps only its hash.
-      </p>
-      <CopyField label="Agent key" value={keyValue} secret />
+    <SecretOnce
+      label="Agent key"
+      value={keyValue}
+      warning="This key is shown only now. Copy it somewhere safe: TameFlare keeps only its hash."
+    >
       <CopyField
         label="Run a program as this agent (on a machine with the tameflare CLI)"
         value={`tameflare run --agent ${agent.name} -- python agent.py`}
@@ -67,6 +68,6 @@ export function AgentSettings({
           }
         />
       )}
-    </div>
+    </SecretOnce>
   );
 }

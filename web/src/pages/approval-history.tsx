@@ -3,11 +3,13 @@
 // Both reload whenever the live feed reports a change.
 import { useEffect, useState } from 'react';
 import { api, seg } from '../api/client';
-import type { Agent, Approval, Grant } from '../api/types';
+import type { Approval, Grant } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
-import { Empty, ErrorNote, Loading } from '../components/notices';
+import { type Column, DataTable } from '../components/data-table';
+import { AgentFilter, FilterBar, SelectFilter } from '../components/filter-bar';
+import { ErrorNote } from '../components/notices';
 import { TimeText } from '../components/time-text';
-import { setQuery, useLocation } from '../router';
+import { useLocation } from '../router';
 import { useCan } from '../session';
 import { useApi } from '../use-api';
 import { actorText, RequestCell } from './approval-request';
@@ -21,6 +23,36 @@ const STATUS_BADGE: Record<string, string> = {
   cancelled: 'badge badge-other',
 };
 
+const HISTORY_COLUMNS: Column<Approval>[] = [
+  { header: 'Asked', className: 'nowrap', cell: (a) => <TimeText iso={a.created_at} short /> },
+  { header: 'Agent', className: 'nowrap', cell: (a) => a.agent },
+  { header: 'Request', className: 'request-cell', cell: (a) => <RequestCell approval={a} /> },
+  {
+    header: 'Outcome',
+    className: 'nowrap',
+    cell: (a) => (
+      <>
+        <span className={STATUS_BADGE[a.status] ?? 'badge badge-other'}>{a.status}</span>
+        {a.decided_at && (
+          <span className="hint">
+            {' '}
+            <TimeText iso={a.decided_at} short />
+          </span>
+        )}
+        {a.grant && (
+          <span className="hint">
+            {' '}
+            · grant until <TimeText iso={a.grant.expires_at} short />
+          </span>
+        )}
+        {a.used_at && <span className="hint"> · request let through</span>}
+      </>
+    ),
+  },
+  { header: 'By', cell: (a) => (a.decided_by ? actorText(a.decided_by) : <span className="muted">—</span>) },
+  { header: 'Note', cell: (a) => a.note ?? <span className="muted">—</span> },
+];
+
 export function ApprovalHistory({ changes }: { changes: number }) {
   const { query } = useLocation();
   const status = query.get('status') ?? '';
@@ -32,7 +64,6 @@ export function ApprovalHistory({ changes }: { changes: number }) {
   if (agent) params.set('agent', agent);
   const path = `/approvals?${params}`;
   const list = useApi<{ approvals: Approval[] }>(path);
-  const agents = useApi<{ agents: Agent[] }>('/agents');
   const { reload } = list;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload on each change of the live feed
@@ -57,86 +88,32 @@ export function ApprovalHistory({ changes }: { changes: number }) {
 
   return (
     <section aria-label="Approval history">
-      <form className="filters" aria-label="Filter approvals" onSubmit={(e) => e.preventDefault()}>
-        <label className="field field-inline">
-          <span>Status</span>
-          <select value={status} onChange={(e) => setQuery({ status: e.target.value })}>
-            <option value="">Any status</option>
-            {Object.keys(STATUS_BADGE).map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Agent</span>
-          <select value={agent} onChange={(e) => setQuery({ agent: e.target.value })}>
-            <option value="">All agents</option>
-            {agents.data?.agents.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      </form>
-      {list.error && <ErrorNote error={list.error} />}
-      {!list.data && !list.error ? (
-        <Loading what="approvals" />
-      ) : rows.length === 0 ? (
-        <Empty
-          title={
-            status || agent ? 'No approval matches these filters.' : 'No approval has been asked for yet.'
-          }
+      <FilterBar label="Filter approvals" params={['status', 'agent']}>
+        <SelectFilter
+          label="Status"
+          param="status"
+          anyLabel="Any status"
+          choices={Object.keys(STATUS_BADGE)}
         />
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Asked</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Request</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">By</th>
-                <th scope="col">Note</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((a) => (
-                <tr key={a.id}>
-                  <td className="nowrap">
-                    <TimeText iso={a.created_at} short />
-                  </td>
-                  <td className="nowrap">{a.agent}</td>
-                  <td className="request-cell">
-                    <RequestCell approval={a} />
-                  </td>
-                  <td className="nowrap">
-                    <span className={STATUS_BADGE[a.status] ?? 'badge badge-other'}>{a.status}</span>
-                    {a.decided_at && (
-                      <span className="hint">
-                        {' '}
-                        <TimeText iso={a.decided_at} short />
-                      </span>
-                    )}
-                    {a.grant && (
-                      <span className="hint">
-                        {' '}
-                        · grant until <TimeText iso={a.grant.expires_at} short />
-                      </span>
-                    )}
-                    {a.used_at && <span className="hint"> · request let through</span>}
-                  </td>
-                  <td>{a.decided_by ? actorText(a.decided_by) : <span className="muted">—</span>}</td>
-                  <td>{a.note ?? <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+        <AgentFilter />
+      </FilterBar>
+      <DataTable<Approval>
+        label="Past approvals"
+        what="approvals"
+        rows={list.data ? rows : undefined}
+        rowKey={(a) => a.id}
+        error={list.error}
+        filtered={Boolean(status || agent)}
+        empty={{
+          title: 'No approval has been asked for yet.',
+          body: 'Requests held for a decision are listed here once they are decided, expire or are cancelled.',
+        }}
+        emptyFiltered={{
+          title: 'No approval matches these filters.',
+          body: 'Clear the filters to see them all.',
+        }}
+        columns={HISTORY_COLUMNS}
+      />
       {rows.length >= PAGE && !more && (
         <p>
           <button type="button" className="btn" onClick={() => void loadOlder()}>
@@ -169,49 +146,39 @@ export function GrantsPanel({ changes }: { changes: number }) {
       {active.length === 0 ? (
         <p className="muted">No grant is active.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Action</th>
-              <th scope="col">By</th>
-              <th scope="col">Until</th>
-              {canRevoke && <th scope="col">End it</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {active.map((g) => (
-              <tr key={g.id}>
-                <td>{g.agent}</td>
-                <td>
-                  <code>{g.action}</code>
-                </td>
-                <td>{actorText(g.created_by)}</td>
-                <td>
-                  <TimeText iso={g.expires_at} short />
-                </td>
-                {canRevoke && (
-                  <td>
-                    <ConfirmButton
-                      label="Revoke"
-                      title={`Revoke the grant for ${g.agent}?`}
-                      confirmLabel="Revoke"
-                      danger
-                      onConfirm={async () => {
-                        await api('DELETE', `/approvals/grants/${seg(g.id)}`);
-                        reload();
-                      }}
-                    >
-                      <p>
-                        Requests of {g.agent} for <code>{g.action}</code> are held for approval again.
-                      </p>
-                    </ConfirmButton>
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable<Grant>
+          label="Grants"
+          what="grants"
+          rows={active}
+          rowKey={(g) => g.id}
+          empty={{ title: 'No grant is active.' }}
+          columns={[
+            { header: 'Agent', cell: (g) => g.agent },
+            { header: 'Action', cell: (g) => <code>{g.action}</code> },
+            { header: 'By', cell: (g) => actorText(g.created_by) },
+            { header: 'Until', cell: (g) => <TimeText iso={g.expires_at} short /> },
+            canRevoke && {
+              header: 'End it',
+              hiddenHeader: true,
+              cell: (g) => (
+                <ConfirmButton
+                  label="Revoke"
+                  title={`Revoke the grant for ${g.agent}?`}
+                  confirmLabel="Revoke"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/approvals/grants/${seg(g.id)}`);
+                    reload();
+                  }}
+                >
+                  <p>
+                    Requests of {g.agent} for <code>{g.action}</code> are held for approval again.
+                  </p>
+                </ConfirmButton>
+              ),
+            },
+          ]}
+        />
       )}
     </section>
   );

@@ -4,7 +4,8 @@
 // without controls.
 import { useState } from 'react';
 import type { Approval, DecideApprovalAnswer, Role } from '../api/types';
-import { Empty, Success } from '../components/notices';
+import { DataTable } from '../components/data-table';
+import { Success } from '../components/notices';
 import { PageHeader } from '../components/page-header';
 import { TimeText } from '../components/time-text';
 import { setQuery, useLocation } from '../router';
@@ -102,49 +103,46 @@ function PendingList({
 }) {
   const me = useMe();
   const member = roleAtLeast(me.role, 'member');
-  if (!loaded) return <p className="muted">Loading pending approvals…</p>;
-  if (pending.length === 0)
-    return (
-      <Empty title="Nothing is waiting for a decision.">
-        <p>
-          A request appears here the moment a gateway holds it, with no need to reload. Ask for approval with
-          a permission set to “Ask first” or a policy rule with <code>decision: require_approval</code>.
-        </p>
-      </Empty>
-    );
   return (
-    <section aria-label="Pending approvals" className="table-wrap">
-      {!member && (
+    <>
+      {loaded && pending.length > 0 && !member && (
         <p className="note note-warn">Your role ({me.role}) can watch approvals but not decide them.</p>
       )}
-      <table className="table approvals-table">
-        <thead>
-          <tr>
-            <th scope="col">Asked</th>
-            <th scope="col">Agent</th>
-            <th scope="col">Request</th>
-            <th scope="col">Why</th>
-            <th scope="col" className="num">
-              Waiting
-            </th>
-            {member && <th scope="col">Decide</th>}
-          </tr>
-        </thead>
-        <tbody>
-          {pending.map((a) => (
-            <tr key={a.id}>
-              <td className="nowrap">
+      <DataTable<Approval>
+        label="Pending approvals"
+        what="pending approvals"
+        rows={loaded ? pending : undefined}
+        rowKey={(a) => a.id}
+        empty={{
+          title: 'Nothing is waiting for a decision.',
+          body: (
+            <p>
+              A request appears here the moment a gateway holds it, with no need to reload. Ask for approval
+              with a permission set to “Ask first” or a policy rule with{' '}
+              <code>decision: require_approval</code>.
+            </p>
+          ),
+        }}
+        columns={[
+          {
+            header: 'Asked',
+            className: 'nowrap',
+            cell: (a) => (
+              <>
                 <TimeText iso={a.created_at} short />
                 <span className="hint">
                   {' '}
                   open until <TimeText iso={a.expires_at} short />
                 </span>
-              </td>
-              <td className="nowrap">{a.agent}</td>
-              <td className="request-cell">
-                <RequestCell approval={a} />
-              </td>
-              <td>
+              </>
+            ),
+          },
+          { header: 'Agent', className: 'nowrap', cell: (a) => a.agent },
+          { header: 'Request', className: 'request-cell', cell: (a) => <RequestCell approval={a} /> },
+          {
+            header: 'Why',
+            cell: (a) => (
+              <>
                 <ul className="reasons">
                   {a.reasons.map((r) => (
                     <li key={r}>{r}</li>
@@ -153,23 +151,22 @@ function PendingList({
                 {a.required_role !== 'member' && (
                   <span className="hint">decided by {a.required_role} or above</span>
                 )}
-              </td>
-              <td className="num" title="requests asking for this approval (identical ones join it)">
-                {a.requests}
-              </td>
-              {member && (
-                <td>
-                  {roleAtLeast(me.role, a.required_role as Role) ? (
-                    <DecideButtons approval={a} onDecided={onDecided} />
-                  ) : (
-                    <span className="muted small">needs {a.required_role}</span>
-                  )}
-                </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </section>
+              </>
+            ),
+          },
+          { header: 'Waiting', className: 'num', cell: (a) => a.requests },
+          member && {
+            header: 'Decide',
+            hiddenHeader: true,
+            cell: (a) =>
+              roleAtLeast(me.role, a.required_role as Role) ? (
+                <DecideButtons approval={a} onDecided={onDecided} />
+              ) : (
+                <span className="muted small">needs {a.required_role}</span>
+              ),
+          },
+        ]}
+      />
+    </>
   );
 }

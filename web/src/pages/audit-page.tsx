@@ -3,12 +3,12 @@
 // the same selection exported as JSONL or CSV through the API. Filters live in the address.
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
-import type { Agent, AuditEvent, AuditPage as Page } from '../api/types';
-import { Empty, ErrorNote } from '../components/notices';
+import type { AuditEvent, AuditPage as Page } from '../api/types';
+import { type Column, DataTable } from '../components/data-table';
+import { AgentFilter, FilterBar, SearchFilter, SelectFilter } from '../components/filter-bar';
 import { PageHeader } from '../components/page-header';
 import { TimeText } from '../components/time-text';
 import { setQuery, useLocation } from '../router';
-import { useApi } from '../use-api';
 import { AuditChainStatus } from './audit-chain';
 import { AuditDetail } from './audit-detail';
 
@@ -65,16 +65,12 @@ export function AuditPage() {
   const from = query.get('from') ?? '';
   const until = query.get('until') ?? '';
   const key = `${type}|${actor}|${agent}|${range}|${from}|${until}`;
-  const [actorDraft, setActorDraft] = useState(actor);
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState<Error | undefined>(undefined);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const [refresh, setRefresh] = useState(0);
-  const agents = useApi<{ agents: Agent[] }>('/agents');
-
-  useEffect(() => setActorDraft(actor), [actor]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `key` stands for the filters read from the address; `refresh` reloads
   useEffect(() => {
@@ -121,10 +117,6 @@ export function AuditPage() {
     }
   };
 
-  const applyActor = (e?: { preventDefault(): void }) => {
-    e?.preventDefault();
-    if (actorDraft.trim() !== actor) setQuery({ actor: actorDraft.trim() });
-  };
   const filtered = Boolean(type || actor || agent || range);
   const current = events.find((e) => e.id === selected);
   const exportQuery = filterOf(query);
@@ -149,58 +141,32 @@ export function AuditPage() {
         Exports hold the events that match the filters, oldest first.
       </PageHeader>
       <AuditChainStatus />
-      <form className="filters" aria-label="Filter audit events" onSubmit={(e) => e.preventDefault()}>
-        <label className="field field-inline">
-          <span>Event type</span>
-          <select value={type} onChange={(e) => setQuery({ type: e.target.value })}>
-            <option value="">All events</option>
-            {type && !FAMILIES.some((f) => `${f}.*` === type) && <option value={type}>{type}</option>}
-            {FAMILIES.map((f) => (
-              <option key={f} value={`${f}.*`}>
-                {f}.*
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Actor</span>
-          <input
-            type="search"
-            value={actorDraft}
-            placeholder="e.g. user:ann@example.org"
-            onChange={(e) => setActorDraft(e.target.value)}
-            onBlur={() => applyActor()}
-            onKeyDown={(e) => {
-              if (e.key === 'Enter') applyActor(e);
-            }}
-          />
-        </label>
-        <label className="field field-inline">
-          <span>Agent</span>
-          <select value={agent} onChange={(e) => setQuery({ agent: e.target.value })}>
-            <option value="">All agents</option>
-            {agent && !agents.data?.agents.some((a) => a.name === agent) && (
-              <option value={agent}>{agent}</option>
-            )}
-            {agents.data?.agents.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Time</span>
-          <select value={range} onChange={(e) => setQuery({ range: e.target.value })}>
-            <option value="">Any time</option>
-            {Object.entries(RANGES).map(([k, r]) => (
-              <option key={k} value={k}>
-                {r.label}
-              </option>
-            ))}
-            <option value="custom">Between…</option>
-          </select>
-        </label>
+      <FilterBar
+        label="Filter audit events"
+        params={['type', 'actor', 'agent', 'range', 'from', 'until']}
+        actions={
+          <button type="button" className="btn btn-ghost" onClick={() => setRefresh((n) => n + 1)}>
+            Refresh
+          </button>
+        }
+      >
+        <SelectFilter
+          label="Event type"
+          param="type"
+          anyLabel="All events"
+          choices={FAMILIES.map((f) => `${f}.*`)}
+        />
+        <SearchFilter label="Actor" placeholder="e.g. user:ann@example.org" param="actor" />
+        <AgentFilter />
+        <SelectFilter
+          label="Time"
+          param="range"
+          anyLabel="Any time"
+          choices={[
+            ...Object.entries(RANGES).map(([k, r]) => ({ value: k, label: r.label })),
+            { value: 'custom', label: 'Between…' },
+          ]}
+        />
         {range === 'custom' && (
           <>
             <label className="field field-inline">
@@ -221,38 +187,28 @@ export function AuditPage() {
             </label>
           </>
         )}
-        {filtered && (
-          <button
-            type="button"
-            className="btn btn-ghost"
-            onClick={() => setQuery({ type: '', actor: '', agent: '', range: '', from: '', until: '' })}
-          >
-            Clear filters
-          </button>
-        )}
-        <button type="button" className="btn btn-ghost" onClick={() => setRefresh((n) => n + 1)}>
-          Refresh
-        </button>
-      </form>
-      {error && <ErrorNote error={error} />}
+      </FilterBar>
       <div className={current ? 'split split-detail-first' : ''}>
-        <section aria-label="Audit events" className="table-wrap">
-          {loading && events.length === 0 && !error ? (
-            <p className="muted pad">Loading audit events…</p>
-          ) : events.length === 0 ? (
-            error ? null : (
-              <Empty title={filtered ? 'No event matches these filters.' : 'The audit log is empty.'}>
-                {filtered ? (
-                  <p>Try a wider time range, another actor, or clear the filters.</p>
-                ) : (
-                  <p>Events appear here as soon as someone signs in, changes a setting or an agent acts.</p>
-                )}
-              </Empty>
-            )
-          ) : (
-            <AuditTable events={events} selected={selected} onSelect={setSelected} />
-          )}
-          {events.length > 0 && (
+        <DataTable<AuditEvent>
+          label="Audit events"
+          what="audit events"
+          rows={events}
+          loading={loading}
+          rowKey={(e) => e.id}
+          error={error}
+          filtered={filtered}
+          empty={{
+            title: 'The audit log is empty.',
+            body: 'Events appear here as soon as someone signs in, changes a setting or an agent acts.',
+          }}
+          emptyFiltered={{
+            title: 'No event matches these filters.',
+            body: 'Try a wider time range, another actor, or clear the filters.',
+          }}
+          selected={selected}
+          onSelect={(id) => setSelected(Number(id))}
+          columns={auditColumns((id) => setSelected(id))}
+          foot={
             <p className="table-foot">
               <span className="muted">
                 {events.length} {events.length === 1 ? 'event' : 'events'} shown
@@ -264,8 +220,8 @@ export function AuditPage() {
                 </button>
               )}
             </p>
-          )}
-        </section>
+          }
+        />
         {current && <AuditDetail event={current} onClose={() => setSelected(undefined)} />}
       </div>
     </>
@@ -278,54 +234,27 @@ function withFormat(filter: URLSearchParams, format: 'jsonl' | 'csv'): string {
   return q.toString();
 }
 
-function AuditTable({
-  events,
-  selected,
-  onSelect,
-}: {
-  events: AuditEvent[];
-  selected: number | undefined;
-  onSelect: (id: number) => void;
-}) {
-  return (
-    <table className="table table-hover">
-      <thead>
-        <tr>
-          <th scope="col" className="num">
-            #
-          </th>
-          <th scope="col">Time</th>
-          <th scope="col">Event</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Subject</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e) => (
-          <tr
-            key={e.id}
-            className={e.id === selected ? 'selected' : undefined}
-            onClick={() => onSelect(e.id)}
-          >
-            <td className="num">{e.id}</td>
-            <td className="nowrap">
-              <TimeText iso={e.created_at} short />
-            </td>
-            <td>
-              <button
-                type="button"
-                className="link-button"
-                aria-label={`Details of event ${e.id}, ${e.event_type}`}
-                onClick={() => onSelect(e.id)}
-              >
-                <code>{e.event_type}</code>
-              </button>
-            </td>
-            <td className="break">{e.actor}</td>
-            <td className="break">{e.subject ?? <span className="muted">—</span>}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+function auditColumns(open: (id: number) => void): Column<AuditEvent>[] {
+  return [
+    { header: '#', className: 'num', cell: (e) => e.id },
+    { header: 'Time', className: 'nowrap', cell: (e) => <TimeText iso={e.created_at} short /> },
+    {
+      header: 'Event',
+      cell: (e) => (
+        <button
+          type="button"
+          className="link-button"
+          aria-label={`Details of event ${e.id}, ${e.event_type}`}
+          onClick={(ev) => {
+            ev.stopPropagation();
+            open(e.id);
+          }}
+        >
+          <code>{e.event_type}</code>
+        </button>
+      ),
+    },
+    { header: 'Actor', className: 'break', cell: (e) => e.actor },
+    { header: 'Subject', className: 'break', cell: (e) => e.subject ?? <span className="muted">—</span> },
+  ];
 }

@@ -1,14 +1,16 @@
 // Connectors: which services agents reach, on which domains, with which credential. The credential
 // is write-only: it goes to the gateway's vault and only "set, ends in …" ever comes back.
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { Connector, ConnectorType } from '../api/types';
+import { ActionForm } from '../components/action-form';
 import { ConfirmButton } from '../components/confirm-button';
+import { DataTable } from '../components/data-table';
+import { FilterBar, matchesText, SearchFilter, SelectFilter } from '../components/filter-bar';
 import { ModalDialog } from '../components/modal-dialog';
-import { Empty, ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
+import { useLocation } from '../router';
 import { useCan } from '../session';
-import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { ActionCatalogue } from './action-catalogue';
 
@@ -19,6 +21,13 @@ export function ConnectorsPage() {
   const [adding, setAdding] = useState(false);
   const [credentialFor, setCredentialFor] = useState<Connector | undefined>(undefined);
   const [catalogue, setCatalogue] = useState<string | undefined>(undefined);
+  const { query } = useLocation();
+  const q = query.get('q') ?? '';
+  const type = query.get('type') ?? '';
+  const filtered = Boolean(q || type);
+  const rows = list.data?.connectors.filter(
+    (c) => matchesText(q, c.name, ...c.domains) && (!type || c.type === type),
+  );
 
   return (
     <>
@@ -34,110 +43,73 @@ export function ConnectorsPage() {
       >
         A connector maps a service's requests to named actions and holds the credential the gateway injects.
       </PageHeader>
-      {list.error && <ErrorNote error={list.error} />}
-      {!list.data && !list.error ? (
-        <Loading what="connectors" />
-      ) : list.data?.connectors.length === 0 ? (
-        <Empty title="No connectors yet.">
-          <p>
-            Without a connector the gateway refuses every host.{' '}
-            {canManage ? 'Add one for each service your agents use.' : ''}
-          </p>
-        </Empty>
-      ) : (
-        list.data && (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Domains</th>
-                  <th scope="col">Auth</th>
-                  <th scope="col">Credential</th>
-                  <th scope="col">Actions</th>
-                  {canManage && <th scope="col">Manage</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.connectors.map((c) => (
-                  <tr key={c.name}>
-                    <th scope="row">{c.name}</th>
-                    <td>{c.type}</td>
-                    <td>
-                      {c.domains.map((d) => (
-                        <code key={d} className="chip">
-                          {d}
-                        </code>
-                      ))}
-                    </td>
-                    <td>
-                      <code>{c.auth}</code>
-                    </td>
-                    <td>
-                      {c.credential_set ? (
-                        <span className="badge badge-allow">
-                          set{c.credential_last4 ? `, ends in ${c.credential_last4}` : ''}
-                        </span>
-                      ) : c.auth === 'none' ? (
-                        <span className="muted">not needed</span>
-                      ) : (
-                        <span className="badge badge-approval">not set</span>
-                      )}
-                    </td>
-                    <td>
-                      <button type="button" className="link-button" onClick={() => setCatalogue(c.type)}>
-                        View catalogue
-                      </button>
-                    </td>
-                    {canManage && (
-                      <td>
-                        <div className="button-row">
-                          <button type="button" className="btn btn-small" onClick={() => setCredentialFor(c)}>
-                            {c.credential_set ? 'Replace credential' : 'Set credential'}
-                          </button>
-                          {c.credential_set && (
-                            <ConfirmButton
-                              label="Remove credential"
-                              title={`Remove the credential of ${c.name}?`}
-                              confirmLabel="Remove credential"
-                              danger
-                              onConfirm={async () => {
-                                await api('DELETE', `/connectors/${seg(c.name)}/credential`);
-                                list.reload();
-                              }}
-                            >
-                              <p>
-                                Requests through this connector go out without a credential until a new one is
-                                set.
-                              </p>
-                            </ConfirmButton>
-                          )}
-                          <ConfirmButton
-                            label="Remove"
-                            title={`Remove ${c.name}?`}
-                            confirmLabel="Remove connector"
-                            danger
-                            onConfirm={async () => {
-                              await api('DELETE', `/connectors/${seg(c.name)}`);
-                              list.reload();
-                            }}
-                          >
-                            <p>
-                              Its credential and every permission on it are deleted; its domains become
-                              unreachable.
-                            </p>
-                          </ConfirmButton>
-                        </div>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )
-      )}
+      <FilterBar label="Filter connectors" params={['q', 'type']}>
+        <SearchFilter label="Search" placeholder="name or domain" param="q" live />
+        <SelectFilter
+          label="Connector type"
+          param="type"
+          anyLabel="Any type"
+          choices={[...new Set(list.data?.connectors.map((c) => c.type) ?? [])].sort()}
+        />
+      </FilterBar>
+      <DataTable<Connector>
+        label="Connectors"
+        what="connectors"
+        rows={rows}
+        rowKey={(c) => c.name}
+        error={list.error}
+        filtered={filtered}
+        empty={{
+          title: 'No connectors yet.',
+          body: `Without a connector the gateway refuses every host. ${canManage ? 'Add one for each service your agents use.' : 'An admin can add them.'}`,
+        }}
+        emptyFiltered={{
+          title: 'No connector matches these filters.',
+          body: 'Clear the filters to see every connector.',
+        }}
+        columns={[
+          { header: 'Name', rowHeader: true, cell: (c) => c.name },
+          { header: 'Type', cell: (c) => c.type },
+          {
+            header: 'Domains',
+            cell: (c) =>
+              c.domains.map((d) => (
+                <code key={d} className="chip">
+                  {d}
+                </code>
+              )),
+          },
+          { header: 'Auth', cell: (c) => <code>{c.auth}</code> },
+          {
+            header: 'Credential',
+            cell: (c) =>
+              c.credential_set ? (
+                <span className="badge badge-allow">
+                  set{c.credential_last4 ? `, ends in ${c.credential_last4}` : ''}
+                </span>
+              ) : c.auth === 'none' ? (
+                <span className="muted">not needed</span>
+              ) : (
+                <span className="badge badge-approval">not set</span>
+              ),
+          },
+          {
+            header: 'Actions',
+            cell: (c) => (
+              <button type="button" className="link-button" onClick={() => setCatalogue(c.type)}>
+                View catalogue
+              </button>
+            ),
+          },
+          canManage && {
+            header: 'Manage',
+            hiddenHeader: true,
+            cell: (c) => (
+              <ConnectorButtons connector={c} onCredential={setCredentialFor} reload={list.reload} />
+            ),
+          },
+        ]}
+      />
       {types.data && (
         <section className="panel" aria-labelledby="types-title">
           <h2 id="types-title">Built-in connector types</h2>
@@ -194,29 +166,68 @@ export function ConnectorsPage() {
   );
 }
 
+function ConnectorButtons({
+  connector: c,
+  onCredential,
+  reload,
+}: {
+  connector: Connector;
+  onCredential: (c: Connector) => void;
+  reload: () => void;
+}) {
+  return (
+    <div className="button-row">
+      <button type="button" className="btn btn-small" onClick={() => onCredential(c)}>
+        {c.credential_set ? 'Replace credential' : 'Set credential'}
+      </button>
+      {c.credential_set && (
+        <ConfirmButton
+          label="Remove credential"
+          title={`Remove the credential of ${c.name}?`}
+          confirmLabel="Remove credential"
+          danger
+          onConfirm={async () => {
+            await api('DELETE', `/connectors/${seg(c.name)}/credential`);
+            reload();
+          }}
+        >
+          <p>Requests through this connector go out without a credential until a new one is set.</p>
+        </ConfirmButton>
+      )}
+      <ConfirmButton
+        label="Remove"
+        title={`Remove ${c.name}?`}
+        confirmLabel="Remove connector"
+        danger
+        onConfirm={async () => {
+          await api('DELETE', `/connectors/${seg(c.name)}`);
+          reload();
+        }}
+      >
+        <p>Its credential and every permission on it are deleted; its domains become unreachable.</p>
+      </ConfirmButton>
+    </div>
+  );
+}
+
 function AddConnectorForm({ types, onAdded }: { types: ConnectorType[]; onAdded: (c: Connector) => void }) {
   const [type, setType] = useState('');
   const [name, setName] = useState('');
   const [domains, setDomains] = useState('');
   const [auth, setAuth] = useState('');
   const [baseUrl, setBaseUrl] = useState('');
-  const { busy, error, run } = useAction();
   const chosen = types.find((t) => t.type === type);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const body: Record<string, unknown> = { type };
     if (name.trim()) body.name = name.trim();
     const ds = domains.split(/[\s,]+/).filter(Boolean);
     if (ds.length) body.domains = ds;
     if (auth.trim()) body.auth = auth.trim();
     if (baseUrl.trim()) body.base_url = baseUrl.trim();
-    void run(async () =>
-      onAdded((await api<{ connector: Connector }>('POST', '/connectors', body)).connector),
-    );
+    onAdded((await api<{ connector: Connector }>('POST', '/connectors', body)).connector);
   };
   return (
-    <form className="stack" onSubmit={submit}>
-      <FormError message={error} />
+    <ActionForm onSubmit={submit} submitLabel="Add connector" busyLabel="Adding…" disabled={!type}>
       <label className="field">
         <span>Type</span>
         <select required value={type} onChange={(e) => setType(e.target.value)}>
@@ -261,33 +272,23 @@ function AddConnectorForm({ types, onAdded }: { types: ConnectorType[]; onAdded:
         <span>Base URL (optional, for enterprise installs)</span>
         <input type="url" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />
       </label>
-      <div className="button-row">
-        <button type="submit" className="btn btn-primary" disabled={busy || !type}>
-          {busy ? 'Adding…' : 'Add connector'}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }
 
 function CredentialForm({ connector, onSaved }: { connector: Connector; onSaved: () => void }) {
   const [secret, setSecret] = useState('');
-  const { busy, error, run } = useAction();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      await api('PUT', `/connectors/${seg(connector.name)}/credential`, { secret });
-      setSecret('');
-      onSaved();
-    });
+  const submit = async () => {
+    await api('PUT', `/connectors/${seg(connector.name)}/credential`, { secret });
+    setSecret('');
+    onSaved();
   };
   return (
-    <form className="stack" onSubmit={submit}>
+    <ActionForm onSubmit={submit} submitLabel="Save credential" busyLabel="Saving…" disabled={!secret}>
       <p>
         The gateway stores it encrypted and adds it to requests as <code>{connector.auth}</code>. Nobody can
         read it back, here or in the API.
       </p>
-      <FormError message={error} />
       <label className="field">
         <span>Credential</span>
         <input
@@ -298,11 +299,6 @@ function CredentialForm({ connector, onSaved }: { connector: Connector; onSaved:
           onChange={(e) => setSecret(e.target.value)}
         />
       </label>
-      <div className="button-row">
-        <button type="submit" className="btn btn-primary" disabled={busy || !secret}>
-          {busy ? 'Saving…' : 'Save credential'}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -3,8 +3,9 @@
 // configuration the control plane holds for it, how many events wait in its outbox, and the agent
 // ports it could not open. An operator sees a gateway that fell behind or went quiet without a shell.
 import type { GatewayList, GatewayView } from '../api/types';
+import { DataTable } from '../components/data-table';
 import { StatusBadge } from '../components/decision-badge';
-import { Empty, ErrorNote, Loading } from '../components/notices';
+import { ErrorNote, Loading } from '../components/notices';
 import { TimeText } from '../components/time-text';
 import type { Resource } from '../use-api';
 
@@ -69,57 +70,38 @@ export function GatewaysPanel({ gateways }: { gateways: Resource<GatewayList> })
   return (
     <section className="panel" aria-labelledby="gateways-title">
       <h2 id="gateways-title">Gateways</h2>
-      {gateways.error ? (
-        <ErrorNote error={gateways.error} />
-      ) : !gateways.data ? (
-        <Loading what="the gateways" />
-      ) : gateways.data.gateways.length === 0 ? (
-        <Empty title="No gateway has registered with this control plane yet.">
-          A gateway registers when it starts with <code>CONTROL_PLANE_URL</code> and{' '}
-          <code>GATEWAY_SERVICE_TOKEN</code> pointing here.
-        </Empty>
-      ) : (
-        <div className="table-wrap">
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Gateway</th>
-                <th scope="col">Link</th>
-                <th scope="col">Version</th>
-                <th scope="col">Address</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Configuration</th>
-                <th scope="col" className="num">
-                  Outbox backlog
-                </th>
-                <th scope="col">Agent ports</th>
-              </tr>
-            </thead>
-            <tbody>
-              {gateways.data.gateways.map((g) => (
-                <tr key={g.name}>
-                  <th scope="row">{g.name}</th>
-                  <td>
-                    <StatusBadge ok={g.status === 'connected'}>{g.status}</StatusBadge>
-                  </td>
-                  <td>{g.version ?? <span className="muted">—</span>}</td>
-                  <td>{g.public_url ? <code>{g.public_url}</code> : <span className="muted">—</span>}</td>
-                  <td>
-                    <TimeText iso={g.last_seen_at} short />
-                  </td>
-                  <td>
-                    <ConfigText g={g} />
-                  </td>
-                  <td className="num">{g.outbox_backlog ?? '—'}</td>
-                  <td>
-                    <PortsText g={g} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable<GatewayView>
+        label="Registered gateways"
+        what="the gateways"
+        rows={gateways.data?.gateways}
+        rowKey={(g) => g.name}
+        error={gateways.error}
+        empty={{
+          title: 'No gateway has registered with this control plane yet.',
+          body: (
+            <p>
+              A gateway registers when it starts with <code>CONTROL_PLANE_URL</code> and{' '}
+              <code>GATEWAY_SERVICE_TOKEN</code> pointing here.
+            </p>
+          ),
+        }}
+        columns={[
+          { header: 'Gateway', rowHeader: true, cell: (g) => g.name },
+          {
+            header: 'Link',
+            cell: (g) => <StatusBadge ok={g.status === 'connected'}>{g.status}</StatusBadge>,
+          },
+          { header: 'Version', cell: (g) => g.version ?? <span className="muted">—</span> },
+          {
+            header: 'Address',
+            cell: (g) => (g.public_url ? <code>{g.public_url}</code> : <span className="muted">—</span>),
+          },
+          { header: 'Last seen', cell: (g) => <TimeText iso={g.last_seen_at} short /> },
+          { header: 'Configuration', cell: (g) => <ConfigText g={g} /> },
+          { header: 'Outbox backlog', className: 'num', cell: (g) => g.outbox_backlog ?? '—' },
+          { header: 'Agent ports', cell: (g) => <PortsText g={g} /> },
+        ]}
+      />
     </section>
   );
 }

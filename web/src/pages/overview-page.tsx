@@ -2,8 +2,9 @@
 // version), every registered gateway's health (link, versions, backlog, ports), when traffic was
 // last reported, requests per minute by decision, the busiest agents and the kill switch.
 import type { Agent, Approval, Connector, GatewayList, KillSwitchScope, TrafficPage } from '../api/types';
+import { DataTable } from '../components/data-table';
 import { DecisionBadge, StatusBadge } from '../components/decision-badge';
-import { Empty, ErrorNote, Loading } from '../components/notices';
+import { ErrorNote, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
 import { bucketByMinute, RateChart } from '../components/rate-chart';
 import { TimeText } from '../components/time-text';
@@ -156,41 +157,33 @@ export function OverviewPage() {
 
       <section className="panel" aria-labelledby="top-title">
         <h2 id="top-title">Busiest agents, last {WINDOW_MINUTES} minutes</h2>
-        {top.length === 0 ? (
-          <Empty title="No agent has sent a request in this window." />
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Agent</th>
-                <th scope="col" className="num">
-                  Requests
-                </th>
-                <th scope="col" className="num">
-                  Not allowed
-                </th>
-                <th scope="col">Latest decision</th>
-              </tr>
-            </thead>
-            <tbody>
-              {top.map(([name, v]) => {
-                const latest = [...recent].reverse().find((e) => (e.agent ?? '(unknown agent)') === name);
-                return (
-                  <tr key={name}>
-                    <td>
-                      <Link to={`/traffic?agent=${encodeURIComponent(name)}`}>{name}</Link>
-                    </td>
-                    <td className="num">{v.total}</td>
-                    <td className="num">{v.denied}</td>
-                    <td>
-                      <DecisionBadge decision={latest?.decision ?? null} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        )}
+        <DataTable<[string, { total: number; denied: number }]>
+          label="Busiest agents"
+          what="traffic"
+          rows={top}
+          rowKey={([name]) => name}
+          empty={{ title: 'No agent has sent a request in this window.' }}
+          columns={[
+            {
+              header: 'Agent',
+              rowHeader: true,
+              cell: ([name]) => <Link to={`/traffic?agent=${encodeURIComponent(name)}`}>{name}</Link>,
+            },
+            { header: 'Requests', className: 'num', cell: ([, v]) => v.total },
+            { header: 'Not allowed', className: 'num', cell: ([, v]) => v.denied },
+            {
+              header: 'Latest decision',
+              cell: ([name]) => (
+                <DecisionBadge
+                  decision={
+                    [...recent].reverse().find((e) => (e.agent ?? '(unknown agent)') === name)?.decision ??
+                    null
+                  }
+                />
+              ),
+            },
+          ]}
+        />
       </section>
     </>
   );

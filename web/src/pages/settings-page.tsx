@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { Agent, Connector, KillSwitchScope } from '../api/types';
 import { ConfirmButton } from '../components/confirm-button';
+import { DataTable } from '../components/data-table';
 import { ModalDialog } from '../components/modal-dialog';
 import { ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
@@ -43,43 +44,33 @@ export function SettingsPage() {
             <p className="ks-state ks-on" role="status">
               The kill switch is on for {active.length === 1 ? 'one scope' : `${active.length} scopes`}.
             </p>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Scope</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">By</th>
-                  <th scope="col">Since</th>
-                  {canKill && <th scope="col">Release</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {active.map((k) => (
-                  <tr key={k.scope}>
-                    <td>
-                      <code>{k.scope}</code>
-                    </td>
-                    <td>{k.reason ?? <span className="muted">none given</span>}</td>
-                    <td>{k.activated_by}</td>
-                    <td>
-                      <TimeText iso={k.activated_at} />
-                    </td>
-                    {canKill && (
-                      <td>
-                        <ConfirmButton
-                          label="Deactivate"
-                          title={`Deactivate the kill switch for ${k.scope}?`}
-                          confirmLabel="Deactivate"
-                          onConfirm={() => release(k.scope)}
-                        >
-                          <p>Requests in this scope are decided normally again.</p>
-                        </ConfirmButton>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <DataTable<KillSwitchScope>
+              label="Active kill switch scopes"
+              what="the kill switch"
+              rows={active}
+              rowKey={(k) => k.scope}
+              empty={{ title: 'The kill switch is off.' }}
+              columns={[
+                { header: 'Scope', rowHeader: true, cell: (k) => <code>{k.scope}</code> },
+                { header: 'Reason', cell: (k) => k.reason ?? <span className="muted">none given</span> },
+                { header: 'By', cell: (k) => k.activated_by },
+                { header: 'Since', cell: (k) => <TimeText iso={k.activated_at} /> },
+                canKill && {
+                  header: 'Release',
+                  hiddenHeader: true,
+                  cell: (k) => (
+                    <ConfirmButton
+                      label="Deactivate"
+                      title={`Deactivate the kill switch for ${k.scope}?`}
+                      confirmLabel="Deactivate"
+                      onConfirm={() => release(k.scope)}
+                    >
+                      <p>Requests in this scope are decided normally again.</p>
+                    </ConfirmButton>
+                  ),
+                },
+              ]}
+            />
           </>
         )}
         {canKill ? (

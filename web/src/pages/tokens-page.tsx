@@ -1,16 +1,19 @@
 // API tokens for scripts and the CLI. Anyone signed in may make one for themselves, never above
 // their own role; admins see everyone's. The secret is shown once.
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, seg } from '../api/client';
-import type { CreatedTokenAnswer, Role, TokenList } from '../api/types';
+import type { ApiTokenInfo, CreatedTokenAnswer, Role, TokenList } from '../api/types';
+import { ActionForm } from '../components/action-form';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
+import { DataTable } from '../components/data-table';
+import { FilterBar, matchesText, SearchFilter, SelectFilter } from '../components/filter-bar';
 import { ModalDialog } from '../components/modal-dialog';
-import { Empty, ErrorNote, FormError, Loading } from '../components/notices';
 import { PageHeader } from '../components/page-header';
+import { SecretOnce } from '../components/secret-once';
 import { TimeText } from '../components/time-text';
+import { useLocation } from '../router';
 import { roleAtLeast, useMe } from '../session';
-import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 import { ROLE_CHOICES } from './users-page';
 
@@ -23,8 +26,16 @@ const LIFETIMES: { label: string; seconds: number | undefined }[] = [
 
 export function TokensPage() {
   const list = useApi<TokenList>('/tokens');
+  const { query } = useLocation();
+  const q = query.get('q') ?? '';
+  const status = query.get('status') ?? '';
   const [creating, setCreating] = useState(false);
   const [created, setCreated] = useState<CreatedTokenAnswer | undefined>(undefined);
+  const filtered = Boolean(q || status);
+  const rows = list.data?.tokens.filter(
+    (t) => matchesText(q, t.name, t.user, t.prefix) && (!status || t.status === status),
+  );
+  const statuses = [...new Set(list.data?.tokens.map((t) => t.status) ?? [])].sort();
 
   return (
     <>
@@ -38,72 +49,72 @@ export function TokensPage() {
       >
         Tokens let scripts and the CLI call the API as you, with a role no higher than yours.
       </PageHeader>
-      {list.error && <ErrorNote error={list.error} />}
-      {!list.data && !list.error ? (
-        <Loading what="tokens" />
-      ) : list.data?.tokens.length === 0 ? (
-        <Empty title="No API tokens yet." />
-      ) : (
-        list.data && (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Starts with</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">For</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">Revoke</th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.tokens.map((t) => (
-                  <tr key={t.id}>
-                    <th scope="row">{t.name}</th>
-                    <td>{t.prefix ? <code>{t.prefix}…</code> : <span className="muted">—</span>}</td>
-                    <td>{t.role}</td>
-                    <td>{t.user ?? <span className="muted">the system</span>}</td>
-                    <td>
-                      <span className={t.status === 'active' ? 'badge badge-allow' : 'badge badge-other'}>
-                        {t.status}
-                      </span>
-                    </td>
-                    <td>
-                      {t.expires_at ? <TimeText iso={t.expires_at} /> : <span className="muted">never</span>}
-                    </td>
-                    <td>
-                      {t.last_used_at ? (
-                        <TimeText iso={t.last_used_at} />
-                      ) : (
-                        <span className="muted">never</span>
-                      )}
-                    </td>
-                    <td>
-                      {t.status === 'active' && (
-                        <ConfirmButton
-                          label="Revoke"
-                          title={`Revoke ${t.name}?`}
-                          confirmLabel="Revoke token"
-                          danger
-                          onConfirm={async () => {
-                            await api('DELETE', `/tokens/${seg(t.id)}`);
-                            list.reload();
-                          }}
-                        >
-                          <p>Scripts using it are refused from now on.</p>
-                        </ConfirmButton>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )
-      )}
+      <FilterBar label="Filter tokens" params={['q', 'status']}>
+        <SearchFilter label="Search" placeholder="name or user" param="q" live />
+        <SelectFilter label="Status" param="status" anyLabel="Any status" choices={statuses} />
+      </FilterBar>
+      <DataTable<ApiTokenInfo>
+        label="API tokens"
+        what="tokens"
+        rows={rows}
+        rowKey={(t) => t.id}
+        error={list.error}
+        filtered={filtered}
+        empty={{
+          title: 'No API tokens yet.',
+          body: 'Create one for each script or machine, so each can be revoked on its own.',
+        }}
+        emptyFiltered={{
+          title: 'No token matches these filters.',
+          body: 'Clear the filters to see every token.',
+        }}
+        columns={[
+          { header: 'Name', rowHeader: true, cell: (t) => t.name },
+          {
+            header: 'Starts with',
+            cell: (t) => (t.prefix ? <code>{t.prefix}…</code> : <span className="muted">—</span>),
+          },
+          { header: 'Role', cell: (t) => t.role },
+          { header: 'For', cell: (t) => t.user ?? <span className="muted">the system</span> },
+          {
+            header: 'Status',
+            cell: (t) => (
+              <span className={t.status === 'active' ? 'badge badge-allow' : 'badge badge-other'}>
+                {t.status}
+              </span>
+            ),
+          },
+          {
+            header: 'Expires',
+            cell: (t) =>
+              t.expires_at ? <TimeText iso={t.expires_at} /> : <span className="muted">never</span>,
+          },
+          {
+            header: 'Last used',
+            cell: (t) =>
+              t.last_used_at ? <TimeText iso={t.last_used_at} /> : <span className="muted">never</span>,
+          },
+          {
+            header: 'Revoke',
+            hiddenHeader: true,
+            cell: (t) =>
+              t.status === 'active' && (
+                <ConfirmButton
+                  label="Revoke"
+                  title={`Revoke ${t.name}?`}
+                  confirmLabel="Revoke token"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/tokens/${seg(t.id)}`);
+                    list.reload();
+                  }}
+                >
+                  <p>Scripts using it are refused from now on.</p>
+                </ConfirmButton>
+              ),
+          },
+        ]}
+      />
       <ModalDialog title="Create an API token" open={creating} onClose={() => setCreating(false)}>
         <CreateTokenForm
           onCreated={(r) => {
@@ -120,13 +131,13 @@ export function TokensPage() {
         wide
       >
         {created && (
-          <div className="stack">
-            <p className="note note-warn" role="status">
-              This token is shown only now. TameFlare keeps only its hash.
-            </p>
-            <CopyField label="Token" value={created.token} secret />
+          <SecretOnce
+            label="Token"
+            value={created.token}
+            warning="This token is shown only now. TameFlare keeps only its hash."
+          >
             <CopyField label="Use it from a script" value={`Authorization: Bearer ${created.token}`} />
-          </div>
+          </SecretOnce>
         )}
       </ModalDialog>
     </>
@@ -139,17 +150,14 @@ function CreateTokenForm({ onCreated }: { onCreated: (r: CreatedTokenAnswer) => 
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [lifetime, setLifetime] = useState(0);
-  const { busy, error, run } = useAction();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const body: Record<string, unknown> = { name: name.trim(), role };
     const seconds = LIFETIMES[lifetime]?.seconds;
     if (seconds !== undefined) body.expires_in_seconds = seconds;
-    void run(async () => onCreated(await api<CreatedTokenAnswer>('POST', '/tokens', body)));
+    onCreated(await api<CreatedTokenAnswer>('POST', '/tokens', body));
   };
   return (
-    <form className="stack" onSubmit={submit}>
-      <FormError message={error} />
+    <ActionForm onSubmit={submit} submitLabel="Create token" busyLabel="Creating…">
       <label className="field">
         <span>Name</span>
         <input
@@ -180,11 +188,6 @@ function CreateTokenForm({ onCreated }: { onCreated: (r: CreatedTokenAnswer) => 
           ))}
         </select>
       </label>
-      <div className="button-row">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create token'}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -3,18 +3,76 @@
 // time filter what is loaded. Filters live in the address so a view can be shared.
 import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
-import type { Agent, Connector, TrafficPage as Page, TrafficEntry } from '../api/types';
+import type { Connector, TrafficPage as Page, TrafficEntry } from '../api/types';
+import { type Column, DataTable } from '../components/data-table';
 import { DecisionBadge } from '../components/decision-badge';
-import { Empty, ErrorNote } from '../components/notices';
+import { AgentFilter, FilterBar, SearchFilter, SelectFilter } from '../components/filter-bar';
 import { PageHeader } from '../components/page-header';
 import { TimeText } from '../components/time-text';
-import { setQuery, useLocation } from '../router';
+import { useLocation } from '../router';
 import { useApi } from '../use-api';
 import { TrafficDetail } from './traffic-detail';
 
 const POLL_MS = 2000;
 const KEEP = 1000;
 const SINCE: Record<string, number> = { '15m': 15, '1h': 60, '24h': 1440 };
+const SINCE_CHOICES = [
+  { value: '15m', label: 'Last 15 minutes' },
+  { value: '1h', label: 'Last hour' },
+  { value: '24h', label: 'Last 24 hours' },
+];
+const DECISIONS = [
+  { value: 'allow', label: 'Allowed' },
+  { value: 'deny', label: 'Denied' },
+  { value: 'require_approval', label: 'Needs approval' },
+];
+
+/** The table's columns; the request cell's button opens the detail from the keyboard. */
+function trafficColumns(open: (id: number) => void): Column<TrafficEntry>[] {
+  return [
+    { header: 'Time', className: 'nowrap', cell: (e) => <TimeText iso={e.created_at} short /> },
+    { header: 'Agent', className: 'nowrap', cell: (e) => e.agent ?? <span className="muted">unknown</span> },
+    {
+      header: 'Request',
+      className: 'request-cell',
+      cell: (e) => (
+        <button
+          type="button"
+          className="link-button"
+          aria-label={`Details of ${e.method ?? ''} ${e.host ?? ''}${e.path ?? ''}`}
+          onClick={(ev) => {
+            ev.stopPropagation();
+            open(e.id);
+          }}
+        >
+          <span className="nowrap">
+            <span className="method">{e.method}</span> {e.host}
+          </span>
+          <span className="request-path">{e.path}</span>
+        </button>
+      ),
+    },
+    {
+      header: 'Action',
+      cell: (e) => (e.action ? <code>{e.action}</code> : <span className="muted">—</span>),
+    },
+    {
+      header: 'Decision',
+      cell: (e) => (
+        <>
+          <DecisionBadge decision={e.decision} />
+          {e.mode === 'monitor' && <span className="muted small"> (monitor)</span>}
+          {e.reason && (
+            <span className="reason-line" title={e.reason}>
+              {e.reason}
+            </span>
+          )}
+        </>
+      ),
+    },
+    { header: 'Status', className: 'num', cell: (e) => e.status ?? '—' },
+  ];
+}
 
 export function TrafficPage() {
   const { query } = useLocation();
@@ -29,7 +87,6 @@ export function TrafficPage() {
   const [live, setLive] = useState(true);
   const [selected, setSelected] = useState<number | undefined>(undefined);
   const lastId = useRef<number | undefined>(undefined);
-  const agents = useApi<{ agents: Agent[] }>('/agents');
   const connectors = useApi<{ connectors: Connector[] }>('/connectors');
 
   useEffect(() => {
@@ -96,137 +153,43 @@ export function TrafficPage() {
           {live ? 'Live' : 'Paused'}
         </span>
       </PageHeader>
-      <form className="filters" aria-label="Filter traffic" onSubmit={(e) => e.preventDefault()}>
-        <label className="field field-inline">
-          <span>Agent</span>
-          <select value={agent} onChange={(e) => setQuery({ agent: e.target.value })}>
-            <option value="">All agents</option>
-            {agents.data?.agents.map((a) => (
-              <option key={a.name} value={a.name}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Connector</span>
-          <select value={connector} onChange={(e) => setQuery({ connector: e.target.value })}>
-            <option value="">All connectors</option>
-            {connectors.data?.connectors.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Action contains</span>
-          <input
-            type="search"
-            value={action}
-            placeholder="e.g. github.pr"
-            onChange={(e) => setQuery({ action: e.target.value })}
-          />
-        </label>
-        <label className="field field-inline">
-          <span>Decision</span>
-          <select value={decision} onChange={(e) => setQuery({ decision: e.target.value })}>
-            <option value="">Any decision</option>
-            <option value="allow">Allowed</option>
-            <option value="deny">Denied</option>
-            <option value="require_approval">Needs approval</option>
-          </select>
-        </label>
-        <label className="field field-inline">
-          <span>Time</span>
-          <select value={since} onChange={(e) => setQuery({ since: e.target.value })}>
-            <option value="">Everything loaded</option>
-            <option value="15m">Last 15 minutes</option>
-            <option value="1h">Last hour</option>
-            <option value="24h">Last 24 hours</option>
-          </select>
-        </label>
-        {filtered && (
-          <button
-            type="button"
-            className="btn btn-ghost"
-            onClick={() => setQuery({ agent: '', decision: '', connector: '', action: '', since: '' })}
-          >
-            Clear filters
-          </button>
-        )}
-      </form>
-      {error && <ErrorNote error={error} />}
-      <div className={current ? 'split' : ''}>
-        <section aria-label="Requests" className="table-wrap">
-          {!loaded && !error ? (
-            <p className="muted">Loading traffic…</p>
-          ) : shown.length === 0 ? (
-            <Empty title={filtered ? 'No request matches these filters.' : 'No traffic yet.'}>
-              {filtered ? (
-                <p>Try a wider time range or clear the filters.</p>
-              ) : (
-                <p>
-                  Requests appear here a second or two after an agent sends them. Start one with{' '}
-                  <code>tameflare run --agent NAME -- COMMAND</code>.
-                </p>
-              )}
-            </Empty>
-          ) : (
-            <table className="table table-hover">
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Agent</th>
-                  <th scope="col">Request</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Decision</th>
-                  <th scope="col" className="num">
-                    Status
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((e) => (
-                  <tr
-                    key={e.id}
-                    className={e.id === selected ? 'selected' : undefined}
-                    onClick={() => setSelected(e.id)}
-                  >
-                    <td className="nowrap">
-                      <TimeText iso={e.created_at} short />
-                    </td>
-                    <td className="nowrap">{e.agent ?? <span className="muted">unknown</span>}</td>
-                    <td className="request-cell">
-                      <button
-                        type="button"
-                        className="link-button"
-                        aria-label={`Details of ${e.method ?? ''} ${e.host ?? ''}${e.path ?? ''}`}
-                        onClick={() => setSelected(e.id)}
-                      >
-                        <span className="nowrap">
-                          <span className="method">{e.method}</span> {e.host}
-                        </span>
-                        <span className="request-path">{e.path}</span>
-                      </button>
-                    </td>
-                    <td>{e.action ? <code>{e.action}</code> : <span className="muted">—</span>}</td>
-                    <td>
-                      <DecisionBadge decision={e.decision} />
-                      {e.mode === 'monitor' && <span className="muted small"> (monitor)</span>}
-                      {e.reason && (
-                        <span className="reason-line" title={e.reason}>
-                          {e.reason}
-                        </span>
-                      )}
-                    </td>
-                    <td className="num">{e.status ?? '—'}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-        </section>
+      <FilterBar label="Filter traffic" params={['agent', 'decision', 'connector', 'action', 'since']}>
+        <AgentFilter />
+        <SelectFilter
+          label="Connector"
+          param="connector"
+          anyLabel="All connectors"
+          choices={connectors.data?.connectors.map((c) => c.name) ?? []}
+        />
+        <SearchFilter label="Action contains" placeholder="e.g. github.pr" param="action" live />
+        <SelectFilter label="Decision" param="decision" anyLabel="Any decision" choices={DECISIONS} />
+        <SelectFilter label="Time" param="since" anyLabel="Everything loaded" choices={SINCE_CHOICES} />
+      </FilterBar>
+      <div className={current ? 'split split-detail-first' : ''}>
+        <DataTable<TrafficEntry>
+          label="Requests"
+          what="traffic"
+          rows={loaded ? shown : undefined}
+          rowKey={(e) => e.id}
+          error={error}
+          filtered={filtered}
+          empty={{
+            title: 'No traffic yet.',
+            body: (
+              <p>
+                Requests appear here a second or two after an agent sends them. Start one with{' '}
+                <code>tameflare run --agent NAME -- COMMAND</code>.
+              </p>
+            ),
+          }}
+          emptyFiltered={{
+            title: 'No request matches these filters.',
+            body: 'Try a wider time range or clear the filters.',
+          }}
+          selected={selected}
+          onSelect={(id) => setSelected(Number(id))}
+          columns={trafficColumns((id) => setSelected(id))}
+        />
         {current && <TrafficDetail entry={current} onClose={() => setSelected(undefined)} />}
       </div>
     </>

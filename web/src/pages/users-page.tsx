@@ -1,14 +1,18 @@
 // People who can sign in. Admins see the list; owners add people, change roles, set passwords and
 // remove people (the server keeps the last owner). A generated password is shown once.
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, seg } from '../api/client';
-import type { CreatedUserAnswer, PasswordSetAnswer, Role, UserList } from '../api/types';
+import type { CreatedUserAnswer, PasswordSetAnswer, Role, User, UserList } from '../api/types';
+import { ActionForm } from '../components/action-form';
 import { ConfirmButton } from '../components/confirm-button';
-import { CopyField } from '../components/copy-field';
+import { DataTable } from '../components/data-table';
+import { FilterBar, matchesText, SearchFilter, SelectFilter } from '../components/filter-bar';
 import { ModalDialog } from '../components/modal-dialog';
-import { ErrorNote, FormError, Loading } from '../components/notices';
+import { FormError } from '../components/notices';
 import { PageHeader } from '../components/page-header';
+import { SecretOnce } from '../components/secret-once';
 import { TimeText } from '../components/time-text';
+import { useLocation } from '../router';
 import { useCan, useMe } from '../session';
 import { useAction } from '../use-action';
 import { useApi } from '../use-api';
@@ -24,9 +28,14 @@ export function UsersPage() {
   const list = useApi<UserList>('/users');
   const canManage = useCan('owner');
   const me = useMe();
+  const { query } = useLocation();
+  const q = query.get('q') ?? '';
+  const role = query.get('role') ?? '';
   const [adding, setAdding] = useState(false);
   const [secret, setSecret] = useState<{ title: string; password: string } | undefined>(undefined);
   const roleAction = useAction();
+  const filtered = Boolean(q || role);
+  const rows = list.data?.users.filter((u) => matchesText(q, u.email) && (!role || u.role === role));
 
   return (
     <>
@@ -42,97 +51,99 @@ export function UsersPage() {
       >
         People who can sign in to this dashboard, and what their role lets them do.
       </PageHeader>
-      {list.error && <ErrorNote error={list.error} />}
+      <FilterBar label="Filter users" params={['q', 'role']}>
+        <SearchFilter label="Search" placeholder="email" param="q" live />
+        <SelectFilter
+          label="Role"
+          param="role"
+          anyLabel="Any role"
+          choices={ROLE_CHOICES.map((r) => r.role)}
+        />
+      </FilterBar>
       <FormError message={roleAction.error} />
-      {!list.data && !list.error ? (
-        <Loading what="users" />
-      ) : (
-        list.data && (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Added</th>
-                  {canManage && <th scope="col">Manage</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.users.map((u) => (
-                  <tr key={u.id}>
-                    <th scope="row">
-                      {u.email}
-                      {u.id === me.user_id && <span className="muted small"> (you)</span>}
-                    </th>
-                    <td>
-                      {canManage ? (
-                        <select
-                          aria-label={`Role of ${u.email}`}
-                          value={u.role}
-                          disabled={roleAction.busy}
-                          onChange={(e) =>
-                            void roleAction
-                              .run(() => api('PUT', `/users/${seg(u.email)}/role`, { role: e.target.value }))
-                              .then(list.reload)
-                          }
-                        >
-                          {ROLE_CHOICES.map((r) => (
-                            <option key={r.role} value={r.role}>
-                              {r.role}
-                            </option>
-                          ))}
-                        </select>
-                      ) : (
-                        <span className="badge badge-role">{u.role}</span>
-                      )}
-                    </td>
-                    <td>
-                      <TimeText iso={u.created_at} />
-                    </td>
-                    {canManage && (
-                      <td>
-                        <div className="button-row">
-                          <ConfirmButton
-                            label="Reset password"
-                            title={`Set a new password for ${u.email}?`}
-                            confirmLabel="Generate a new password"
-                            onConfirm={async () => {
-                              const r = await api<PasswordSetAnswer>(
-                                'PUT',
-                                `/users/${seg(u.email)}/password`,
-                                {},
-                              );
-                              if (r.password)
-                                setSecret({ title: `New password for ${u.email}`, password: r.password });
-                            }}
-                          >
-                            <p>A new password is generated and shown once. Their open sessions end.</p>
-                          </ConfirmButton>
-                          {u.id !== me.user_id && (
-                            <ConfirmButton
-                              label="Remove"
-                              title={`Remove ${u.email}?`}
-                              confirmLabel="Remove user"
-                              danger
-                              onConfirm={async () => {
-                                await api('DELETE', `/users/${seg(u.email)}`);
-                                list.reload();
-                              }}
-                            >
-                              <p>Their sessions end and their API tokens are deleted.</p>
-                            </ConfirmButton>
-                          )}
-                        </div>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )
-      )}
+      <DataTable<User>
+        label="Users"
+        what="users"
+        rows={rows}
+        rowKey={(u) => u.id}
+        error={list.error}
+        filtered={filtered}
+        empty={{ title: 'No user yet.', body: 'An owner can add people.' }}
+        emptyFiltered={{
+          title: 'No user matches these filters.',
+          body: 'Clear the filters to see everyone.',
+        }}
+        columns={[
+          {
+            header: 'Email',
+            rowHeader: true,
+            cell: (u) => (
+              <>
+                {u.email}
+                {u.id === me.user_id && <span className="muted small"> (you)</span>}
+              </>
+            ),
+          },
+          {
+            header: 'Role',
+            cell: (u) =>
+              canManage ? (
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role}
+                  disabled={roleAction.busy}
+                  onChange={(e) =>
+                    void roleAction
+                      .run(() => api('PUT', `/users/${seg(u.email)}/role`, { role: e.target.value }))
+                      .then(list.reload)
+                  }
+                >
+                  {ROLE_CHOICES.map((r) => (
+                    <option key={r.role} value={r.role}>
+                      {r.role}
+                    </option>
+                  ))}
+                </select>
+              ) : (
+                <span className="badge badge-role">{u.role}</span>
+              ),
+          },
+          { header: 'Added', cell: (u) => <TimeText iso={u.created_at} /> },
+          canManage && {
+            header: 'Manage',
+            hiddenHeader: true,
+            cell: (u) => (
+              <div className="button-row">
+                <ConfirmButton
+                  label="Reset password"
+                  title={`Set a new password for ${u.email}?`}
+                  confirmLabel="Generate a new password"
+                  onConfirm={async () => {
+                    const r = await api<PasswordSetAnswer>('PUT', `/users/${seg(u.email)}/password`, {});
+                    if (r.password) setSecret({ title: `New password for ${u.email}`, password: r.password });
+                  }}
+                >
+                  <p>A new password is generated and shown once. Their open sessions end.</p>
+                </ConfirmButton>
+                {u.id !== me.user_id && (
+                  <ConfirmButton
+                    label="Remove"
+                    title={`Remove ${u.email}?`}
+                    confirmLabel="Remove user"
+                    danger
+                    onConfirm={async () => {
+                      await api('DELETE', `/users/${seg(u.email)}`);
+                      list.reload();
+                    }}
+                  >
+                    <p>Their sessions end and their API tokens are deleted.</p>
+                  </ConfirmButton>
+                )}
+              </div>
+            ),
+          },
+        ]}
+      />
       {canManage && (
         <ModalDialog title="Add a user" open={adding} onClose={() => setAdding(false)}>
           <AddUserForm
@@ -150,12 +161,11 @@ export function UsersPage() {
         onClose={() => setSecret(undefined)}
       >
         {secret && (
-          <div className="stack">
-            <p className="note note-warn" role="status">
-              This password is shown only now. Give it to its owner over a safe channel.
-            </p>
-            <CopyField label="Password" value={secret.password} secret />
-          </div>
+          <SecretOnce
+            label="Password"
+            value={secret.password}
+            warning="This password is shown only now. Give it to its owner over a safe channel."
+          />
         )}
       </ModalDialog>
     </>
@@ -166,16 +176,13 @@ function AddUserForm({ onAdded }: { onAdded: (r: CreatedUserAnswer) => void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('viewer');
   const [password, setPassword] = useState('');
-  const { busy, error, run } = useAction();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
+  const submit = async () => {
     const body: Record<string, string> = { email: email.trim(), role };
     if (password) body.password = password;
-    void run(async () => onAdded(await api<CreatedUserAnswer>('POST', '/users', body)));
+    onAdded(await api<CreatedUserAnswer>('POST', '/users', body));
   };
   return (
-    <form className="stack" onSubmit={submit}>
-      <FormError message={error} />
+    <ActionForm onSubmit={submit} submitLabel="Add user" busyLabel="Adding…">
       <label className="field">
         <span>Email</span>
         <input
@@ -206,11 +213,6 @@ function AddUserForm({ onAdded }: { onAdded: (r: CreatedUserAnswer) => void }) {
         />
         <span className="hint">At least 12 characters. Leave empty to generate one, shown once.</span>
       </label>
-      <div className="button-row">
-        <button type="submit" className="btn btn-primary" disabled={busy}>
-          {busy ? 'Adding…' : 'Add user'}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 }

@@ -1,15 +1,16 @@
 // Settings: the receivers that get a signed webhook per new approval and per decision (admins only:
 // the API answers 403 to anyone else, so the panel is not shown to them). The signing secret is shown
 // once, when a receiver is added; URLs come back shortened, because a Slack webhook URL is a credential.
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { api, seg } from '../api/client';
 import type { Webhook, WebhookCreated, WebhookDelivery } from '../api/types';
+import { ActionForm } from '../components/action-form';
 import { ConfirmButton } from '../components/confirm-button';
-import { CopyField } from '../components/copy-field';
+import { DataTable } from '../components/data-table';
 import { ModalDialog } from '../components/modal-dialog';
-import { ErrorNote, FormError } from '../components/notices';
+import { ErrorNote } from '../components/notices';
+import { SecretOnce } from '../components/secret-once';
 import { TimeText } from '../components/time-text';
-import { useAction } from '../use-action';
 import { useApi } from '../use-api';
 
 export function WebhooksPanel() {
@@ -32,47 +33,39 @@ export function WebhooksPanel() {
       {list.length === 0 ? (
         <p className="muted">No receiver yet.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">URL</th>
-              <th scope="col">Format</th>
-              <th scope="col">Secret</th>
-              <th scope="col">Added</th>
-              <th scope="col">Remove</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.map((w) => (
-              <tr key={w.id}>
-                <td>
-                  <code>{w.url}</code>
-                </td>
-                <td>{w.format}</td>
-                <td className="nowrap">ends in {w.secret_last4}</td>
-                <td>
-                  <TimeText iso={w.created_at} short />
-                </td>
-                <td>
-                  <ConfirmButton
-                    label="Remove"
-                    title="Remove this webhook receiver?"
-                    confirmLabel="Remove"
-                    danger
-                    onConfirm={async () => {
-                      await api('DELETE', `/approvals/webhooks/${seg(w.id)}`);
-                      hooks.reload();
-                    }}
-                  >
-                    <p>
-                      <code>{w.url}</code> gets nothing more, and its delivery records are removed.
-                    </p>
-                  </ConfirmButton>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable<Webhook>
+          label="Receivers"
+          what="receivers"
+          rows={list}
+          rowKey={(w) => w.id}
+          empty={{ title: 'No receiver yet.' }}
+          columns={[
+            { header: 'URL', rowHeader: true, cell: (w) => <code className="break">{w.url}</code> },
+            { header: 'Format', cell: (w) => w.format },
+            { header: 'Secret', className: 'nowrap', cell: (w) => `ends in ${w.secret_last4}` },
+            { header: 'Added', cell: (w) => <TimeText iso={w.created_at} short /> },
+            {
+              header: 'Remove',
+              hiddenHeader: true,
+              cell: (w) => (
+                <ConfirmButton
+                  label="Remove"
+                  title="Remove this webhook receiver?"
+                  confirmLabel="Remove"
+                  danger
+                  onConfirm={async () => {
+                    await api('DELETE', `/approvals/webhooks/${seg(w.id)}`);
+                    hooks.reload();
+                  }}
+                >
+                  <p>
+                    <code>{w.url}</code> gets nothing more, and its delivery records are removed.
+                  </p>
+                </ConfirmButton>
+              ),
+            },
+          ]}
+        />
       )}
       <AddWebhookForm
         onAdded={(w) => {
@@ -86,18 +79,22 @@ export function WebhooksPanel() {
         onClose={() => setCreated(undefined)}
       >
         {created && (
-          <div className="stack">
-            <p>
-              Verify each delivery with this secret: <code>v1</code> is the hex HMAC-SHA256 of{' '}
-              <code>&lt;t&gt;.&lt;body&gt;</code>. It is shown only now.
-            </p>
-            <CopyField label="Signing secret" value={created.secret} secret />
+          <SecretOnce
+            label="Signing secret"
+            value={created.secret}
+            warning={
+              <>
+                It is shown only now. Verify each delivery with it: <code>v1</code> is the hex HMAC-SHA256 of{' '}
+                <code>&lt;t&gt;.&lt;body&gt;</code>.
+              </>
+            }
+          >
             <div className="button-row">
               <button type="button" className="btn btn-primary" onClick={() => setCreated(undefined)}>
                 I have stored it
               </button>
             </div>
-          </div>
+          </SecretOnce>
         )}
       </ModalDialog>
       <h3>Recent deliveries</h3>
@@ -105,36 +102,21 @@ export function WebhooksPanel() {
       {sent.length === 0 ? (
         <p className="muted">Nothing sent yet.</p>
       ) : (
-        <table className="table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Approval</th>
-              <th scope="col">Status</th>
-              <th scope="col" className="num">
-                Attempts
-              </th>
-              <th scope="col">Last answer</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sent.map((d) => (
-              <tr key={d.id}>
-                <td>{d.event}</td>
-                <td>
-                  <code>{d.approval_id}</code>
-                </td>
-                <td>{d.status}</td>
-                <td className="num">{d.attempts}</td>
-                <td>{d.last_error ?? d.last_status ?? '—'}</td>
-                <td>
-                  <TimeText iso={d.created_at} short />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable<WebhookDelivery>
+          label="Deliveries"
+          what="deliveries"
+          rows={sent}
+          rowKey={(d) => d.id}
+          empty={{ title: 'Nothing sent yet.' }}
+          columns={[
+            { header: 'Event', cell: (d) => d.event },
+            { header: 'Approval', cell: (d) => <code>{d.approval_id}</code> },
+            { header: 'Status', cell: (d) => d.status },
+            { header: 'Attempts', className: 'num', cell: (d) => d.attempts },
+            { header: 'Last answer', cell: (d) => d.last_error ?? d.last_status ?? '—' },
+            { header: 'Created', cell: (d) => <TimeText iso={d.created_at} short /> },
+          ]}
+        />
       )}
     </section>
   );
@@ -143,16 +125,19 @@ export function WebhooksPanel() {
 function AddWebhookForm({ onAdded }: { onAdded: (w: WebhookCreated) => void }) {
   const [url, setUrl] = useState('');
   const [format, setFormat] = useState<'json' | 'slack'>('json');
-  const { busy, error, run } = useAction();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      onAdded(await api<WebhookCreated>('POST', '/approvals/webhooks', { url: url.trim(), format }));
-      setUrl('');
-    });
+  const submit = async () => {
+    onAdded(await api<WebhookCreated>('POST', '/approvals/webhooks', { url: url.trim(), format }));
+    setUrl('');
   };
   return (
-    <form className="inline-form webhook-add" onSubmit={submit} aria-label="Add a webhook receiver">
+    <ActionForm
+      onSubmit={submit}
+      submitLabel="Add receiver"
+      busyLabel="Adding…"
+      label="Add a webhook receiver"
+      className="inline-form webhook-add"
+      submitClassName="btn"
+    >
       <label className="field field-inline grow">
         <span>Receiver URL</span>
         <input
@@ -171,10 +156,6 @@ function AddWebhookForm({ onAdded }: { onAdded: (w: WebhookCreated) => void }) {
           <option value="slack">Slack incoming webhook</option>
         </select>
       </label>
-      <button type="submit" className="btn" disabled={busy}>
-        {busy ? 'Adding…' : 'Add receiver'}
-      </button>
-      <FormError message={error} />
-    </form>
+    </ActionForm>
   );
 }
