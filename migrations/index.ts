@@ -8,12 +8,14 @@ import { local0003ConnectorAllowCleartext } from './local/0003-connector-allow-c
 import { local0004Approvals } from './local/0004-approvals.js';
 import { local0005GatewayRegistration } from './local/0005-gateway-registration.js';
 import { local0006DecisionTokens } from './local/0006-decision-tokens.js';
+import { local0007ClusterState } from './local/0007-cluster-state.js';
 import { postgres0001Init } from './postgres/0001-init.js';
 import { postgres0002TokenPrefix } from './postgres/0002-token-prefix.js';
 import { postgres0003ConnectorAllowCleartext } from './postgres/0003-connector-allow-cleartext.js';
 import { postgres0004Approvals } from './postgres/0004-approvals.js';
 import { postgres0005GatewayRegistration } from './postgres/0005-gateway-registration.js';
 import { postgres0006DecisionTokens } from './postgres/0006-decision-tokens.js';
+import { postgres0007ClusterState } from './postgres/0007-cluster-state.js';
 import type { Migration } from './types.js';
 
 export type { Migration } from './types.js';
@@ -25,6 +27,7 @@ export const LOCAL_MIGRATIONS: readonly Migration[] = [
   local0004Approvals,
   local0005GatewayRegistration,
   local0006DecisionTokens,
+  local0007ClusterState,
 ];
 export const GATEWAY_MIGRATIONS: readonly Migration[] = [gateway0001Init, gateway0002TrafficParams];
 
@@ -39,4 +42,5 @@ export const POSTGRES_LOCAL_MIGRATIONS: readonly Migration[] = [
   postgres0004Approvals,
   postgres0005GatewayRegistration,
   postgres0006DecisionTokens,
+  postgres0007ClusterState,
 ];

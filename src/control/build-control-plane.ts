@@ -115,8 +115,16 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     req.log.debug({ method: req.method, url: req.url.split('?')[0], status: reply.statusCode }, 'request');
   });
   const openapi = collectOpenApi(app, { version: deps.version });
-  const changes = new ConfigChanges();
-  const connected = new ConnectedGateways();
+  const changes = new ConfigChanges(deps.db.feed);
+  const connected = new ConnectedGateways(
+    deps.db.kind === 'postgres'
+      ? {
+          db: deps.db.db,
+          now,
+          onError: (err) => deps.logger.warn({ err }, 'could not record a gateway stream in the database'),
+        }
+      : undefined,
+  );
   const link = createGatewayLinks({
     db: deps.db.db,
     overrideUrl: () => deps.gatewayUrl?.(),
@@ -130,6 +138,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     registry: deps.metrics,
     version: deps.version,
     expirySeconds: deps.config.approvalExpirySeconds,
+    feed: deps.db.feed,
   });
   const approvalDeps = { db: deps.db.db, approvals, now };
   const configDeps: ConfigRouteDeps = { db: deps.db.db, changes, link, config: deps.config, now, approvals };
@@ -228,6 +237,8 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     },
     async close() {
       await app.close();
+      changes.close();
+      await connected.close();
       await approvals.close();
     },
     routes: guard.routes,

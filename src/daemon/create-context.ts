@@ -222,6 +222,7 @@ export async function createContext(
       const db = await openControlDatabase({
         localDbPath: paths.localDb,
         databaseUrl: config.databaseUrl,
+        onFeedError: (err, what) => logger.warn({ err }, what),
       }).catch((err: unknown) => {
         // An unreachable database server is an operator's problem to fix: one clear line, not a trace.
         throw err instanceof DatabaseUnavailableError ? new StartupError(err.message, 1) : err;

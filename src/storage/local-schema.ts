@@ -118,6 +118,14 @@ export interface LocalDatabase {
   };
   kill_switch: { scope: string; reason: string | null; activated_by: string; activated_at: string };
   used_nonces: { nonce: string; used_at: string };
+  gateway_streams: {
+    id: string;
+    gateway_id: string;
+    ca_fingerprint: string | null;
+    opened_at: string;
+    expires_at: string;
+  };
+  login_failures: { key: string; failed_at: string };
   signing_keys: {
     kid: string;
     public_jwk: string;

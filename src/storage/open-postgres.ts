@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { POSTGRES_LOCAL_MIGRATIONS } from '../../migrations/index.js';
 import { describeDatabaseUrl } from '../config/database-url.js';
+import { type ChangeFeed, feedChannel, postgresChangeFeed } from './change-feed.js';
 import type { LocalDatabase } from './local-schema.js';
 import { runMigrations } from './migrate.js';
 
@@ -30,11 +31,15 @@ export interface OpenedPostgres {
   readonly db: Kysely<LocalDatabase>;
   readonly raw: undefined;
   readonly location: string;
+  readonly feed: ChangeFeed;
   exclusive<T>(work: (db: Kysely<LocalDatabase>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-export async function openPostgres(url: string): Promise<OpenedPostgres> {
+export async function openPostgres(
+  url: string,
+  onFeedError?: (err: unknown, what: string) => void,
+): Promise<OpenedPostgres> {
   const location = describeDatabaseUrl(url);
   const pool = new pg.Pool({
     connectionString: url,
@@ -55,23 +60,34 @@ export async function openPostgres(url: string): Promise<OpenedPostgres> {
   // pool's error would end the process. The next query opens a fresh connection.
   pool.on('error', () => {});
   const db = new Kysely<LocalDatabase>({ dialect: new PostgresDialect({ pool }) });
+  let schema: string;
   try {
     await underLock(db, MIGRATION_LOCK, (conn) => runMigrations(conn, POSTGRES_LOCAL_MIGRATIONS));
+    const row = await sql<{ s: string }>`select current_schema() as s`.execute(db);
+    schema = row.rows[0]?.s ?? 'public';
   } catch (err) {
     await db.destroy();
     if (err instanceof Error && err.name === 'MigrationError') throw err;
     throw new DatabaseUnavailableError(location, err);
   }
+  const feed = postgresChangeFeed({
+    db,
+    connectionString: url,
+    channel: feedChannel(schema),
+    onError: onFeedError,
+  });
   let closed = false;
   return {
     kind: 'postgres',
     db,
     raw: undefined,
     location,
+    feed,
     exclusive: (work) => underLock(db, EXCLUSIVE_LOCK, work),
     async close() {
       if (closed) return;
       closed = true;
+      await feed.close();
       await db.destroy(); // ends the pool
     },
   };

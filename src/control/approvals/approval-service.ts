@@ -2,11 +2,14 @@
 // request, SDK mode's pending_approval, the API and CLI deciding, the kill switch), so each change is
 // stored with its audit event, then told to live listeners (dashboards, `approvals watch`, the
 // gateway streams that release held requests) and to webhook receivers, in that order. Listeners and
-// receivers run after the commit and never hold a decision up.
+// receivers run after the commit and never hold a decision up. With several control-plane processes on
+// one database, each change is also published on the change feed; the other processes read the row
+// and tell their own listeners (not their webhooks: the process that made the change delivers those).
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import { type ChangeFeed, localChangeFeed } from '../../storage/change-feed.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { ApprovalWire } from '../../wire/approvals.js';
 import {
@@ -20,6 +23,7 @@ import {
   decideApproval,
   denyPendingInScope,
   expireApprovals,
+  getApproval,
   type NewApproval,
   requestApproval,
   useApproval,
@@ -50,7 +54,15 @@ export interface ApprovalServiceDeps {
   registry: Registry;
   version: string;
   expirySeconds?: number | undefined;
+  /** Other control-plane processes on the same database (default: none). */
+  feed?: ChangeFeed | undefined;
 }
+
+const CHANGE_TYPES = new Set<ApprovalChange['type']>([
+  'approval.requested',
+  'approval.decided',
+  'approval.updated',
+]);
 
 /** What SDK mode and gateways pass to open (or join) an approval. */
 export type ApprovalRequest = Omit<NewApproval, 'expiresAt'>;
@@ -61,11 +73,17 @@ export class ApprovalService {
   readonly #webhooks: WebhookDispatcher;
   readonly #decided: Counter<'outcome'>;
   readonly #requested: Counter<'result'>;
+  readonly #feed: ChangeFeed;
+  readonly #stopFeed: (() => void)[] = [];
+  #remote: Promise<void> = Promise.resolve();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(deps: ApprovalServiceDeps) {
     this.#deps = deps;
     this.#events.setMaxListeners(0);
+    this.#feed = deps.feed ?? localChangeFeed;
+    if (this.#feed.shared)
+      this.#stopFeed.push(this.#feed.subscribe('approval', (d) => this.#remoteChange(d)));
     const m = approvalMetrics(deps.registry, deps.db);
     this.#decided = m.decided;
     this.#requested = m.requested;
@@ -86,6 +104,14 @@ export class ApprovalService {
   subscribe(listener: (change: ApprovalChange) => void): () => void {
     this.#events.on('change', listener);
     return () => this.#events.off('change', listener);
+  }
+
+  /**
+   * Called when changes made by other processes may have been missed (the change feed came back
+   * after a loss): listeners that serve a state re-read it.
+   */
+  onResync(listener: () => void): () => void {
+    return this.#feed.onResync(listener);
   }
 
   /**
@@ -180,24 +206,48 @@ export class ApprovalService {
 
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
+    for (const stop of this.#stopFeed.splice(0)) stop();
     this.#events.removeAllListeners();
     await this.#webhooks.close();
+  }
+
+  /**
+   * A change made by another process: the row is read here (messages carry ids only), one message
+   * after the other so that listeners see a request before its decision.
+   */
+  #remoteChange(d: Record<string, unknown>): void {
+    const type = d.type as ApprovalChange['type'];
+    if (typeof d.id !== 'string' || !CHANGE_TYPES.has(type)) return;
+    const id = d.id;
+    this.#remote = this.#remote
+      .then(async () => {
+        const row = await getApproval(this.#deps.db, id);
+        if (row) this.#tell(type, toApprovalWire(row), row.gateway_id, d.kill_switch === true);
+      })
+      .catch((err: unknown) =>
+        this.#deps.logger.warn({ err }, 'could not read an approval changed elsewhere'),
+      );
   }
 
   #emit(type: ApprovalChange['type'], row: ApprovalRow, killSwitch: boolean): void {
     const approval = toApprovalWire(row);
     if (type === 'approval.decided') this.#decided.inc({ outcome: approval.status });
+    this.#tell(type, approval, row.gateway_id, killSwitch);
+    this.#feed.publish('approval', { id: row.id, type, kill_switch: killSwitch });
+    if (type !== 'approval.updated') void this.#webhooks.publish(type, approval);
+  }
+
+  #tell(
+    type: ApprovalChange['type'],
+    approval: ApprovalWire,
+    gatewayId: string | null,
+    killSwitch: boolean,
+  ): void {
     try {
-      this.#events.emit('change', {
-        type,
-        approval,
-        gatewayId: row.gateway_id,
-        killSwitch,
-      } satisfies ApprovalChange);
+      this.#events.emit('change', { type, approval, gatewayId, killSwitch } satisfies ApprovalChange);
     } catch (err) {
       this.#deps.logger.error({ err }, 'an approval listener failed');
     }
-    if (type !== 'approval.updated') void this.#webhooks.publish(type, approval);
   }
 }
 

@@ -39,7 +39,9 @@ export function registerApprovalStreamRoutes(app: FastifyInstance, deps: Approva
           'this is a server-sent event stream: send Accept: text/event-stream',
         );
       }
-      const pending = (await listApprovals(deps.db, { status: 'pending', limit: 500 })).map(toApprovalWire);
+      const pendingNow = async () =>
+        (await listApprovals(deps.db, { status: 'pending', limit: 500 })).map(toApprovalWire);
+      const pending = await pendingNow();
       const stream = streams.open(reply);
       stream.write('ready', { pending });
       const unsubscribe = deps.approvals.subscribe((change) => {
@@ -48,7 +50,16 @@ export function registerApprovalStreamRoutes(app: FastifyInstance, deps: Approva
           approval: change.approval,
         } satisfies ApprovalStreamEvent);
       });
-      stream.onClose(unsubscribe);
+      // Changes made by another process while the change feed was down: a fresh `ready` replaces the list.
+      const stopResync = deps.approvals.onResync(() => {
+        void pendingNow()
+          .then((list) => stream.write('ready', { pending: list }))
+          .catch(() => undefined);
+      });
+      stream.onClose(() => {
+        unsubscribe();
+        stopResync();
+      });
     },
   );
 }

@@ -173,17 +173,25 @@ export function approvalStreamEvents(deps: GatewayApprovalDeps) {
       if (change.gatewayId !== gatewayId || change.type !== 'approval.decided') return;
       send('approval', updateOf(change.approval, change.killSwitch));
     });
-    const since = new Date(deps.now().getTime() - RESEND_WINDOW_MS).toISOString();
-    void recentGatewayApprovals(deps.db, gatewayId, since)
-      .then((rows) => {
-        const updates = rows.map((r) => {
-          const w = toApprovalWire(r);
-          return updateOf(w, w.note?.startsWith(KILL_SWITCH_NOTE) === true);
-        });
-        send('approvals', updates);
-      })
-      .catch(() => undefined);
-    return unsubscribe;
+    const resend = () => {
+      const since = new Date(deps.now().getTime() - RESEND_WINDOW_MS).toISOString();
+      void recentGatewayApprovals(deps.db, gatewayId, since)
+        .then((rows) => {
+          const updates = rows.map((r) => {
+            const w = toApprovalWire(r);
+            return updateOf(w, w.note?.startsWith(KILL_SWITCH_NOTE) === true);
+          });
+          send('approvals', updates);
+        })
+        .catch(() => undefined);
+    };
+    // Decisions made by another process while the change feed was down reach the gateway this way.
+    const stopResync = deps.approvals.onResync(resend);
+    resend();
+    return () => {
+      unsubscribe();
+      stopResync();
+    };
   };
 }
 

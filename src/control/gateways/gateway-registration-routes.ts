@@ -94,7 +94,7 @@ export function registerGatewayRegistrationRoutes(app: FastifyInstance, deps: Ga
       if (!ca.ok) throw new AppError('validation_failed', `the registered CA is refused: ${ca.reason}`);
       const fingerprint = normalizeFingerprint(reg.ca_fingerprint);
       const existingId = await gatewayIdOf(deps.db, reg.gateway);
-      const other = existingId && deps.connected.conflictingFingerprint(existingId, fingerprint);
+      const other = existingId && (await deps.connected.conflictingFingerprint(existingId, fingerprint));
       if (other) {
         throw new AppError(
           'conflict',

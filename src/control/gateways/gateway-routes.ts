@@ -10,7 +10,7 @@ import type { GatewayAnswer, GatewayList, GatewayRemoved, GatewayView } from '..
 import { actorOf } from '../accounts/account-store.js';
 import { principalOf } from '../auth/authenticate.js';
 import { NAME_PATTERN } from '../route-deps.js';
-import type { ConnectedGateways } from './connected-gateways.js';
+import type { ConnectedGateways, ConnectedNow } from './connected-gateways.js';
 import type { GatewayLinks } from './gateway-link.js';
 import { gatewayPlaces } from './gateway-places.js';
 import {
@@ -29,7 +29,7 @@ export interface GatewayRouteDeps {
   config: { gatewayName: string };
 }
 
-export function gatewayView(r: RegistryRow, connected: ConnectedGateways): GatewayView {
+export function gatewayView(r: RegistryRow, connected: ConnectedNow): GatewayView {
   const report = parseReport(r);
   return {
     name: r.name,
@@ -68,9 +68,10 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayRouteDe
   app.get(
     '/gateways',
     { schema: { summary: 'Gateways registered with this control plane', tags: ['gateways'] } },
-    async (): Promise<GatewayList> => ({
-      gateways: (await listRegistry(db)).map((r) => gatewayView(r, deps.connected)),
-    }),
+    async (): Promise<GatewayList> => {
+      const now = await deps.connected.current();
+      return { gateways: (await listRegistry(db)).map((r) => gatewayView(r, now)) };
+    },
   );
 
   app.get(
@@ -84,7 +85,7 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayRouteDe
     },
     async (req): Promise<GatewayAnswer> => {
       const row = await loadRegistry(db, (req.params as { name: string }).name);
-      return { gateway: { ...gatewayView(row, deps.connected), ca_pem: row.ca_pem } };
+      return { gateway: { ...gatewayView(row, await deps.connected.current()), ca_pem: row.ca_pem } };
     },
   );
 
@@ -104,7 +105,7 @@ export function registerGatewayRoutes(app: FastifyInstance, deps: GatewayRouteDe
     },
     async (req): Promise<GatewayRemoved> => {
       const row = await loadRegistry(db, (req.params as { name: string }).name);
-      if (deps.connected.isConnected(row.id)) {
+      if (await deps.connected.isConnected(row.id)) {
         throw new AppError(
           'conflict',
           `gateway ${row.name} is connected: stop it (or point it at another control plane) first, or it registers again at once`,
@@ -154,8 +155,9 @@ export async function gatewaysHealth(
   db: Kysely<LocalDatabase>,
   connected: ConnectedGateways,
 ): Promise<Record<string, unknown>[]> {
+  const now = await connected.current();
   return (await listRegistry(db)).map((r) => {
-    const v = gatewayView(r, connected);
+    const v = gatewayView(r, now);
     return {
       name: v.name,
       status: v.status,

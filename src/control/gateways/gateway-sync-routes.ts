@@ -30,6 +30,11 @@ export interface GatewaySyncDeps {
   logger: Logger;
   now: () => Date;
   heartbeatMs?: number | undefined;
+  /**
+   * How often an open stream compares its gateway's version with what it sent, when other processes
+   * change configurations too: the safety net under the change feed (a NOTIFY lost in an outage).
+   */
+  versionCheckMs?: number | undefined;
   /** More events for a gateway's stream (approval decisions): started when it opens; returns a stop function. */
   streamEvents?:
     | ((gatewayId: string, send: (event: string, data: unknown) => void) => () => void)
@@ -37,6 +42,7 @@ export interface GatewaySyncDeps {
 }
 
 const GATEWAY_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
+const VERSION_CHECK_MS = 30_000;
 
 export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyncDeps): void {
   const log = deps.logger;
@@ -63,7 +69,7 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       const { gateway: name, version } = req.query as { gateway: string; version?: string };
       const gw = await ensureGateway(deps.db, name);
       const ca = streamFingerprint(req.headers[GATEWAY_CA_HEADER]);
-      const other = ca && deps.connected?.conflictingFingerprint(gw.id, ca);
+      const other = ca && (await deps.connected?.conflictingFingerprint(gw.id, ca));
       if (other) {
         throw new AppError(
           'conflict',
@@ -87,10 +93,21 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
           .catch((err: unknown) => log.error({ err }, 'could not send a configuration snapshot'));
       };
       const unsubscribe = deps.changes.subscribe((id) => {
-        if (id === gw.id) send();
+        if (id === gw.id || id === undefined) send();
       });
+      const check = deps.changes.shared
+        ? setInterval(() => {
+            void configVersion(deps.db, gw.id)
+              .then((v) => {
+                if (v !== undefined && v !== sent) send();
+              })
+              .catch(() => undefined); // the database is away: the next check tries again
+          }, deps.versionCheckMs ?? VERSION_CHECK_MS)
+        : undefined;
+      check?.unref();
       const stopEvents = deps.streamEvents?.(gw.id, (event, data) => stream.write(event, data));
       stream.onClose(() => {
+        if (check) clearInterval(check);
         disconnected?.();
         unsubscribe();
         stopEvents?.();
@@ -140,6 +157,15 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
       return { acknowledged } satisfies OutboxAck;
     },
   );
+}
+
+async function configVersion(db: Kysely<LocalDatabase>, gatewayId: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('gateways')
+    .select('config_version')
+    .where('id', '=', gatewayId)
+    .executeTakeFirst();
+  return row?.config_version;
 }
 
 function streamFingerprint(header: string | string[] | undefined): string | undefined {

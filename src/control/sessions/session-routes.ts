@@ -28,7 +28,7 @@ function dummyPasswordHash(): Promise<string> {
 }
 
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDeps): void {
-  const limiter = deps.limiter ?? new LoginLimiter(deps.now);
+  const limiter = deps.limiter ?? new LoginLimiter(deps.db, deps.now);
 
   app.post(
     '/auth/login',
@@ -50,7 +50,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
     async (req: FastifyRequest, reply: FastifyReply) => {
       const body = req.body as { email: string; password: string };
       const email = body.email.trim().toLowerCase();
-      const wait = limiter.retryAfterSeconds(req.ip, email);
+      const wait = await limiter.retryAfterSeconds(req.ip, email);
       if (wait > 0) {
         reply.header('retry-after', String(wait));
         return sendProblem(reply, 'rate_limited', `too many sign-in attempts; try again in ${wait} s`, {
@@ -60,10 +60,10 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRouteDe
       const user = await findLoginUser(deps.db, email);
       const ok = await passwordMatches(body.password, user?.passwordHash ?? (await dummyPasswordHash()));
       if (!user || !ok) {
-        limiter.failed(req.ip, email);
+        await limiter.failed(req.ip, email);
         throw new AppError('invalid_credentials', 'the email or the password is wrong');
       }
-      limiter.succeeded(email);
+      await limiter.succeeded(email);
       const started = await startSession(
         deps.db,
         user,
