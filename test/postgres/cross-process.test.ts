@@ -7,6 +7,7 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ApprovalWire } from '../../src/wire/approvals.js';
 import {
@@ -184,6 +185,30 @@ describe('two control planes on one database, one gateway streaming from A', () 
       sseA.close();
       sseB.close();
     }
+  });
+
+  it('record one decision when both processes decide the same approval at the same moment', async () => {
+    const held = curlVia(proxy('bot', botKey), 'http://plain.test/held-race');
+    const approval = await approvalFor(apiA, '/held-race');
+    const answers = await Promise.all([
+      callApi<{ code?: string }>(apiA, 'POST', `/v1/approvals/${approval.id}/approve`, {}),
+      callApi<{ code?: string }>(apiB, 'POST', `/v1/approvals/${approval.id}/deny`, {}),
+    ]);
+    const won = answers.filter((r) => r.status === 200);
+    expect(won).toHaveLength(1);
+    expect(answers.find((r) => r.status !== 200)).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    const client = new pg.Client({ connectionString: schema.url });
+    await client.connect();
+    try {
+      const decided = await client.query(
+        "select event_type from audit_events where subject = $1 and event_type in ('approval.approved', 'approval.denied')",
+        [approval.id],
+      );
+      expect(decided.rows).toHaveLength(1);
+    } finally {
+      await client.end();
+    }
+    expect((await held).status).toBe(answers[0]!.status === 200 ? 200 : 403);
   });
 
   it('count failed sign-ins together: the lock trips after 5 whichever process they reach', async () => {

@@ -265,7 +265,18 @@ export async function decideApproval(db: Db, id: string, input: DecideInput): Pr
         createdAt: nowIso,
       });
     }
-    await setDecision(trx, row, input.verdict, input.decider.actor, input.note, grant?.id ?? null, nowIso);
+    if (
+      !(await setDecision(
+        trx,
+        row,
+        input.verdict,
+        input.decider.actor,
+        input.note,
+        grant?.id ?? null,
+        nowIso,
+      ))
+    )
+      throw new AppError('conflict', `approval ${id} was decided meanwhile`);
     const alsoApproved: ApprovalRow[] = [];
     if (grant) {
       // The grant covers the same agent and action: requests already waiting for it need no second click.
@@ -279,7 +290,7 @@ export async function decideApproval(db: Db, id: string, input: DecideInput): Pr
       for (const s of siblings) {
         if (s.gateway_id !== row.gateway_id) continue;
         if (!checkDecision(decidable(s), input.decider.role, input.now).ok) continue;
-        await setDecision(
+        const covered = await setDecision(
           trx,
           s,
           'approved',
@@ -288,7 +299,7 @@ export async function decideApproval(db: Db, id: string, input: DecideInput): Pr
           grant.id,
           nowIso,
         );
-        alsoApproved.push(await mustGet(trx, s.id));
+        if (covered) alsoApproved.push(await mustGet(trx, s.id));
       }
     }
     return { approval: await mustGet(trx, id), grant, alsoApproved };
@@ -303,13 +314,17 @@ async function setDecision(
   note: string | null,
   grantId: string | null,
   nowIso: string,
-): Promise<void> {
-  await trx
+): Promise<boolean> {
+  // Another control-plane process (or request) may have decided it since it was read: on PostgreSQL
+  // this update waits for that transaction and then finds no pending row. Only the one that changed it
+  // records the decision.
+  const res = await trx
     .updateTable('approvals')
     .set({ status, decided_by: actor, note, decided_at: nowIso, grant_id: grantId })
     .where('id', '=', row.id)
     .where('status', '=', 'pending')
-    .execute();
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) return false;
   await appendAuditEvent(trx, {
     type: `approval.${status}`,
     actor,
@@ -323,6 +338,7 @@ async function setDecision(
     },
     createdAt: nowIso,
   });
+  return true;
 }
 
 function decidable(row: ApprovalRow) {
@@ -387,8 +403,8 @@ export async function expireApprovals(db: Db, now: Date): Promise<ApprovalRow[]>
       .execute();
     const out: ApprovalRow[] = [];
     for (const row of due) {
-      await setDecision(trx, row, 'expired', 'system', null, null, nowIso);
-      out.push(await mustGet(trx, row.id));
+      if (await setDecision(trx, row, 'expired', 'system', null, null, nowIso))
+        out.push(await mustGet(trx, row.id));
     }
     return out;
   });
@@ -415,8 +431,8 @@ export async function denyPendingInScope(
         connector: { name: row.connector ?? '', type: row.connector_type ?? '' },
       });
       if (!covered) continue;
-      await setDecision(trx, row, 'denied', ctx.actor, ctx.note, null, nowIso);
-      out.push(await mustGet(trx, row.id));
+      if (await setDecision(trx, row, 'denied', ctx.actor, ctx.note, null, nowIso))
+        out.push(await mustGet(trx, row.id));
     }
     return out;
   });
@@ -431,7 +447,8 @@ export async function cancelApproval(
   return inTransaction(db, async (trx) => {
     const row = await mustGet(trx, id);
     if (row.status !== 'pending') throw new AppError('conflict', `approval ${id} is already ${row.status}`);
-    await setDecision(trx, row, 'cancelled', ctx.actor, ctx.note ?? null, null, ctx.now.toISOString());
+    if (!(await setDecision(trx, row, 'cancelled', ctx.actor, ctx.note ?? null, null, ctx.now.toISOString())))
+      throw new AppError('conflict', `approval ${id} was decided meanwhile`);
     return mustGet(trx, id);
   });
 }

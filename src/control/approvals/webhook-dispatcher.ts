@@ -12,7 +12,14 @@ import type { Counter } from 'prom-client';
 import { type ApprovalEventType, webhookBody, webhookHeaders } from '../../approvals/webhook-payload.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 import type { ApprovalWire } from '../../wire/approvals.js';
-import { dueDeliveries, enqueueDeliveries, listWebhooks, nextDueAt, recordAttempt } from './webhook-store.js';
+import {
+  claimDelivery,
+  dueDeliveries,
+  enqueueDeliveries,
+  listWebhooks,
+  nextDueAt,
+  recordAttempt,
+} from './webhook-store.js';
 
 export const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000, 600_000, 1_800_000];
 const TIMEOUT_MS = 5_000;
@@ -125,6 +132,9 @@ export class WebhookDispatcher {
   async #send(d: Awaited<ReturnType<typeof dueDeliveries>>[number]): Promise<void> {
     const attempts = d.attempts + 1;
     const now = this.#deps.now();
+    // Several control-plane processes share the queue: each attempt is made by one of them.
+    const lease = new Date(now.getTime() + TIMEOUT_MS + 30_000).toISOString();
+    if (!(await claimDelivery(this.#deps.db, d.id, d.next_attempt_at, lease))) return;
     let httpStatus: number | null = null;
     let error: string | null = null;
     try {

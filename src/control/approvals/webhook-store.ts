@@ -110,6 +110,28 @@ export async function nextDueAt(db: Db): Promise<string | undefined> {
   return (row?.next as string | null | undefined) ?? undefined;
 }
 
+/**
+ * Takes a due delivery for one attempt: moves its next attempt to `leaseUntil` unless another
+ * control-plane process on the same database took it first (then false). A process that dies while
+ * sending leaves it to be tried again once the lease is over.
+ */
+export async function claimDelivery(
+  db: Db,
+  id: number,
+  dueAt: string | null,
+  leaseUntil: string,
+): Promise<boolean> {
+  if (dueAt === null) return false;
+  const res = await db
+    .updateTable('approval_webhook_deliveries')
+    .set({ next_attempt_at: leaseUntil })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('next_attempt_at', '=', dueAt)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
 export async function recordAttempt(
   db: Db,
   id: number,
