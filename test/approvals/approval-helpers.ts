@@ -5,15 +5,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { LOCAL_MIGRATIONS } from '../../migrations/index.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import type { Role } from '../../src/control/accounts/roles.js';
 import { createApiToken } from '../../src/control/tokens/token-store.js';
 import { createContext, type DaemonContext } from '../../src/daemon/create-context.js';
-import type { LocalDatabase } from '../../src/storage/local-schema.js';
-import { openDatabase } from '../../src/storage/open-database.js';
+import { openControlDatabase } from '../../src/storage/control-database.js';
 import type { ApprovalWire } from '../../src/wire/approvals.js';
 import { cliFor, eventually, json } from '../cli/cli-harness.js';
+import { dropTestDatabase, testDatabaseEnv } from '../helpers/postgres-schema.js';
 import { cleanEnv, runClient } from '../helpers/run-client.js';
 import type { DaemonProcess } from '../helpers/spawn-daemon.js';
 import { type RunningServer, startHttpServer } from '../helpers/test-ca.js';
@@ -208,7 +207,7 @@ export async function startInProcess(opts: {
       connectTo: [`plain.test:80:127.0.0.1:${opts.upstreamPort}`],
       unsafeAllowPrivateEgress: '127.0.0.0/8',
     },
-    env: {},
+    env: await testDatabaseEnv(dataDir),
   });
   const context = await createContext(config, {
     logger: pino({ level: 'silent' }),
@@ -217,7 +216,11 @@ export async function startInProcess(opts: {
   });
   const urls = await context.start();
   const ownerToken = readFileSync(join(dataDir, 'cli.token'), 'utf8').trim();
-  const db = await openDatabase<LocalDatabase>(join(dataDir, 'local.db'), LOCAL_MIGRATIONS);
+  // The control plane's own database, whichever it is (local.db, or PostgreSQL in that test project).
+  const db = await openControlDatabase({
+    localDbPath: join(dataDir, 'local.db'),
+    databaseUrl: config.databaseUrl,
+  });
   const controlUrl = urls.controlUrl!;
   const control: ControlApi = { controlUrl, token: ownerToken };
   return {
@@ -242,6 +245,7 @@ export async function startInProcess(opts: {
       await db.close();
       await context.close();
       rmSync(dataDir, { recursive: true, force: true });
+      await dropTestDatabase(dataDir);
     },
   };
 }

@@ -2,6 +2,7 @@
 // (search_path), dropped at the end. Cheaper than a database each, and just as separate.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { inject } from 'vitest';
 
 export interface TestSchema {
   /** The server URL with this schema as its search_path: what TAMEFLARE_DATABASE_URL is set to. */
@@ -30,4 +31,29 @@ async function withClient<T>(url: string, f: (c: pg.Client) => Promise<T>): Prom
   } finally {
     await client.end();
   }
+}
+
+const schemaOfDataDir = new Map<string, Promise<TestSchema>>();
+
+/**
+ * In the `postgres` test project, the environment that puts a control plane started on `dataDir` on
+ * a PostgreSQL schema of that data directory's own (the same schema each time it starts there, so a
+ * restart finds its state); in every other project nothing, and the control plane uses local.db.
+ */
+export async function testDatabaseEnv(dataDir: string): Promise<Record<string, string>> {
+  const server = inject('postgresUrl');
+  if (!server) return {};
+  let schema = schemaOfDataDir.get(dataDir);
+  if (!schema) {
+    schema = createTestSchema(server);
+    schemaOfDataDir.set(dataDir, schema);
+  }
+  return { TAMEFLARE_DATABASE_URL: (await schema).url };
+}
+
+/** Drops the schema testDatabaseEnv made for `dataDir`, if any. */
+export async function dropTestDatabase(dataDir: string): Promise<void> {
+  const schema = schemaOfDataDir.get(dataDir);
+  schemaOfDataDir.delete(dataDir);
+  await (await schema)?.drop().catch(() => undefined);
 }

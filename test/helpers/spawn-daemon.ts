@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dropTestDatabase, testDatabaseEnv } from './postgres-schema.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(REPO_ROOT, 'bin', 'tameflare');
@@ -79,17 +80,28 @@ export async function startDaemonProcess(opts: DaemonOptions = {}): Promise<Daem
     ...(opts.args ?? []),
   ];
   const [command, ...argv] = opts.wrap ? opts.wrap([process.execPath, ...args]) : [process.execPath, ...args];
+  // In the `postgres` test project a control plane runs on a schema of its own there, unless the
+  // test chose its database itself.
+  const extra = opts.args ?? [];
+  const roleAt = extra.findLastIndex((a) => a === '--role' || a.startsWith('--role='));
+  const role =
+    roleAt < 0 ? 'all' : extra[roleAt]!.startsWith('--role=') ? extra[roleAt]!.slice(7) : extra[roleAt + 1];
+  const runsControl = role !== 'gateway';
+  const database =
+    runsControl && opts.env?.TAMEFLARE_DATABASE_URL === undefined ? await testDatabaseEnv(dataDir) : {};
   const child = spawn(command!, argv, {
     cwd: dataDir,
-    env: minimalEnv({ TAMEFLARE_LOG_LEVEL: 'info', ...opts.env }),
+    env: minimalEnv({ TAMEFLARE_LOG_LEVEL: 'info', ...database, ...opts.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
-  const cleanup = () => {
-    if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+  const cleanup = async () => {
+    if (!ownDir) return;
+    rmSync(dataDir, { recursive: true, force: true });
+    await dropTestDatabase(dataDir);
   };
 
   let ready: { control: string; gateway: string };
@@ -125,7 +137,7 @@ export async function startDaemonProcess(opts: DaemonOptions = {}): Promise<Daem
     });
   } catch (err) {
     await terminate(child, exited);
-    cleanup();
+    await cleanup();
     throw err;
   }
 
@@ -136,8 +148,8 @@ export async function startDaemonProcess(opts: DaemonOptions = {}): Promise<Daem
     dataDir,
     pid: child.pid!,
     stop() {
-      stopped ??= terminate(child, exited).then((result) => {
-        cleanup();
+      stopped ??= terminate(child, exited).then(async (result) => {
+        await cleanup();
         return result;
       });
       return stopped;
