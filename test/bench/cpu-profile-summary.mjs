@@ -5,8 +5,11 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** [{ label, share }] for the `top` largest self times; labels are `function file:line`. */
-export function topSelfTime(profile, top = 10) {
+/**
+ * [{ label, share, usPerRequest }] for the `top` largest self times; labels are `function file:line`.
+ * `requests` (served while the profile ran) turns each entry into µs per request.
+ */
+export function topSelfTime(profile, top = 10, requests = undefined) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   let total = 0;
@@ -23,7 +26,11 @@ export function topSelfTime(profile, top = 10) {
   return [...self.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([label, us]) => ({ label, share: total > 0 ? us / total : 0 }));
+    .map(([label, us]) => ({
+      label,
+      share: total > 0 ? us / total : 0,
+      usPerRequest: requests ? us / requests : undefined,
+    }));
 }
 
 function labelOf(frame) {

@@ -8,15 +8,21 @@
 //   gateway-strict  the same with strict durability (arrival row committed before the upstream is dialled);
 //   all             the product as `serve --role=all`: the gateway plus its control plane in the same
 //                   process, ingesting every action event into the hash-chained audit log;
-// for: max req/s with keep-alive, CPU per request (µs, all threads of the proxy's process), added
+// for: max req/s with keep-alive, CPU per request (µs, all threads of the proxy's process, and the
+// main thread's own share: the rest is the traffic-log writer thread and V8's helpers), added
 // p50/p99 at a fixed 1,000 req/s, the first request to a new host, and the top self-time entries
-// of a CPU profile of each product's main thread at max load. Each proxy runs in its own child
+// (share and µs per request) of a CPU profile of each proxy's main thread at max load, the baseline's
+// included so the two can be compared entry by entry. The profiler samples wall-clock time: a
+// thread descheduled inside a loopback write() (the kernel runs the woken receiver on the shared
+// cores) counts as time in writeLatin1String / writev, so read those entries next to the CPU
+// columns, not as bytes written (both proxies make exactly 2 write and 2 read syscalls per
+// request, measured with strace -c). Each proxy runs in its own child
 // process; the load generator (undici, which speaks CONNECT through ProxyAgent) and the upstream
 // share this process. It prints the numbers, the ratios and PASS/MISS against the targets, and never
 // fails on a miss. BENCH_TARGETS=a,b,... runs a subset; BENCH_PROFILE=DIR keeps the .cpuprofile files.
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startBaseline, startBenchUpstream, startProduct } from './bench-proxies.mjs';
@@ -144,7 +150,7 @@ async function main() {
 
   const results = {};
   for (const t of targets) {
-    results[t.key] = { maxRps: 0, p50: Infinity, p99: Infinity, cpu: [], errors: 0, elu: 0 };
+    results[t.key] = { maxRps: 0, p50: Infinity, p99: Infinity, cpu: [], mainCpu: [], errors: 0, elu: 0 };
     t.dispatcher = t.makeDispatcher();
     // The product follows its configuration asynchronously (role=all: through its control plane).
     await untilOk(t, request);
@@ -182,7 +188,9 @@ async function main() {
       const r = results[t.key];
       if (before) {
         const after = await t.ask({ cpu: true });
-        r.cpu.push((after.cpuUs - before.cpuUs) / Math.max(1, max.count + max.errors));
+        const done = Math.max(1, max.count + max.errors);
+        r.cpu.push((after.cpuUs - before.cpuUs) / done);
+        if (after.mainUs !== undefined) r.mainCpu.push((after.mainUs - before.mainUs) / done);
         // Event-loop utilisation of the proxy's main thread during the phase: near 1 means the proxy
         // itself is the limit; well below 1 means the load generator or the shared cores are.
         r.elu = Math.max(r.elu, performance.eventLoopUtilization(after.elu, before.elu).utilization);
@@ -204,11 +212,11 @@ async function main() {
     }
   }
   process.stdout.write('\nCPU profiles at max load');
-  for (const t of targets.filter((x) => x.product)) {
+  for (const t of targets.filter((x) => x.ask)) {
     await t.ask({ profile: 'start' });
-    await closedLoop(t.dispatcher, t.url, request, PROFILE_MS);
+    const profiled = await closedLoop(t.dispatcher, t.url, request, PROFILE_MS);
     const { profile } = await t.ask({ profile: 'stop' });
-    results[t.key].top = topSelfTime(profile, 12);
+    results[t.key].top = topSelfTime(profile, 12, profiled.count + profiled.errors);
     if (process.env.BENCH_PROFILE) {
       mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
       writeFileSync(`${process.env.BENCH_PROFILE}/${t.key}.cpuprofile`, JSON.stringify(profile));
@@ -225,7 +233,10 @@ async function main() {
   }
   upstream.closeAllConnections();
   upstream.close();
-  for (const r of Object.values(results)) r.cpuUsPerRequest = r.cpu.length > 0 ? median(r.cpu) : undefined;
+  for (const r of Object.values(results)) {
+    r.cpuUsPerRequest = r.cpu.length > 0 ? median(r.cpu) : undefined;
+    r.mainCpuUsPerRequest = r.mainCpu.length > 0 ? median(r.mainCpu) : undefined;
+  }
   console.log(
     `load average at end: ${loadavg()
       .map((l) => l.toFixed(1))
@@ -310,19 +321,21 @@ function report(targets, r) {
   const fmt = (v, digits = 0) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
   console.log('\nSummary (loopback, keep-alive, each proxy in its own process)');
   console.log(
-    `  ${'target'.padEnd(34)} ${'max req/s'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'loop busy'.padStart(9)} ${'p50@1000'.padStart(9)} ${'p99@1000'.padStart(9)} ${'new host'.padStart(9)}`,
+    `  ${'target'.padEnd(34)} ${'max req/s'.padStart(9)} ${'CPU µs/req'.padStart(10)} ${'main thr.'.padStart(9)} ${'loop busy'.padStart(9)} ${'p50@1000'.padStart(9)} ${'p99@1000'.padStart(9)} ${'new host'.padStart(9)}`,
   );
   for (const t of targets) {
     const x = r[t.key];
     console.log(
-      `  ${t.title.padEnd(34)} ${fmt(x.maxRps).padStart(9)} ${fmt(x.cpuUsPerRequest).padStart(10)} ${(x.elu ? `${fmt(x.elu * 100)} %` : '-').padStart(9)} ${`${fmt(x.p50, 2)} ms`.padStart(9)} ${`${fmt(x.p99, 2)} ms`.padStart(9)} ${`${fmt(x.firstNewHost - x.firstKnownHost, 1)} ms`.padStart(9)}`,
+      `  ${t.title.padEnd(34)} ${fmt(x.maxRps).padStart(9)} ${fmt(x.cpuUsPerRequest).padStart(10)} ${fmt(x.mainCpuUsPerRequest).padStart(9)} ${(x.elu ? `${fmt(x.elu * 100)} %` : '-').padStart(9)} ${`${fmt(x.p50, 2)} ms`.padStart(9)} ${`${fmt(x.p99, 2)} ms`.padStart(9)} ${`${fmt(x.firstNewHost - x.firstKnownHost, 1)} ms`.padStart(9)}`,
     );
   }
   for (const t of targets) {
     if (!r[t.key].top) continue;
-    console.log(`\n  top self time, ${t.title} (main thread, max load):`);
-    for (const { label, share } of r[t.key].top)
-      console.log(`    ${(share * 100).toFixed(1).padStart(5)} %  ${label}`);
+    console.log(`\n  top self time, ${t.title} (main thread, max load; µs per request):`);
+    for (const { label, share, usPerRequest } of r[t.key].top)
+      console.log(
+        `    ${(share * 100).toFixed(1).padStart(5)} % ${fmt(usPerRequest, 1).padStart(6)} µs  ${label}`,
+      );
   }
   console.log('');
   const line = (label, value, target, pass) =>
@@ -402,7 +415,11 @@ async function child() {
     const [msg] = await once(process, 'message');
     if (msg.cpu) {
       const u = process.cpuUsage();
-      process.send({ cpuUs: u.user + u.system, elu: performance.eventLoopUtilization() });
+      process.send({
+        cpuUs: u.user + u.system,
+        mainUs: mainThreadCpuUs(),
+        elu: performance.eventLoopUtilization(),
+      });
     } else if (msg.profile === 'start') {
       const { Session } = await import('node:inspector');
       session = new Session();
@@ -421,6 +438,18 @@ async function child() {
   const final = await proxy.close();
   process.send(final ?? {});
   process.disconnect();
+}
+
+// The main thread's own CPU time (Linux: its /proc task entry, in clock ticks of 10 ms), so the report
+// can tell the event loop's share from the other threads' (the traffic-log writer, GC helpers).
+function mainThreadCpuUs() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 function post(session, method, params) {
