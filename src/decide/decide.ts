@@ -82,6 +82,18 @@ function decideEnforced(state: DecisionState, req: DecisionRequest): Decision {
   }
 
   const matched = evaluatePolicies(state.policies, req);
+  if (matched.length === 0) {
+    // No policy matched (the common case): what the general path below works out, without its lists.
+    return permission.decision === 'require_approval'
+      ? {
+          verdict: 'require_approval',
+          code: 'approval_required',
+          reasons: [permissionLine],
+          permission,
+          matchedRules: matched,
+        }
+      : { verdict: 'allow', code: 'allowed', reasons: [permissionLine], permission, matchedRules: matched };
+  }
   const enforced = matched.filter((m) => !m.monitor);
   const denies = enforced.filter((m) => m.decision === 'deny');
   const holds = enforced.filter((m) => m.decision === 'require_approval');

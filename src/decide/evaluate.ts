@@ -67,6 +67,7 @@ export function emptyPolicySet(): CompiledPolicySet {
 /** Every rule of every enabled, in-scope policy whose condition holds, in evaluation order. */
 export function evaluatePolicies(set: CompiledPolicySet, req: DecisionRequest): MatchedRule[] {
   const matched: MatchedRule[] = [];
+  if (set.policies.length === 0) return matched;
   const segments = typeof req.action === 'string' ? req.action.split('.') : [];
   for (const policy of set.policies) {
     if (!policy.inScope(req, segments)) continue;
