@@ -68,7 +68,7 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], opts: Reque
     }
     if (lower === 'host' || METHOD_OVERRIDE_HEADERS.has(lower)) continue;
     if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) continue; // re-added below
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named?.has(lower)) continue;
     if (opts.drop?.has(lower)) continue;
     out.push(name, value);
   }
@@ -96,7 +96,7 @@ export function forwardResponseHeaders(
       out.push(name, rawHeaders[i + 1]!);
       continue;
     }
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named.has(lower)) continue;
+    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named?.has(lower)) continue;
     out.push(name, rawHeaders[i + 1]!);
   }
   return out;
@@ -117,13 +117,20 @@ export function rawHeaderValue(rawHeaders: readonly string[], name: string): str
   return found;
 }
 
-function connectionTokens(rawHeaders: readonly string[]): Set<string> {
-  const names = new Set<string>();
+/**
+ * The names a Connection header lists, beyond those always removed; undefined when there are none
+ * (nearly always: `Connection: keep-alive` or `close`), so the common request and response allocate nothing.
+ */
+function connectionTokens(rawHeaders: readonly string[]): Set<string> | undefined {
+  let names: Set<string> | undefined;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() !== 'connection') continue;
-    for (const token of rawHeaders[i + 1]!.split(',')) {
+    const value = rawHeaders[i + 1]!;
+    for (const token of value.includes(',') ? value.split(',') : [value]) {
       const t = token.trim().toLowerCase();
-      if (t) names.add(t);
+      if (!t || HOP_BY_HOP.has(t)) continue;
+      names ??= new Set();
+      names.add(t);
     }
   }
   return names;

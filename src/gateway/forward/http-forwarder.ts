@@ -196,14 +196,15 @@ function forwardPrepared(
     });
     // pipe() rather than stream.pipeline(): pipeline builds and aborts an AbortController per call,
     // which measured as ~5 % of the gateway's CPU. Failures are wired by hand: the agent leaving is
-    // handled below ('close' on res), the upstream failing midway cuts the agent's response.
+    // handled below ('close' on res), the upstream failing midway cuts the agent's response. 'finish'
+    // and 'close' come once per stream: plain listeners (once() allocates a wrapper per request).
     upRes.pipe(res);
-    res.once('finish', () => {
+    res.on('finish', () => {
       untrack();
       record.finish({ status: upRes.statusCode ?? null, bytesIn, bytesOut });
     });
     upRes.on('error', () => {}); // reported through 'close' without `complete`
-    upRes.once('close', () => {
+    upRes.on('close', () => {
       if (upRes.complete) return;
       untrack();
       res.destroy();
@@ -217,7 +218,7 @@ function forwardPrepared(
   });
 
   // The agent going away before the answer is complete aborts the upstream request.
-  res.once('close', () => {
+  res.on('close', () => {
     if (!res.writableFinished) {
       untrack();
       upstreamReq.destroy();

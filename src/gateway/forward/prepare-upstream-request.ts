@@ -3,8 +3,8 @@
 // repetition of the agent's other headers survive, so this file translates both ways.
 
 import type { Secret } from '../../config/secret.js';
-import { applyCredential } from '../../connectors/credential.js';
-import type { ConnectorType } from '../../connectors/types.js';
+import { applyCredential, schemeHeader } from '../../connectors/credential.js';
+import type { AuthScheme, ConnectorType } from '../../connectors/types.js';
 import type { SnapshotConnector } from '../../sync/snapshot.js';
 import { forwardRequestHeaders } from './forward-headers.js';
 
@@ -25,16 +25,22 @@ export function prepareUpstreamRequest(
   const scheme = admitted.connector.auth;
   if (secret === undefined || scheme === 'none') return { headers: forwarded, path: target };
 
-  const queryAt = target.indexOf('?');
+  const byQuery = scheme.startsWith('query:');
+  const queryAt = byQuery ? target.indexOf('?') : -1;
   const path = queryAt < 0 ? target : target.slice(0, queryAt);
-  const query = new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1));
+  // applyCredential removes or sets only the headers a credential may travel in (the connector
+  // type's list and the scheme's own) and copies every other one unchanged, so only those are handed
+  // to it; and a header scheme leaves the query alone, so it gets an empty one.
+  const involved = involvedHeaders(scheme, admitted.type.credentialHeaders);
   const before: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < forwarded.length; i += 2) {
     const name = forwarded[i]!.toLowerCase();
+    if (!involved.has(name)) continue;
     const value = forwarded[i + 1]!;
     const prev = before[name];
     before[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
+  const query = byQuery ? new URLSearchParams(queryAt < 0 ? '' : target.slice(queryAt + 1)) : NO_QUERY;
   const out = applyCredential(
     { headers: before, path, query },
     scheme,
@@ -44,24 +50,54 @@ export function prepareUpstreamRequest(
 
   // Keep every header the injection left alone in its original spelling and place; drop the ones
   // it removed or replaced; append the replacements.
-  const changed = new Set<string>();
+  let changed: Set<string> | undefined;
   for (const name of Object.keys(before)) {
     const after = out.headers[name];
-    if (after === undefined || !sameValue(after, before[name]!)) changed.add(name);
+    if (after !== undefined && sameValue(after, before[name]!)) continue;
+    changed ??= new Set();
+    changed.add(name);
   }
-  const headers: string[] = [];
-  for (let i = 0; i + 1 < forwarded.length; i += 2) {
-    if (!changed.has(forwarded[i]!.toLowerCase())) headers.push(forwarded[i]!, forwarded[i + 1]!);
+  let headers = forwarded;
+  if (changed !== undefined) {
+    headers = [];
+    for (let i = 0; i + 1 < forwarded.length; i += 2) {
+      if (!changed.has(forwarded[i]!.toLowerCase())) headers.push(forwarded[i]!, forwarded[i + 1]!);
+    }
   }
-  for (const [name, value] of Object.entries(out.headers)) {
+  for (const name of Object.keys(out.headers)) {
+    const value = out.headers[name];
     if (value === undefined) continue;
-    if (name in before && !changed.has(name)) continue;
+    if (name in before && !changed?.has(name)) continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.push(name, v);
   }
-  if (!scheme.startsWith('query:')) return { headers, path: target };
+  if (!byQuery) return { headers, path: target };
   // Only a query credential rewrites the query (re-encoding it); otherwise it goes out as received.
   const search = out.query.toString();
   return { headers, path: search ? `${path}?${search}` : path };
+}
+
+// Never mutated: applyCredential copies the query it is given.
+const NO_QUERY = new URLSearchParams();
+
+// Per connector type (its list is a module constant) and scheme: a handful of entries.
+const involvedCache = new WeakMap<readonly string[], Map<string, ReadonlySet<string>>>();
+
+/** The lower-case names applyCredential may remove or set for this scheme and connector type. */
+function involvedHeaders(scheme: AuthScheme, credentialHeaders: readonly string[]): ReadonlySet<string> {
+  let byScheme = involvedCache.get(credentialHeaders);
+  if (byScheme === undefined) {
+    byScheme = new Map();
+    involvedCache.set(credentialHeaders, byScheme);
+  }
+  let names = byScheme.get(scheme);
+  if (names === undefined) {
+    const set = new Set(credentialHeaders.map((h) => h.toLowerCase()));
+    const own = schemeHeader(scheme);
+    if (own !== undefined) set.add(own);
+    names = set;
+    byScheme.set(scheme, names);
+  }
+  return names;
 }
 
 function sameValue(a: string | string[], b: string | string[]): boolean {

@@ -239,8 +239,9 @@ export class Upstream {
       settled = true;
       clearTimeout(headersTimer);
     };
-    req.once('response', settle);
-    req.once('upgrade', settle);
+    // Each is emitted at most once per request: plain listeners, without once()'s wrapper per request.
+    req.on('response', settle);
+    req.on('upgrade', settle);
     req.on('error', (err) => fail(describeUpstreamError(err)));
   }
 }

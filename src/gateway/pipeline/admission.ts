@@ -87,7 +87,16 @@ export async function admit(
   const now = deps.now();
   const queryAt = input.target.indexOf('?');
   const path = queryAt < 0 ? input.target : input.target.slice(0, queryAt);
-  const query = new URLSearchParams(queryAt < 0 ? '' : input.target.slice(queryAt + 1));
+  // What the request is, for the connector's mapping and for a refusal in the client's own protocol
+  // (git, MCP); filled in as the body becomes known.
+  const creq = new AdmittedRequest(
+    method,
+    input.host,
+    input.port,
+    path,
+    queryAt < 0 ? '' : input.target.slice(queryAt + 1),
+    req.headers,
+  );
 
   // 1. identify
   const id = identify(cfg, input.who, now);
@@ -96,21 +105,11 @@ export async function admit(
     requestId,
     method,
     host: input.host,
-    path: loggablePath(path, query),
+    path: queryAt < 0 ? path : loggablePath(path, creq.query),
     agent: id.ok ? id.agent.name : (id.agent ?? null),
   });
   if (!id.ok && id.code === 'agent_unknown' && presentedNothing(input.who)) record.silence();
   record.open();
-  // What the request is, for a refusal in the client's own protocol (git, MCP); filled in as the
-  // connector and the body become known, read only when a refusal is rendered.
-  const creq: ConnectorRequest = {
-    method,
-    host: input.host,
-    port: input.port,
-    path,
-    query,
-    headers: req.headers,
-  };
   let type: ConnectorType | undefined;
   const answerAs: ProblemInput['answerAs'] = (problem, reason) =>
     type?.denialAnswer?.(creq, problem, reason) ?? gitDenialAnswer(creq, problem, reason);
@@ -141,7 +140,7 @@ export async function admit(
     record.entry.decision = 'allow';
     record.entry.reason = 'answered by the gateway for tameflare doctor';
     record.eventType = 'action.allowed';
-    return { ok: 'here', record, answer: doctorOkAnswer(path, query, agent.name, input.secure) };
+    return { ok: 'here', record, answer: doctorOkAnswer(path, creq.query, agent.name, input.secure) };
   }
 
   // 3. connector lookup
@@ -236,6 +235,26 @@ export async function admit(
   if (!resolved.ok)
     return { ok: false, record, problem: { ...resolved.problem, answerAs }, close: resolved.close };
   return { ok: true, record, agent, connector, type, match, body: resolved.body ?? body };
+}
+
+/** A ConnectorRequest whose query is parsed on first use: most connectors never read it. */
+class AdmittedRequest implements ConnectorRequest {
+  body?: Buffer | undefined;
+  bodyTruncated?: boolean | undefined;
+  #query: URLSearchParams | undefined;
+  constructor(
+    readonly method: string,
+    readonly host: string,
+    readonly port: number,
+    readonly path: string,
+    readonly rawQuery: string,
+    readonly headers: Record<string, string | string[] | undefined>,
+  ) {}
+
+  get query(): URLSearchParams {
+    this.#query ??= new URLSearchParams(this.rawQuery);
+    return this.#query;
+  }
 }
 
 /**

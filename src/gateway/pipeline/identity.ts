@@ -65,12 +65,12 @@ export function identify(dir: AgentDirectory, who: PresentedIdentity, now: Date)
     agent = dir.agentsByPort.get(who.dedicatedPort);
     if (!agent) return unknown('this port belongs to no agent');
     if (who.name && who.name !== agent.name) return unknown('the proxy user name does not match this port');
-    if (agent.proxyAuth && !keyMatches(agent, who.keyHash, now)) return unknown(keyProblem(who));
+    if (agent.proxyAuth && !keyMatches(agent, who, now)) return unknown(keyProblem(who));
   } else {
     if (!who.name) return unknown('proxy credentials are required: http://NAME:KEY@gateway:port');
     agent = dir.agentsByName.get(who.name);
     // Hash work is done either way, so an unknown name costs what a wrong key costs.
-    const ok = keyMatches(agent, who.keyHash, now);
+    const ok = keyMatches(agent, who, now);
     if (!agent || !ok) return unknown(keyProblem(who));
   }
   if (agent.status !== 'active') {
@@ -84,15 +84,42 @@ export function identify(dir: AgentDirectory, who: PresentedIdentity, now: Date)
   return { ok: true, agent };
 }
 
-function keyMatches(agent: SnapshotAgent | undefined, keyHash: string | null, now: Date): boolean {
-  const presented = Buffer.from(keyHash ?? '0'.repeat(64), 'hex');
+function keyMatches(agent: SnapshotAgent | undefined, who: PresentedIdentity, now: Date): boolean {
+  const presented = presentedBytes(who);
   let ok = false;
   for (const key of agent?.keys ?? []) {
     if (key.expiresAt !== null && Date.parse(key.expiresAt) <= now.getTime()) continue;
-    const stored = Buffer.from(key.hash, 'hex');
+    const stored = storedBytes(key.hash);
     if (stored.length === presented.length && timingSafeEqual(stored, presented)) ok = true;
   }
-  return ok && keyHash !== null;
+  return ok && who.keyHash !== null;
+}
+
+// Every request inside a tunnel is re-identified, so the same hex hashes are decoded again and again;
+// their bytes are kept. The presented hash's on the identity object (one per tunnel), checked against
+// its hex so it is always the decoding of what is there now; the stored hashes' by their own hex text,
+// which only ever meets other stored hashes (an agent's input is never a lookup key there), bounded.
+const NO_KEY = Buffer.alloc(32);
+const presentedCache = new WeakMap<PresentedIdentity, { hex: string; bytes: Buffer }>();
+const storedCache = new Map<string, Buffer>();
+
+function presentedBytes(who: PresentedIdentity): Buffer {
+  if (who.keyHash === null) return NO_KEY;
+  const cached = presentedCache.get(who);
+  if (cached !== undefined && cached.hex === who.keyHash) return cached.bytes;
+  const bytes = Buffer.from(who.keyHash, 'hex');
+  presentedCache.set(who, { hex: who.keyHash, bytes });
+  return bytes;
+}
+
+function storedBytes(hex: string): Buffer {
+  let bytes = storedCache.get(hex);
+  if (bytes === undefined) {
+    bytes = Buffer.from(hex, 'hex');
+    if (storedCache.size >= 4096) storedCache.clear();
+    storedCache.set(hex, bytes);
+  }
+  return bytes;
 }
 
 function keyProblem(who: PresentedIdentity): string {

@@ -52,8 +52,19 @@ export function createRequestHandlers(deps: HandlerDeps) {
   ): Resolved | string {
     const raw = req.url ?? '/';
     if (tunnel) {
+      if (raw.charCodeAt(0) === 0x2f /* '/' */) {
+        // The common case, built in one go (this runs for every request inside every tunnel).
+        return {
+          secure: tunnel.secure,
+          host: tunnel.host,
+          port: tunnel.port,
+          target: raw,
+          who: tunnel.who,
+          tunnel,
+          targetAuthority: undefined,
+        };
+      }
       const base = { secure: tunnel.secure, host: tunnel.host, port: tunnel.port, who: tunnel.who, tunnel };
-      if (raw.startsWith('/')) return { ...base, target: raw, targetAuthority: undefined };
       // Some clients send absolute-form even inside a tunnel: it must name the tunnel's host too
       // (admission checks), and the tunnel decides where the request goes.
       let u: URL;
