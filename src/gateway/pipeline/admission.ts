@@ -197,7 +197,10 @@ export async function admit(
     creq.body = read.truncated ? body.subarray(0, limit) : body;
     creq.bodyTruncated = read.truncated;
   }
-  const override = foreignMethodOverride(method, query, contentType, body);
+  // foreignMethodOverride looks at a POST only (undefined for anything else): the query of other
+  // methods is not parsed for it.
+  const override =
+    method === 'POST' ? foreignMethodOverride(method, creq.query, contentType, body) : undefined;
   if (override !== undefined) {
     return refuse(
       'method_override_refused',
