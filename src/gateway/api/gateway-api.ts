@@ -1,9 +1,10 @@
 // The gateway's own API on its shared port, in origin form: /health (the seed's shape), /metrics
 // (Prometheus text) and /internal/* (service token). Agent ports answer only proxy requests.
-import { randomUUID } from 'node:crypto';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { newRequestId } from '../pipeline/request-id.js';
 import { sendApiProblem, sendJson } from './api-responses.js';
 import { REQUEST_ID_HEADER } from './problem.js';
 
@@ -20,7 +21,7 @@ export function createGatewayApi(deps: GatewayApiDeps) {
     res: ServerResponse,
     dedicatedPort: number | null,
   ): void {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     if (dedicatedPort !== null) {
       sendApiProblem(
         res,

@@ -3,10 +3,11 @@
 // parser rejects (CL+TE together, bad chunking, an invalid method or header) is 400; both as
 // problem+json, and the connection is closed, since the parser's position in the stream is lost.
 // A timeout or a peer that already went away gets no answer at all (nobody is reading).
-import { randomUUID } from 'node:crypto';
+
 import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ProblemInput, writeProblemToSocket } from '../api/problem.js';
+import { newRequestId } from '../pipeline/request-id.js';
 
 /** The problem for a parser error, or undefined when the connection should just be closed. */
 export function clientErrorProblem(err: NodeJS.ErrnoException): ProblemInput | undefined {
@@ -14,7 +15,7 @@ export function clientErrorProblem(err: NodeJS.ErrnoException): ProblemInput | u
   if (code === 'ECONNRESET' || code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'HPE_HEADER_TIMEOUT') {
     return undefined;
   }
-  const requestId = randomUUID();
+  const requestId = newRequestId();
   if (code === 'HPE_HEADER_OVERFLOW') {
     return {
       code: 'request_header_too_large',

@@ -3,7 +3,7 @@
 // (it writes them and closes the socket). Intercepted tunnels need no decision here, each request
 // inside is decided; raw tunnels (intercept=false) are decided once, on `tunnel.connect`, and dialled
 // before the 200 so an egress refusal or an unreachable upstream is still a proper answer.
-import { randomUUID } from 'node:crypto';
+
 import type * as net from 'node:net';
 import type { SecureContext } from 'node:tls';
 import type { Logger } from 'pino';
@@ -19,6 +19,7 @@ import { type ProblemInput, renderProblem } from '../api/problem.js';
 import { describeUpstreamError, type Upstream } from '../forward/upstream.js';
 import { isDoctorHost } from '../pipeline/doctor-answer.js';
 import { identify, presentedIdentity, presentedNothing } from '../pipeline/identity.js';
+import { newRequestId } from '../pipeline/request-id.js';
 import { RequestRecord } from '../pipeline/request-record.js';
 import { type OutcomeDeps, resolveOutcome } from '../pipeline/resolve-outcome.js';
 import type { ActiveConnections } from '../state/active-connections.js';
@@ -47,7 +48,7 @@ export function createConnectHandler(deps: ConnectDeps) {
     opts: PrepareRequestFunctionOpts,
     dedicatedPort: number | null,
   ): Promise<PrepareRequestFunctionResult> {
-    const requestId = randomUUID();
+    const requestId = newRequestId();
     const host = normaliseHost(opts.hostname);
     const port = opts.port;
     const who = presentedIdentity(opts.username, opts.password, dedicatedPort);

@@ -5,13 +5,13 @@
 // (proxy-chain would answer 400), absolute-form goes through the same pipeline as requests inside
 // tunnels (proxy-chain's forwarder cannot read a bounded body, inject, or stream with our answers).
 
-import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type PrepareRequestFunctionOpts, type PrepareRequestFunctionResult, Server } from 'proxy-chain';
 import { ERROR_CODES, type ErrorCode } from '../../errors/codes.js';
 import { rawResponse, reasonPhrase, renderProblem } from '../api/problem.js';
+import { newRequestId } from '../pipeline/request-id.js';
 import { clientErrorProblem, withoutNodeHostCheck } from './client-errors.js';
 
 export interface ListenerHandlers {
@@ -73,7 +73,7 @@ class DispatchingProxyServer extends Server {
       code,
       // proxy-chain's messages name the malformed input, never a credential; keep them short.
       detail: statusCode >= 500 ? 'internal error' : message.slice(0, 200) || 'bad request',
-      requestId: randomUUID(),
+      requestId: newRequestId(),
     });
     writeRendered(socket, problem);
   }

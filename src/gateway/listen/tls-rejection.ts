@@ -9,8 +9,9 @@
 // only be about itself; logging once per agent and host (a bounded set) keeps a client retrying in a
 // loop from flooding the log, while every attempt still counts and gets its row.
 // Node clients verify after the handshake completes and close without an alert: they are not seen.
-import { randomUUID } from 'node:crypto';
+
 import type { Logger } from 'pino';
+import { newRequestId } from '../pipeline/request-id.js';
 import { type RecordDeps, RequestRecord } from '../pipeline/request-record.js';
 import type { TunnelContext } from './interception.js';
 
@@ -35,7 +36,7 @@ export function createTlsRejectionReporter(deps: { records: RecordDeps; logger: 
     deps.records.metrics.tlsRejected.inc({ alert });
     const detail = `the agent rejected the gateway's certificate for ${ctx.host} (TLS alert ${alert})`;
     const record = new RequestRecord(deps.records, {
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       method: 'TLS',
       host: ctx.host,
       path: `${ctx.host}:${ctx.port}`,

@@ -1,7 +1,7 @@
 // Entry points of the pipeline: absolute-form requests on a listening port, requests inside a
 // tunnel (intercepted TLS or plain HTTP after CONNECT), and WebSocket handshakes on either. Each
 // works out the target and the presented identity, runs admission, then forwards or answers.
-import { randomUUID } from 'node:crypto';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
@@ -20,6 +20,7 @@ import type { TunnelContext } from '../listen/interception.js';
 import { type AdmissionDeps, admit } from './admission.js';
 import type { TargetAuthority } from './host-integrity.js';
 import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
+import { newRequestId } from './request-id.js';
 
 export interface HandlerDeps {
   admission: AdmissionDeps;
@@ -106,7 +107,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
   /** Admission for a resolved request; `side` is the agent's end, whose closing ends a hold. */
   function admitResolved(req: IncomingMessage, r: Resolved, upgrade: boolean, side: ServerResponse | Duplex) {
     return admit(deps.admission, {
-      requestId: randomUUID(),
+      requestId: newRequestId(),
       req,
       ...r,
       upgrade,
@@ -139,13 +140,13 @@ export function createRequestHandlers(deps: HandlerDeps) {
 
   function run(req: IncomingMessage, res: ServerResponse, r: Resolved | string): void {
     if (typeof r === 'string') {
-      answer(res, { code: 'bad_request', detail: r, requestId: randomUUID() });
+      answer(res, { code: 'bad_request', detail: r, requestId: newRequestId() });
       return;
     }
     handle(req, res, r).catch((err: unknown) => {
       deps.logger.error({ err }, 'proxy request failed');
       if (!res.headersSent)
-        answer(res, { code: 'internal_error', detail: 'internal error', requestId: randomUUID() });
+        answer(res, { code: 'internal_error', detail: 'internal error', requestId: newRequestId() });
       else res.destroy();
     });
   }
@@ -159,7 +160,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
     socket.on('error', () => {}); // an agent resetting mid-handshake is not our error
     if (typeof r === 'string' || !isWebSocketUpgrade(req.headers)) {
       const detail = typeof r === 'string' ? r : 'only WebSocket upgrades are supported';
-      writeProblemToSocket(socket, { code: 'bad_request', detail, requestId: randomUUID() });
+      writeProblemToSocket(socket, { code: 'bad_request', detail, requestId: newRequestId() });
       return;
     }
     const admitted = await admitResolved(req, r, true, socket);
