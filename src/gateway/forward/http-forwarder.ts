@@ -12,7 +12,7 @@ import { REQUEST_ID_HEADER, sendProblem } from '../api/problem.js';
 import type { Admitted } from '../pipeline/admission.js';
 import { readBoundedBody } from '../pipeline/request-body.js';
 import type { ActiveConnections } from '../state/active-connections.js';
-import { forwardResponseHeaders, upstreamAuthority } from './forward-headers.js';
+import { forwardResponseHeaders, rawHeaderValue, upstreamAuthority } from './forward-headers.js';
 import { prepareUpstreamRequest } from './prepare-upstream-request.js';
 import type { Upstream, UpstreamFailure } from './upstream.js';
 
@@ -189,8 +189,9 @@ function forwardPrepared(
     headers.push(REQUEST_ID_HEADER, requestId);
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
     // A response without a length (event streams, chunked) sends its head now: the first event may be
-    // minutes away. Others go out with the first body bytes, one write instead of two.
-    if (upRes.headers['content-length'] === undefined) res.flushHeaders();
+    // minutes away. Others go out with the first body bytes, one write instead of two. Read from the
+    // raw list: `upRes.headers` is built on first access, a whole object per response for one lookup.
+    if (rawHeaderValue(upRes.rawHeaders, 'content-length') === undefined) res.flushHeaders();
     upRes.on('data', (chunk: Buffer) => {
       bytesOut += chunk.length;
     });
