@@ -43,6 +43,7 @@ import { handleError, handleNotFound } from './problem-reply.js';
 import { registerRateLimitRoutes } from './rate-limits/rate-limit-routes.js';
 import type { ConfigRouteDeps } from './route-deps.js';
 import { registerSessionRoutes } from './sessions/session-routes.js';
+import { registerRetentionRoutes } from './settings/retention-routes.js';
 import { registerTokenRoutes } from './tokens/token-routes.js';
 import { registerTrafficRoutes } from './traffic/traffic-routes.js';
 import { registerUserRoutes } from './users/user-routes.js';
@@ -197,6 +198,13 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
       registerDryRunRoutes(v1, configDeps);
       registerRateLimitRoutes(v1, configDeps);
       registerConfigRoutes(v1, configDeps);
+      registerRetentionRoutes(v1, {
+        db: deps.db.db,
+        changes,
+        connected,
+        auditRetentionDays: deps.config.auditRetentionDays,
+        storage: () => deps.healthExtras?.().storage as Record<string, unknown> | undefined,
+      });
       registerTrafficRoutes(v1, { db: deps.db.db });
       registerUserRoutes(v1, { db: deps.db.db, now });
       registerTokenRoutes(v1, { db: deps.db.db, now });

@@ -81,6 +81,8 @@ export const ROUTE_ROLES: Readonly<Record<string, RouteAccess>> = {
   'GET /v1/kill-switch': 'viewer',
   'POST /v1/kill-switch': 'owner',
   'DELETE /v1/kill-switch': 'owner',
+  'GET /v1/settings/retention': 'viewer',
+  'PUT /v1/settings/retention': 'admin',
 
   'GET /v1/config/export': 'viewer',
   'POST /v1/config/apply': 'admin',

@@ -44,6 +44,7 @@ import {
   type StorageUpkeepInputs,
   type StorageUpkeepOptions,
 } from './upkeep/storage-upkeep.js';
+import { trafficRetentionInForce } from './upkeep/traffic-retention-in-force.js';
 
 /** What is not configuration: the process's logger, clock and version, and first-start answers. */
 export interface ContextOverrides {
@@ -203,7 +204,12 @@ export async function createContext(
       });
       closers.push(() => built.close());
       gateway = built;
-      gatewayParts = { db, writer: services.writer };
+      const retentionInForce = trafficRetentionInForce({
+        configuredDays: config.trafficRetentionDays,
+        configuredFrom: overrides.sources ? overrides.sources.trafficRetentionDays : undefined,
+        fromControlPlane: () => built.snapshotRetentionDays(),
+      });
+      gatewayParts = { db, writer: services.writer, retention: retentionInForce };
       linkReport = {
         config,
         gateway: built,
@@ -215,6 +221,7 @@ export async function createContext(
         backlog,
         sync: () => sync,
         reporter: () => reporter,
+        retention: () => storage?.trafficRetention(),
       };
     }
     if (runsControl) {
@@ -323,7 +330,10 @@ export async function createContext(
         version,
         streamHeaders: { [GATEWAY_CA_HEADER]: report.caFingerprint },
         applySnapshot: async (s) => {
+          const before = gw.snapshotRetentionDays();
           await gw.applySnapshot(s, { followOlder: true });
+          // A retention changed on the dashboard is applied now, not at the next scheduled sweep.
+          if (gw.snapshotRetentionDays() !== before) void storage?.sweepNow().then(() => registration.soon());
           registration.soon(); // ports may have opened or failed
         },
         onEvent: (event, data) => gw.approvalEvent(event, data),

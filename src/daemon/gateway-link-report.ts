@@ -7,6 +7,7 @@ import type { OutboxBacklog } from '../storage/outbox-backlog.js';
 import type { GatewayRegistration } from '../sync/gateway-registration.js';
 import type { GatewayReporter } from '../sync/gateway-reporter.js';
 import type { GatewaySync } from '../sync/gateway-sync-client.js';
+import type { GatewayRetentionView } from '../wire/retention.js';
 
 export interface GatewayLinkReportInputs {
   config: Pick<Config, 'gatewayName' | 'agentPortStart' | 'agentPortEnd' | 'controlPlaneUrl'>;
@@ -20,6 +21,8 @@ export interface GatewayLinkReportInputs {
   backlog: OutboxBacklog;
   sync(): GatewaySync | undefined;
   reporter(): GatewayReporter | undefined;
+  /** Its traffic-log retention and last sweep, for the control plane's settings page. */
+  retention?(): GatewayRetentionView | undefined;
 }
 
 /** Why a port could not be opened, in words an operator can act on. */
@@ -56,6 +59,7 @@ export function registrationOf(inputs: GatewayLinkReportInputs): GatewayRegistra
     config_version: typeof health.snapshot_version === 'number' ? health.snapshot_version : 0,
     outbox_backlog: inputs.backlog.count() ?? 0,
     started_at: inputs.startedAt.toISOString(),
+    retention: inputs.retention?.(),
   };
 }
 

@@ -82,6 +82,8 @@ export interface Gateway {
   close(): Promise<void>;
   /** `followOlder` only for the gateway's own control plane stream (see GatewayState). */
   applySnapshot(s: GatewayConfigSnapshot, opts?: { followOlder?: boolean }): Promise<void>;
+  /** The traffic-log retention the control plane set (in the snapshot in force), if it set one. */
+  snapshotRetentionDays(): number | undefined;
   readonly vault: {
     set(connector: string, secret: Secret): void;
     delete(connector: string): void;
@@ -361,6 +363,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
     },
 
     applySnapshot,
+    snapshotRetentionDays: () => state.config.snapshot.retention?.trafficDays,
     vault: {
       set: (connector, secret) => vault.set(connector, secret),
       delete: (connector) => vault.delete(connector),

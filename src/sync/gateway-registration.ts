@@ -4,6 +4,8 @@
 // gateway (its CA certificate, never its key); the control plane shows it and gives it to the CLI
 // so `run` and `env` on any machine trust the right CA and point at the right address.
 
+import type { GatewayRetentionView } from '../wire/retention.js';
+
 /** Where a gateway posts its registration. */
 export const GATEWAY_REGISTER_PATH = '/internal/gateway/register';
 
@@ -38,6 +40,8 @@ export interface GatewayRegistration {
   /** Events waiting in its outbox. */
   outbox_backlog: number;
   started_at: string;
+  /** Its traffic-log retention and last sweep (shown on the dashboard's settings page). */
+  retention?: GatewayRetentionView | undefined;
 }
 
 /** Its answer. */

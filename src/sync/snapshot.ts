@@ -45,6 +45,9 @@ export interface GatewayConfigSnapshot {
   policies: PolicyDocument[];
   rateLimits: RateLimitRule[];
   killSwitch: KillSwitchEntry[];
+  /** Set on the control plane (/v1/settings/retention): the traffic-log retention in days for a
+   * gateway whose own configuration does not set one. Absent: not set there. */
+  retention?: { trafficDays: number } | undefined;
 }
 
 export function emptySnapshot(): GatewayConfigSnapshot {

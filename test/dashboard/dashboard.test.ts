@@ -298,6 +298,24 @@ describe('dashboard (owner)', () => {
     await page.getByText('The kill switch is off.').waitFor();
   });
 
+  it('sets the traffic retention, which the gateway reports back as in force', async () => {
+    await go('/settings', 'Settings');
+    const panel = page.getByRole('region', { name: 'Retention' });
+    const row = panel.getByRole('row', { name: /^default/ });
+    // The gateway sets none itself: the built-in default applies until one is set here.
+    await row.getByText('built-in default').waitFor({ timeout: 20_000 });
+    await row.getByText('30 days').waitFor();
+    await panel.getByLabel('Days of traffic to keep (0 keeps everything)').fill('7');
+    await panel.getByRole('button', { name: 'Save retention' }).click();
+    await panel.getByText('Saved: 7 days.').waitFor();
+    await row.getByText('set here').waitFor({ timeout: 20_000 });
+    await row.getByText('7 days').waitFor();
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, '15b-settings-retention');
+    await panel.getByRole('button', { name: "Use each gateway's own setting" }).click();
+    await row.getByText('built-in default').waitFor({ timeout: 20_000 });
+  });
+
   it('works in the dark theme and in a narrow window, and by keyboard', async () => {
     await go('/', 'Overview');
     await page.getByLabel('Theme').selectOption('dark');
@@ -436,7 +454,7 @@ describe('dashboard (viewer)', () => {
       await v.locator('.badge-role', { hasText: 'viewer' }).waitFor();
       await screenshot(v, '26-viewer-agents');
       const mutating =
-        /^(Add|Suspend|Resume|Rotate|Remove|Set credential|Replace credential|New policy|Save|Create|Activate|Deactivate|Disable|Enable|Delete|Restore|Read only|Ask first|Allow all)/;
+        /^(Add|Suspend|Resume|Rotate|Remove|Set credential|Replace credential|New policy|Save|Create|Activate|Deactivate|Disable|Enable|Delete|Restore|Read only|Ask first|Allow all|Use each)/;
       for (const [path, heading] of [
         ['/agents', 'Agents'],
         ['/connectors', 'Connectors'],
@@ -453,6 +471,10 @@ describe('dashboard (viewer)', () => {
           labels.filter((l) => mutating.test(l.trim())),
           path,
         ).toEqual([]);
+        if (path === '/settings') {
+          await v.getByRole('region', { name: 'Retention' }).getByText('30 days').first().waitFor();
+          expect(await v.getByLabel(/^Days of traffic to keep/).count()).toBe(0);
+        }
         if (path.startsWith('/policies'))
           expect(await v.getByLabel('YAML of policy no-deletes').getAttribute('readonly')).not.toBeNull();
       }

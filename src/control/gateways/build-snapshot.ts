@@ -5,6 +5,7 @@ import type { PolicyDocument, RateLimitRule } from '../../decide/policy-types.js
 import type { KillSwitchEntry, KillSwitchScope, PermissionRule, Verdict } from '../../decide/types.js';
 import type { GatewayConfigSnapshot, SnapshotAgent } from '../../sync/snapshot.js';
 import type { Db } from '../db.js';
+import { storedTrafficRetention } from '../settings/retention-store.js';
 
 export async function buildSnapshot(db: Db, gatewayId: string, now: Date): Promise<GatewayConfigSnapshot> {
   const gw = await db
@@ -47,6 +48,7 @@ export async function buildSnapshot(db: Db, gatewayId: string, now: Date): Promi
   const policies = await db.selectFrom('policies').select(['document']).orderBy('name').execute();
   const rateLimits = await db.selectFrom('rate_limits').selectAll().orderBy('id').execute();
   const kill = await db.selectFrom('kill_switch').selectAll().orderBy('scope').execute();
+  const trafficDays = await storedTrafficRetention(db);
 
   const snapshotAgents: SnapshotAgent[] = agents.map((a) => ({
     id: a.id,
@@ -107,5 +109,6 @@ export async function buildSnapshot(db: Db, gatewayId: string, now: Date): Promi
         activatedAt: k.activated_at,
       }),
     ),
+    ...(trafficDays === null ? {} : { retention: { trafficDays } }),
   };
 }

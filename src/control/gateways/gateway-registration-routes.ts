@@ -36,6 +36,30 @@ export interface GatewayRegistrationDeps {
 const GATEWAY_NAME = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
 
+const sweepSchema = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  required: ['started_at', 'cutoff', 'deleted', 'freed_bytes', 'error'],
+  properties: {
+    started_at: { type: 'string', maxLength: 40 },
+    cutoff: { type: 'string', maxLength: 40 },
+    deleted: { type: 'integer', minimum: 0 },
+    freed_bytes: { type: 'integer', minimum: 0 },
+    error: { type: ['string', 'null'], maxLength: 1000 },
+  },
+};
+const RETENTION_REPORT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['days', 'source', 'last_sweep', 'database_bytes'],
+  properties: {
+    days: { type: 'integer', minimum: 0 },
+    source: { type: 'string', enum: ['daemon', 'control_plane', 'default'] },
+    last_sweep: sweepSchema,
+    database_bytes: { type: ['integer', 'null'], minimum: 0 },
+  },
+};
+
 export function registerGatewayRegistrationRoutes(app: FastifyInstance, deps: GatewayRegistrationDeps): void {
   app.post(
     GATEWAY_REGISTER_PATH,
@@ -82,6 +106,7 @@ export function registerGatewayRegistrationRoutes(app: FastifyInstance, deps: Ga
             config_version: { type: 'integer', minimum: 0 },
             outbox_backlog: { type: 'integer', minimum: 0 },
             started_at: { type: 'string', maxLength: 40 },
+            retention: RETENTION_REPORT_SCHEMA,
           },
         },
       },

@@ -20,6 +20,7 @@ export interface StoredReport {
   config_version: number;
   outbox_backlog: number;
   started_at: string;
+  retention?: GatewayRegistration['retention'];
 }
 
 export interface RegistryRow extends GatewayTable {
@@ -94,6 +95,7 @@ async function record(db: Db, reg: GatewayRegistration, now: Date): Promise<Gate
     config_version: reg.config_version,
     outbox_backlog: reg.outbox_backlog,
     started_at: reg.started_at,
+    retention: reg.retention,
   };
   await db
     .updateTable('gateways')

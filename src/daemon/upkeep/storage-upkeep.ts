@@ -10,6 +10,7 @@ import type { TrafficLogWriter } from '../../gateway/traffic-log/traffic-log-wri
 import type { ControlDatabase } from '../../storage/control-database.js';
 import type { GatewayDatabase } from '../../storage/gateway-schema.js';
 import type { OpenedDatabase } from '../../storage/open-database.js';
+import type { GatewayRetentionView, RetentionSource } from '../../wire/retention.js';
 import { auditRetention } from './audit-retention.js';
 import {
   type DatabaseName,
@@ -22,6 +23,7 @@ import { type AutoVacuumMode, autoVacuumMode, ensureIncrementalVacuum } from './
 import { type RetentionTarget, type SweepReport, sweep } from './retention-sweep.js';
 import { registerStorageMetrics } from './storage-metrics.js';
 import { trafficRetention } from './traffic-retention.js';
+import { sweepView } from './traffic-retention-in-force.js';
 
 /** Timings and thresholds: defaults for operation, injectable for tests (no 500 MB files there). */
 export interface StorageUpkeepOptions {
@@ -47,6 +49,9 @@ export interface StorageUpkeepInputs {
     | {
         db: OpenedDatabase<GatewayDatabase>;
         writer: Pick<TrafficLogWriter, 'pruneChunk' | 'health'>;
+        /** The traffic-log retention in force, read at every sweep: the daemon's own setting, else
+         * the control plane's (it may change while the daemon runs). Default: the configured days. */
+        retention?: (() => { days: number; source: RetentionSource }) | undefined;
       }
     | undefined;
   control?:
@@ -64,6 +69,8 @@ export interface StorageUpkeep {
   health(role: 'gateway' | 'control'): {
     storage: Record<string, unknown> & { status: 'ok' | 'warning' };
   };
+  /** The gateway's traffic-log retention and last sweep, as it reports them to its control plane. */
+  trafficRetention(): GatewayRetentionView | undefined;
   /** Runs one retention sweep of every table now (after any sweep in progress). */
   sweepNow(): Promise<SweepReport[]>;
   /** Checks the disk now. */
@@ -84,7 +91,9 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
     vacuumModes.set(name, mode);
     return mode;
   };
-  const tables: Record<string, { days: number; last_sweep: SweepReport | null }> = {};
+  const tables: Record<string, { days: number; source?: RetentionSource; last_sweep: SweepReport | null }> =
+    {};
+  let trafficRetentionInForce: (() => { days: number; source: RetentionSource }) | undefined;
 
   if (inputs.gateway) {
     const { db, writer } = inputs.gateway;
@@ -96,18 +105,18 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
       rows: rangeOf,
       autoVacuum: () => refreshMode('gateway.db', db.raw),
     });
-    tables.traffic_log = {
-      days: config.trafficRetentionDays,
-      last_sweep: null,
-    };
-    if (config.trafficRetentionDays > 0)
-      targets.push(
-        trafficRetention(writer, {
-          days: config.trafficRetentionDays,
-          pageSize: db.raw.pragma('page_size', { simple: true }) as number,
-          incremental: () => vacuumModes.get('gateway.db') === 'incremental',
-        }),
-      );
+    const inForce =
+      inputs.gateway.retention ?? (() => ({ days: config.trafficRetentionDays, source: 'daemon' as const }));
+    trafficRetentionInForce = inForce;
+    tables.traffic_log = { ...inForce(), last_sweep: null };
+    // Always a target: a retention of 0 (keep everything) may be replaced while the daemon runs.
+    targets.push(
+      trafficRetention(writer, {
+        days: () => inForce().days,
+        pageSize: db.raw.pragma('page_size', { simple: true }) as number,
+        incremental: () => vacuumModes.get('gateway.db') === 'incremental',
+      }),
+    );
   }
   if (inputs.control) {
     const { db, keys } = inputs.control;
@@ -158,6 +167,7 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
     const reports: SweepReport[] = [];
     for (const target of targets) {
       if (stopped) break;
+      if (target.days <= 0) continue; // 0 keeps everything
       const report = await sweep(target, {
         now: now(),
         budgetMs,
@@ -167,7 +177,7 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
           metrics.chunkSeconds.observe({ table }, out.ms / 1000);
         },
       });
-      tables[target.table] = { days: target.days, last_sweep: report };
+      tables[target.table] = { ...tables[target.table], days: target.days, last_sweep: report };
       reports.push(report);
       if (report.error) log.warn({ ...report }, `${target.table} retention stopped: ${report.error}`);
       else if (report.deleted > 0 || report.freed_bytes > 0)
@@ -211,7 +221,18 @@ export function createStorageUpkeep(inputs: StorageUpkeepInputs): StorageUpkeep 
     health(role) {
       const report = watch.reportFor(role === 'gateway' ? ['gateway.db'] : ['local.db']);
       const table = role === 'gateway' ? 'traffic_log' : 'audit_events';
-      return { storage: { ...report, retention: tables[table] ?? null } };
+      const retention = tables[table];
+      // The traffic log's days are read now: the control plane may have changed them since the sweep.
+      const current = role === 'gateway' && retention && trafficRetentionInForce?.();
+      return { storage: { ...report, retention: retention ? { ...retention, ...current } : null } };
+    },
+    trafficRetention() {
+      if (!trafficRetentionInForce) return undefined;
+      return {
+        ...trafficRetentionInForce(),
+        last_sweep: sweepView(tables.traffic_log?.last_sweep),
+        database_bytes: watch.report().databases['gateway.db']?.bytes ?? null,
+      };
     },
     sweepNow,
     checkNow: () => {

@@ -5,11 +5,14 @@ import type { ChunkOutcome, RetentionTarget } from './retention-sweep.js';
 
 export function trafficRetention(
   writer: Pick<TrafficLogWriter, 'pruneChunk'>,
-  opts: { days: number; pageSize: number; incremental: () => boolean },
+  opts: { days: () => number; pageSize: number; incremental: () => boolean },
 ): RetentionTarget {
   return {
     table: 'traffic_log',
-    days: opts.days,
+    // Read at every sweep: the control plane may change it while the daemon runs.
+    get days() {
+      return opts.days();
+    },
     async chunk(cutoff, rows, pages): Promise<ChunkOutcome> {
       const incremental = opts.incremental();
       const r = await writer.pruneChunk(cutoff, rows, incremental ? pages : 0);

@@ -86,6 +86,7 @@ export const snapshotSchema = z.object({
   killSwitch: z.array(
     z.object({ scope: killScope, reason: z.string().max(1000).optional(), activatedAt: isoTime }),
   ),
+  retention: z.object({ trafficDays: z.number().int().min(0).max(36_500) }).optional(),
 });
 
 export type SnapshotParseResult =

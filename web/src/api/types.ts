@@ -60,3 +60,9 @@ export type {
   AuditPage,
   AuditVerification,
 } from '../../../src/wire/audit';
+export type {
+  GatewayRetentionView,
+  RetentionSettings,
+  RetentionSource,
+  RetentionSweepView,
+} from '../../../src/wire/retention';

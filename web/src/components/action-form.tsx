@@ -12,6 +12,7 @@ export function ActionForm({
   label,
   className = 'stack',
   submitClassName = 'btn btn-primary',
+  more,
   children,
 }: {
   onSubmit: () => Promise<unknown>;
@@ -22,6 +23,8 @@ export function ActionForm({
   label?: string;
   className?: string;
   submitClassName?: string;
+  /** Other buttons, after the submit button. */
+  more?: ReactNode;
   children: ReactNode;
 }) {
   const { busy, error, run } = useAction();
@@ -40,6 +43,7 @@ export function ActionForm({
         <button type="submit" className={submitClassName} disabled={busy || disabled}>
           {busy ? busyLabel : submitLabel}
         </button>
+        {more}
       </div>
     </form>
   );

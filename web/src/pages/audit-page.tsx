@@ -24,6 +24,7 @@ const FAMILIES = [
   'permission',
   'policy',
   'rate_limit',
+  'settings',
   'token',
   'user',
 ];

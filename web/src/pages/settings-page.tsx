@@ -1,5 +1,6 @@
-// Settings: the kill switch (owners pull and release it; everyone sees it). It reaches every gateway
-// through its configuration stream at once and cuts open connections in scope.
+// Settings: the kill switch (owners pull and release it; everyone sees it; it reaches every gateway
+// through its configuration stream at once and cuts open connections in scope), retention (admins
+// set the traffic log's) and approval webhooks (admins).
 import { type FormEvent, useState } from 'react';
 import { api } from '../api/client';
 import type { Agent, Connector, KillSwitchScope } from '../api/types';
@@ -12,6 +13,7 @@ import { TimeText } from '../components/time-text';
 import { useCan } from '../session';
 import { useAction } from '../use-action';
 import { useApi } from '../use-api';
+import { RetentionPanel } from './retention-panel';
 import { WebhooksPanel } from './webhooks-panel';
 
 export function SettingsPage() {
@@ -79,6 +81,7 @@ export function SettingsPage() {
           <p className="muted small">Only an owner can turn the kill switch on or off.</p>
         )}
       </section>
+      <RetentionPanel />
       {canWebhooks && <WebhooksPanel />}
     </>
   );
