@@ -4,8 +4,9 @@
 // stored only as SHA-256 hashes (they are 256-bit random, so a fast hash suffices); comparison is
 // timing-safe; expired session keys are skipped; a wrong key and an unknown name give the same 407, so
 // the answer does not reveal which agents exist; suspension is only revealed to a caller who proved
-// the key. Nothing is cached between requests: every request (and every request inside a tunnel) is
-// checked against the current configuration, so removal, suspension or key revocation applies at once.
+// the key. No answer is cached between requests (only hex hashes decoded to bytes): every request (and
+// every request inside a tunnel) is checked against the current configuration, so removal, suspension
+// or key revocation applies at once.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { SnapshotAgent } from '../../sync/snapshot.js';
 
