@@ -482,6 +482,14 @@ describe('dashboard (viewer)', () => {
         await v.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Users' }).count(),
       ).toBe(0);
       await screenshot(v, '27-viewer-settings');
+      // A page the role may not read, reached by its address, says so in words and offers nothing.
+      await v.goto('/users');
+      await v
+        .getByRole('alert')
+        .getByText(/^Only admins and owners can see who can sign in/)
+        .waitFor();
+      expect(await v.getByRole('button', { name: 'Add user' }).count()).toBe(0);
+      await screenshot(v, '28-viewer-users-refused');
       await v.getByRole('button', { name: 'Sign out' }).click();
       await v.getByRole('heading', { name: 'Sign in' }).waitFor();
       await v.goto('/agents');

@@ -4,7 +4,7 @@ import { ApiError } from '../api/client';
 
 export function describeError(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.code === 'insufficient_role') return `Your role cannot do this. ${err.message}`;
+    if (err.code === 'insufficient_role') return `Your role cannot do this: ${err.message}.`;
     if (err.code === 'rate_limited' && err.retryAfterSeconds)
       return `${err.message} Try again in ${err.retryAfterSeconds} s.`;
     return err.message;

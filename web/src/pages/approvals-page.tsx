@@ -2,7 +2,7 @@
 // pending list is live (the approvals event stream); history and grants come from /v1/approvals.
 // Members and above decide, unless the rule named a higher approver role; anyone else sees the list
 // without controls.
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { Approval, DecideApprovalAnswer, Role } from '../api/types';
 import { DataTable } from '../components/data-table';
 import { Success } from '../components/notices';
@@ -25,7 +25,7 @@ export function ApprovalsPage() {
   const { query } = useLocation();
   const tab = query.get('tab') === 'history' ? 'history' : 'pending';
   const feed = useApprovalStream();
-  const [done, setDone] = useState<string | undefined>(undefined);
+  const [done, setDone] = useState<ReactNode>(undefined);
 
   return (
     <>
@@ -80,16 +80,26 @@ export function ApprovalsPage() {
   );
 }
 
-function decidedText(a: DecideApprovalAnswer): string {
+/** What was decided, in a sentence; a grant's end in local time with UTC on hover. */
+function decidedText(a: DecideApprovalAnswer): ReactNode {
   const what = requestText(a.approval);
   if (a.approval.status === 'denied') return `Denied ${what}.`;
-  let text = `Approved ${what}.`;
-  if (a.grant) {
-    text += ` ${a.grant.agent} may run ${a.grant.action} without asking until ${new Date(a.grant.expires_at).toLocaleTimeString()}.`;
-  }
-  if (a.also_approved.length)
-    text += ` ${a.also_approved.length} more waiting request${a.also_approved.length === 1 ? '' : 's'} approved with it.`;
-  return text;
+  const more = a.also_approved.length
+    ? ` ${a.also_approved.length} more waiting request${a.also_approved.length === 1 ? '' : 's'} approved with it.`
+    : '';
+  return (
+    <span>
+      Approved {what}.
+      {a.grant && (
+        <>
+          {' '}
+          {a.grant.agent} may run {a.grant.action} without asking until{' '}
+          <TimeText iso={a.grant.expires_at} short />.
+        </>
+      )}
+      {more}
+    </span>
+  );
 }
 
 function PendingList({

@@ -25,7 +25,8 @@ export const ROLE_CHOICES: { role: Role; what: string }[] = [
 ];
 
 export function UsersPage() {
-  const list = useApi<UserList>('/users');
+  const canSee = useCan('admin');
+  const list = useApi<UserList>(canSee ? '/users' : null);
   const canManage = useCan('owner');
   const me = useMe();
   const { query } = useLocation();
@@ -36,6 +37,16 @@ export function UsersPage() {
   const roleAction = useAction();
   const filtered = Boolean(q || role);
   const rows = list.data?.users.filter((u) => matchesText(q, u.email) && (!role || u.role === role));
+  if (!canSee)
+    return (
+      <>
+        <PageHeader title="Users">People who can sign in to this dashboard.</PageHeader>
+        <p className="note note-warn" role="alert">
+          Only admins and owners can see who can sign in; you are signed in as a {me.role}. Ask an owner if
+          you need access.
+        </p>
+      </>
+    );
 
   return (
     <>
