@@ -27,7 +27,10 @@ export interface BreakContext {
   previous: Pick<StoredAuditEvent, 'id' | 'event_type' | 'created_at' | 'prev_hash'> | undefined;
   /** The id the chain starts after (the anchor's, or 0): where a deletion at the very start begins. */
   startAfterId: number;
-  /** The events from the break on (the first one broke), as many as were read. */
+  /**
+   * The events from the break on (the first one broke), as many as were read. A compact event's link
+   * is NULL when it could not be found (verify-chain.ts fills in the ones it finds).
+   */
   rows: readonly StoredAuditEvent[];
   /** The event's hash given a previous hash; undefined when its stored content cannot be read. */
   hashOf(row: StoredAuditEvent, prev: string): string | undefined;
@@ -86,12 +89,28 @@ export function diagnoseBreak(ctx: BreakContext): ChainBreak {
   if (belongsAfter) {
     return named('reordered', `it is out of order: it belongs after event #${belongsAfter.id}`);
   }
+  const gapStart = (previous?.id ?? ctx.startAfterId) + 1;
+  if (row.prev_hash === null && row.id > gapStart) {
+    // A compact event (its link implied) that follows no event at hand, after a gap in the ids.
+    const ids = row.id - 1 > gapStart ? `#${gapStart}–#${row.id - 1}` : `#${gapStart}`;
+    return {
+      id: gapStart,
+      event_type: null,
+      created_at: null,
+      problem: 'deleted',
+      reason: `event ${ids} ${row.id - 1 > gapStart ? 'are' : 'is'} missing: event #${row.id} does not follow the event before the gap`,
+    };
+  }
   if (!selfConsistent) {
-    return named('altered', 'its link to the event before it and its content do not match its hash');
+    return named(
+      'altered',
+      row.prev_hash === null
+        ? 'its content does not match its hash'
+        : 'its link to the event before it and its content do not match its hash',
+    );
   }
   // A well-formed event whose predecessor is not in the chain: events before it were deleted, or the
   // one before it was rewritten with a recomputed hash.
-  const gapStart = (previous?.id ?? ctx.startAfterId) + 1;
   if (row.id > gapStart) {
     const ids = row.id - 1 > gapStart ? `#${gapStart}–#${row.id - 1}` : `#${gapStart}`;
     return {

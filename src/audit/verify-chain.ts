@@ -59,6 +59,7 @@ export async function verifyChain(
   const startAfterId = anchor?.id ?? 0;
   let prev = anchor?.hash ?? GENESIS_HASH;
   let previous: StoredAuditEvent | undefined;
+  let previousLink = prev; // the hash `previous` links to (filled in where it is implied)
   let checked = 0;
   let lastId = startAfterId;
   const head = () => (previous ? { id: previous.id, hash: previous.hash ?? '' } : null);
@@ -74,7 +75,8 @@ export async function verifyChain(
     if (rows.length === 0) break;
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      if (row.prev_hash !== prev || hashOf(row, prev) !== row.hash) {
+      // A compact event's previous hash is implied (NULL): its hash alone says whether it follows.
+      if ((row.prev_hash !== null && row.prev_hash !== prev) || hashOf(row, prev) !== row.hash) {
         // Enough of what follows to tell a move or an insertion from an edit.
         const window = [
           ...rows.slice(i),
@@ -86,9 +88,16 @@ export async function verifyChain(
             .limit(PAGE)
             .execute()),
         ];
-        const firstBad = diagnoseBreak({ expectedPrev: prev, previous, startAfterId, rows: window, hashOf });
+        const firstBad = diagnoseBreak({
+          expectedPrev: prev,
+          previous: previous && { ...previous, prev_hash: previousLink },
+          startAfterId,
+          rows: withLinksFound(window, prev, previousLink),
+          hashOf,
+        });
         return { ok: false, checked, anchor, head: head(), firstBad };
       }
+      previousLink = prev;
       prev = row.hash as string;
       previous = row;
       lastId = row.id;
@@ -112,4 +121,30 @@ export async function verifyChain(
     };
   }
   return { ok: true, checked, anchor, head: head() };
+}
+
+/**
+ * The window after a break with the implied links of compact events filled in where they can be
+ * found, so that the diagnosis can tell a move or an insertion from an edit as it does for events
+ * that store their link: a link is found when the event's hash matches with a hash at hand (the one
+ * expected, the one before the last good event, or, for the two events the diagnosis looks at
+ * closely, any hash in the window). One that is not found stays NULL: the event was altered, or the
+ * one it followed is gone.
+ */
+function withLinksFound(
+  rows: StoredAuditEvent[],
+  expectedPrev: string,
+  previousLink: string,
+): StoredAuditEvent[] {
+  const near = [
+    expectedPrev,
+    previousLink,
+    ...rows.map((r) => r.hash).filter((h): h is string => h !== null),
+  ];
+  return rows.map((row, i) => {
+    if (row.prev_hash !== null) return row;
+    const candidates = i < 2 ? near : [expectedPrev];
+    const link = candidates.find((h) => hashOf(row, h) === row.hash);
+    return link === undefined ? row : { ...row, prev_hash: link };
+  });
 }

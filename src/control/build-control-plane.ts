@@ -205,7 +205,10 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
         auditRetentionDays: deps.config.auditRetentionDays,
         storage: () => deps.healthExtras?.().storage as Record<string, unknown> | undefined,
       });
-      registerTrafficRoutes(v1, { db: deps.db.db });
+      registerTrafficRoutes(v1, {
+        db: deps.db.db,
+        rowsOf: (gateway, ids) => link.to(gateway).trafficRows(ids),
+      });
       registerUserRoutes(v1, { db: deps.db.db, now });
       registerTokenRoutes(v1, { db: deps.db.db, now });
       registerAuditRoutes(v1, {

@@ -14,6 +14,7 @@ import type { VaultStore } from '../vault/vault-store.js';
 import { createGatewayApi } from './api/gateway-api.js';
 import type { GatewayMetrics } from './api/gateway-metrics.js';
 import { createInternalApi } from './api/internal-api.js';
+import { trafficRowReader } from './api/traffic-rows.js';
 import { ApprovalHolds } from './approvals/approval-holds.js';
 import { type ApprovalLink, ApprovalLinkDown } from './approvals/approval-link.js';
 import { createHoldMetrics } from './approvals/hold-metrics.js';
@@ -240,6 +241,7 @@ export function buildGateway(services: GatewayServices, options: GatewayOptions)
       reservedPorts: () =>
         new Set([...state.agentPorts(), ...agentPorts.ports(), ...(main?.port ? [main.port] : [])]),
       activeAgents: () => active.byAgent(),
+      trafficRows: trafficRowReader(services.db.raw),
       bindHost: options.host,
       agentPortStart: options.agentPortStart,
     },

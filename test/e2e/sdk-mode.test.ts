@@ -195,10 +195,20 @@ describe('SDK mode', () => {
         "SELECT actor FROM audit_events WHERE event_type = 'action_request.executed' ORDER BY id DESC LIMIT 1",
       ),
     ).toBe('gateway:default');
-    const allowed = async () =>
-      q(
-        "SELECT count(*) FROM audit_events WHERE event_type = 'action.allowed' AND details LIKE '%satisfied by a decision token%'",
+    // The reason is in the gateway's traffic row, which the ledger's compact event refers to.
+    const allowed = async () => {
+      const ids = execFileSync(
+        'sqlite3',
+        [
+          join(daemon.dataDir, 'gateway.db'),
+          "SELECT group_concat(id) FROM traffic_log WHERE reason LIKE '%satisfied by a decision token%'",
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+      return q(
+        `SELECT count(*) FROM audit_events WHERE event_type = 'action.allowed' AND json_extract(details, '$.traffic_id') IN (${ids || 'NULL'})`,
       );
+    };
     const end = Date.now() + 10_000;
     while ((await allowed()) !== '1' && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
     expect(await allowed()).toBe('1');

@@ -101,13 +101,14 @@ describe('traffic log and outbox', () => {
 
     const events = (await h.gateway.outbox.pending(10_000)).filter((e) => e.id > before);
     const allowed = events.find(
-      (e) => e.event_type === 'action.allowed' && JSON.parse(e.payload).request_id === row.request_id,
+      (e) => e.event_type === 'action.allowed' && JSON.parse(e.payload).traffic_id === row.id,
     );
+    // What the ledger keeps, and the row it refers to for the rest (compact action events).
     expect(JSON.parse(allowed!.payload)).toMatchObject({
       agent: 'bot',
       action: 'github.repo.get',
       decision: 'allow',
-      status: 200,
+      traffic_id: row.id,
     });
 
     const everything = [
@@ -141,7 +142,7 @@ describe('traffic log and outbox', () => {
     );
     expect(row).toMatchObject({ decision: 'deny', status: 403, action: 'github.repo.delete' });
     const event = (await h.gateway.outbox.pending(10_000)).find(
-      (e) => JSON.parse(e.payload).request_id === requestId,
+      (e) => JSON.parse(e.payload).traffic_id === row!.id,
     );
     expect(event?.event_type).toBe('action.denied');
   });
@@ -160,7 +161,7 @@ describe('traffic log and outbox', () => {
     expect(row).toMatchObject({ agent: 'watcher', decision: 'allow', mode: 'monitor', status: 200 });
     expect(row!.reason).toMatch(/^would deny: /);
     const event = (await h.gateway.outbox.pending(10_000)).find(
-      (e) => JSON.parse(e.payload).request_id === requestId,
+      (e) => JSON.parse(e.payload).traffic_id === row!.id,
     );
     expect(event?.event_type).toBe('action.would_deny');
   });

@@ -39,7 +39,7 @@ async function completedRow(requestId: string) {
 }
 
 describe('parameters in the traffic log', () => {
-  it('a row and its event carry the parameters the connector extracted', async () => {
+  it('a row carries the parameters the connector extracted; its event refers to the row', async () => {
     const requestId = await send('https://api.github.com/repos/octo/hello/pulls/7/merge', {
       method: 'PUT',
       body: JSON.stringify({ merge_method: 'squash' }),
@@ -47,10 +47,17 @@ describe('parameters in the traffic log', () => {
     const row = await completedRow(requestId);
     expect(row.action).toBe('github.pr.merge');
     expect(JSON.parse(row.params!)).toMatchObject({ owner: 'octo', repo: 'hello', number: 7 });
+    // The action event names the row (compact action events): the parameters are not copied.
     const event = (await h.gateway.outbox.pending(10_000)).find(
-      (e) => (JSON.parse(e.payload) as { request_id: string }).request_id === requestId,
+      (e) => (JSON.parse(e.payload) as { traffic_id: number }).traffic_id === row.id,
     );
-    expect((JSON.parse(event!.payload) as { params: unknown }).params).toEqual(JSON.parse(row.params!));
+    expect(JSON.parse(event!.payload)).toEqual({
+      agent: row.agent,
+      action: 'github.pr.merge',
+      decision: row.decision,
+      code: expect.any(String),
+      traffic_id: row.id,
+    });
   });
 
   it('an action without parameters has none', async () => {

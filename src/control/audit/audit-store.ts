@@ -1,7 +1,7 @@
 // Reading the audit ledger: filtered pages (newest first, or oldest first for exports) with an
 // opaque cursor, and a walk over everything for export. Nothing here writes: the ledger is
 // append-only (src/audit/ledger.ts).
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { StoredAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
@@ -25,6 +25,29 @@ export interface AuditPageQuery extends AuditFilter {
 }
 
 type Query = SelectQueryBuilder<LocalDatabase, 'audit_events', StoredAuditEvent>;
+
+/**
+ * Events as readers see them: a compact event's implied previous hash (NULL in the table, see
+ * src/audit/ledger.ts) filled in from the event before it, so lists and exports show every link.
+ */
+function selectEvents(db: Kysely<LocalDatabase>): Query {
+  return db
+    .selectFrom('audit_events')
+    .select([
+      'id',
+      'event_type',
+      'actor',
+      'subject',
+      'details',
+      'created_at',
+      sql<
+        string | null
+      >`coalesce(prev_hash, (select p.hash from audit_events p where p.id < audit_events.id order by p.id desc limit 1))`.as(
+        'prev_hash',
+      ),
+      'hash',
+    ]);
+}
 
 /** An ISO timestamp from what a person typed, or a validation error naming the parameter. */
 export function isoTime(name: string, value: string): string {
@@ -76,7 +99,7 @@ export async function auditPage(
   db: Kysely<LocalDatabase>,
   q: AuditPageQuery,
 ): Promise<{ events: StoredAuditEvent[]; next_cursor: string | null }> {
-  let sel = applyFilter(db.selectFrom('audit_events').selectAll(), q);
+  let sel = applyFilter(selectEvents(db), q);
   if (q.cursor) {
     const after = decodeCursor(q.cursor, q.order);
     sel = sel.where('id', q.order === 'desc' ? '<' : '>', after);
@@ -98,7 +121,7 @@ export async function* auditEventsInOrder(
 ): AsyncGenerator<StoredAuditEvent> {
   let lastId = 0;
   for (;;) {
-    const rows = await applyFilter(db.selectFrom('audit_events').selectAll(), filter)
+    const rows = await applyFilter(selectEvents(db), filter)
       .where('id', '>', lastId)
       .orderBy('id', 'asc')
       .limit(pageSize)

@@ -9,11 +9,10 @@
 // chunk runs while it holds kysely's connection (so it never interleaves with a kysely transaction
 // of another route) and takes the chain's last hash inside its transaction: order and chain hold.
 import type Database from 'better-sqlite3';
-import { canonicalJson } from '../../audit/canonical-json.js';
 import { PreparedLedger } from '../../audit/ledger.js';
 import type { ControlDatabase } from '../../storage/control-database.js';
 import type { OutboxEvent } from '../../sync/outbox-event.js';
-import { eventDetails, type GatewayEventIntake } from './gateway-event.js';
+import { type GatewayEventIntake, gatewayAuditRecord } from './gateway-event.js';
 import { createKyselyEventIntake } from './kysely-event-intake.js';
 
 /** How long one chunk may keep the event loop (its commit comes on top, tens of µs in WAL). */
@@ -81,18 +80,12 @@ function prepare(raw: Database.Database): Statements {
       while (i < events.length) {
         const e = events[i++]!;
         if (e.id <= last) continue;
-        const details = eventDetails(e, gateway.name);
-        const agent = details.agent;
-        const action = details.action;
+        const r = gatewayAuditRecord(e, gateway.name);
         prev = ledger.append(
-          {
-            event_type: e.event_type,
-            actor: typeof agent === 'string' ? `agent:${agent}` : `gateway:${gateway.name}`,
-            subject: typeof action === 'string' ? action : null,
-            created_at: createdAt,
-          },
-          canonicalJson(details),
+          { event_type: e.event_type, actor: r.actor, subject: r.subject, created_at: createdAt },
+          r.details,
           prev,
+          r.compact,
         );
         last = e.id;
         if (performance.now() >= deadline) break;

@@ -5,6 +5,7 @@
 
 import type { Secret } from '../../config/secret.js';
 import { AppError } from '../../errors/codes.js';
+import { GATEWAY_TRAFFIC_PATH, type GatewayTrafficRow, type GatewayTrafficRows } from '../../wire/traffic.js';
 import type { PortProbe, PortRange } from '../agents/agent-ports.js';
 import type { Db } from '../db.js';
 import { registeredUrls } from './gateway-registry-store.js';
@@ -14,6 +15,11 @@ export interface GatewayLink {
   deleteCredential(connector: string): Promise<void>;
   /** Ports of the range the gateway host can bind, or undefined when the gateway cannot be asked. */
   availablePorts(range: PortRange, count: number): Promise<PortProbe | undefined>;
+  /**
+   * Its traffic_log rows by id (what compact action events refer to), or undefined when the gateway
+   * cannot be asked (unknown, unreachable, refusing): then the events are listed without them.
+   */
+  trafficRows(ids: readonly number[]): Promise<GatewayTrafficRow[] | undefined>;
 }
 
 export interface GatewayLinks {
@@ -85,6 +91,16 @@ export function createGatewayLinks(opts: {
       );
     }
     return {
+      async trafficRows(ids) {
+        try {
+          const res = await call('GET', `${GATEWAY_TRAFFIC_PATH}?ids=${ids.join(',')}`);
+          if (!res.ok) return undefined;
+          const body = (await res.json()) as Partial<GatewayTrafficRows>;
+          return Array.isArray(body.rows) ? body.rows : undefined;
+        } catch {
+          return undefined;
+        }
+      },
       async putCredential(connector, secret) {
         const res = await call('PUT', `/internal/credentials/${encodeURIComponent(connector)}`, {
           secret: secret.reveal(),

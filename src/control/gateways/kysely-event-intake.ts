@@ -4,13 +4,11 @@
 // order. Across processes that holds because each chunk runs in one transaction that first locks
 // the gateway's row (a redelivery reaching another process waits, then skips what was taken) and
 // then the audit chain (chain-lock.ts), in the order every configuration change takes them.
-import { canonicalJson } from '../../audit/canonical-json.js';
 import { lockAuditChain, recordChainHighWater } from '../../audit/chain-lock.js';
 import { chainHash, GENESIS_HASH } from '../../audit/ledger.js';
 import { isPostgres } from '../../storage/dialect.js';
-import type { OutboxEvent } from '../../sync/outbox-event.js';
 import type { Db } from '../db.js';
-import { eventDetails, type GatewayEventIntake } from './gateway-event.js';
+import { type GatewayEventIntake, gatewayAuditRecord } from './gateway-event.js';
 
 /** Events per transaction: one multi-row insert each (7 parameters a row, far below the limit). */
 const CHUNK = 500;
@@ -39,9 +37,11 @@ export function createKyselyEventIntake(db: Db): GatewayEventIntake {
             .executeTakeFirst();
           let prev = last?.hash ?? GENESIS_HASH;
           const rows = fresh.map((e) => {
-            const r = auditRow(e, gateway.name, createdAt);
-            const hash = chainHash(r, r.details, prev);
-            const stored = { ...r, prev_hash: prev, hash };
+            const { actor, subject, details, compact } = gatewayAuditRecord(e, gateway.name);
+            const r = { event_type: e.event_type, actor, subject, details, created_at: createdAt };
+            const hash = chainHash(r, details, prev);
+            // A compact event's previous hash is implied by its place in the chain (ledger.ts).
+            const stored = { ...r, prev_hash: compact ? null : prev, hash };
             prev = hash;
             return stored;
           });
@@ -58,18 +58,5 @@ export function createKyselyEventIntake(db: Db): GatewayEventIntake {
       }
       return acknowledged;
     },
-  };
-}
-
-function auditRow(e: OutboxEvent, gatewayName: string, createdAt: string) {
-  const details = eventDetails(e, gatewayName);
-  const agent = details.agent;
-  const action = details.action;
-  return {
-    event_type: e.event_type,
-    actor: typeof agent === 'string' ? `agent:${agent}` : `gateway:${gatewayName}`,
-    subject: typeof action === 'string' ? action : null,
-    details: canonicalJson(details),
-    created_at: createdAt,
   };
 }

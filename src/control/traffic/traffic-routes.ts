@@ -1,11 +1,16 @@
-// Traffic as the control plane knows it: the `action.*` events gateways ship through their outbox.
+// Traffic as the control plane knows it: the `action.*` events gateways ship through their outbox,
+// completed from the gateways' traffic logs (traffic-entries.ts).
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { LocalDatabase } from '../../storage/local-schema.js';
-import type { TrafficEntry, TrafficPage } from '../../wire/traffic.js';
-import { ACTION_FILTER, PARAM_FILTER, type TrafficQuery, trafficEvents } from './traffic-store.js';
+import type { TrafficPage } from '../../wire/traffic.js';
+import { type TrafficRowSource, trafficPage } from './traffic-entries.js';
+import { ACTION_FILTER, PARAM_FILTER, type TrafficQuery } from './traffic-store.js';
 
-export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<LocalDatabase> }): void {
+export function registerTrafficRoutes(
+  app: FastifyInstance,
+  deps: { db: Kysely<LocalDatabase>; rowsOf: TrafficRowSource },
+): void {
   app.get(
     '/traffic',
     {
@@ -31,37 +36,6 @@ export function registerTrafficRoutes(app: FastifyInstance, deps: { db: Kysely<L
         },
       },
     },
-    async (req): Promise<TrafficPage> => {
-      const q = req.query as TrafficQuery;
-      const rows = await trafficEvents(deps.db, q);
-      const entries = rows.map((r): TrafficEntry => {
-        // The gateway's action event (see src/gateway/traffic-log), as its outbox shipped it.
-        const d = JSON.parse(r.details) as Partial<TrafficEntry> & { reasons?: unknown };
-        return {
-          id: r.id,
-          created_at: d.created_at ?? r.created_at,
-          event_type: r.event_type,
-          request_id: d.request_id ?? null,
-          gateway: d.gateway ?? null,
-          agent: d.agent ?? null,
-          connector: d.connector ?? null,
-          action: d.action ?? null,
-          method: d.method ?? null,
-          host: d.host ?? null,
-          path: d.path ?? null,
-          decision: d.decision ?? null,
-          reason: d.reason ?? (Array.isArray(d.reasons) ? (d.reasons as string[]).join('; ') : null),
-          status: d.status ?? null,
-          latency_ms: d.latency_ms ?? null,
-          bytes_in: d.bytes_in ?? null,
-          bytes_out: d.bytes_out ?? null,
-          error: d.error ?? null,
-          mode: d.mode ?? null,
-          params: d.params ?? null,
-        };
-      });
-      const lastId = rows.length ? rows[rows.length - 1]!.id : (q.after_id ?? 0);
-      return { entries, last_id: lastId };
-    },
+    async (req): Promise<TrafficPage> => trafficPage(deps.db, req.query as TrafficQuery, deps.rowsOf),
   );
 }

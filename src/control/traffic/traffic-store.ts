@@ -22,20 +22,29 @@ export const ACTION_FILTER = '^[A-Za-z0-9_-]{1,64}(\\.[A-Za-z0-9_-]{1,64}){0,7}(
 export interface TrafficEventRow {
   id: number;
   event_type: string;
+  actor: string;
+  subject: string | null;
   details: string;
   created_at: string;
 }
 
-/** With `after_id`, the next events after it (for --follow); otherwise the newest N. Oldest first. */
-export async function trafficEvents(db: Kysely<LocalDatabase>, q: TrafficQuery): Promise<TrafficEventRow[]> {
+/**
+ * Action events filtered on what the ledger holds (agent, action, decision), oldest first: with
+ * `after_id` the next `last` after it (for --follow), with `before_id` the `last` before it, otherwise
+ * the newest `last`. Parameter conditions are applied by the caller (traffic-entries.ts): a compact
+ * event's parameters are in the gateway's row, not here.
+ */
+export async function trafficEvents(
+  db: Kysely<LocalDatabase>,
+  q: Omit<TrafficQuery, 'param'> & { before_id?: number | undefined },
+): Promise<TrafficEventRow[]> {
   let sel = db
     .selectFrom('audit_events')
-    .select(['id', 'event_type', 'details', 'created_at'])
+    .select(['id', 'event_type', 'actor', 'subject', 'details', 'created_at'])
     .where('event_type', 'like', 'action.%');
   if (q.after_id !== undefined) sel = sel.where('id', '>', q.after_id);
+  if (q.before_id !== undefined) sel = sel.where('id', '<', q.before_id);
   if (q.agent) sel = sel.where('actor', '=', `agent:${q.agent}`);
-  // JSON lives in text columns on both engines; PostgreSQL reads it through a jsonb cast.
-  const pg = isPostgres(db);
   if (q.action) {
     // The pattern is validated (ACTION_FILTER), so its only wildcard is a trailing `*`: a prefix.
     const action = q.action;
@@ -44,19 +53,10 @@ export async function trafficEvents(db: Kysely<LocalDatabase>, q: TrafficQuery):
       ? sel.where(sql<boolean>`substr(subject, 1, ${sql.lit(prefix.length)}) = ${prefix}`)
       : sel.where('subject', '=', action);
   }
-  for (const condition of q.param ?? []) {
-    const at = condition.indexOf('=');
-    const name = condition.slice(0, at);
-    const value = condition.slice(at + 1);
-    // Compared as JSON text: `5000` and `true` match numbers and booleans, anything matches a string.
-    const literal = /^(-?\d+(\.\d+)?|true|false|null)$/.test(value) ? value : JSON.stringify(value);
-    const param = pg
-      ? sql`((details::jsonb) #> ${['params', ...name.split('.')]}::text[])::text`
-      : sql`(details -> ${`$.params.${name}`})`;
-    sel = sel.where(sql<boolean>`${param} IN (${literal}, ${JSON.stringify(value)})`);
-  }
   if (q.decision) {
-    const decision = pg
+    // JSON lives in text columns on both engines; PostgreSQL reads it through a jsonb cast. Full and
+    // compact events both keep `decision`.
+    const decision = isPostgres(db)
       ? sql<string>`(details::jsonb) ->> 'decision'`
       : sql<string>`details ->> '$.decision'`;
     sel = sel.where(decision, '=', q.decision);

@@ -12,6 +12,7 @@ import type { KillSwitchEntry, KillSwitchScope } from '../../decide/types.js';
 import { AppError } from '../../errors/codes.js';
 import type { GatewayConfigSnapshot } from '../../sync/snapshot.js';
 import type { VaultCredentialInfo } from '../../vault/vault-store.js';
+import { GATEWAY_TRAFFIC_PATH, type GatewayTrafficRow, MAX_TRAFFIC_IDS } from '../../wire/traffic.js';
 import { describeIssues, killSwitchScopeSchema, parseSnapshot } from '../state/snapshot-schema.js';
 import { readJsonBody, sendApiProblem, sendJson } from './api-responses.js';
 
@@ -29,6 +30,8 @@ export interface InternalApiTarget {
   /** Ports that agents already hold (snapshot) or that the gateway listens on. */
   reservedPorts(): Set<number>;
   activeAgents(): { agent: string; tunnels: number; streams: number }[];
+  /** traffic_log rows by id (compact action events refer to them; ./traffic-rows.ts). */
+  trafficRows(ids: readonly number[]): GatewayTrafficRow[];
   bindHost: string;
   agentPortStart: number;
 }
@@ -124,6 +127,21 @@ export function createInternalApi(target: InternalApiTarget, serviceToken: Secre
         case '/internal/ports/available':
           if (method !== 'GET') return methodNotAllowed(res, requestId);
           return availablePorts(res, url, requestId);
+        case GATEWAY_TRAFFIC_PATH: {
+          if (method !== 'GET') return methodNotAllowed(res, requestId);
+          const ids = (url.searchParams.get('ids') ?? '').split(',');
+          if (ids.length > MAX_TRAFFIC_IDS || !ids.every((id) => /^[1-9]\d{0,15}$/.test(id))) {
+            sendApiProblem(
+              res,
+              requestId,
+              'bad_request',
+              `ids must be 1 to ${MAX_TRAFFIC_IDS} row ids, comma-separated`,
+            );
+            return;
+          }
+          sendJson(res, 200, { rows: target.trafficRows(ids.map(Number)) }, requestId);
+          return;
+        }
         case '/internal/agents/active':
           if (method !== 'GET') return methodNotAllowed(res, requestId);
           sendJson(res, 200, { agents: target.activeAgents() }, requestId);

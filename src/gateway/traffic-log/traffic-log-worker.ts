@@ -75,30 +75,14 @@ function trafficLogWorker(): void {
   let closing = false;
   const MAX_QUEUED_ROWS = 100_000;
 
-  /** The row's outbox event; its parameters are the row's own JSON text, serialised once. */
-  function payloadOf(r: Row, params: string | null): string {
+  /**
+   * The row's outbox event: what the control plane's ledger keeps (who, what, the decision) and the
+   * row's id, `traffic_id`, by which it refers to everything else in the row instead of copying it
+   * (docs/operations.md, "Compact action events").
+   */
+  function payloadOf(r: Row, trafficId: number): string {
     const ev = r[19] as [string, string | null, string[]];
-    const rest = JSON.stringify({
-      request_id: r[1],
-      agent: r[2],
-      connector: r[3],
-      action: r[4],
-      decision: r[8],
-      mode: r[15],
-      code: ev[1],
-      reasons: ev[2],
-      method: r[5],
-      host: r[6],
-      path: r[7],
-      status: r[10],
-      error: r[14],
-      latency_ms: r[11],
-      bytes_in: r[12],
-      bytes_out: r[13],
-      created_at: r[16],
-      completed_at: r[17],
-    });
-    return `${rest.slice(0, -1)},"params":${params ?? '{}'}}`;
+    return JSON.stringify({ agent: r[2], action: r[4], decision: r[8], code: ev[1], traffic_id: trafficId });
   }
 
   /** Rows an earlier run left open (it was killed): closed as interrupted, each with its event. */
@@ -107,25 +91,11 @@ function trafficLogWorker(): void {
     for (const row of rows) {
       closeRow.run(at, row.id);
       const payload = {
-        request_id: row.request_id,
         agent: row.agent,
-        connector: row.connector,
         action: row.action,
-        params: row.params === null ? {} : JSON.parse(row.params as string),
         decision: row.decision,
-        mode: row.mode,
         code: 'interrupted',
-        reasons: ['the gateway stopped before this request completed'],
-        method: row.method,
-        host: row.host,
-        path: row.path,
-        status: row.status,
-        error: 'interrupted',
-        latency_ms: null,
-        bytes_in: row.bytes_in,
-        bytes_out: row.bytes_out,
-        created_at: row.created_at,
-        completed_at: at,
+        traffic_id: row.id,
       };
       insertEvent.run('action.interrupted', JSON.stringify(payload), at);
     }
@@ -152,13 +122,12 @@ function trafficLogWorker(): void {
       const recovered = recoverPending ? recover(new Date().toISOString()) : -1;
       for (const batch of batches) {
         for (const op of batch.ops) runOp(op);
-        const texts: (string | null)[] = [];
+        const rowIds: number[] = [];
         for (const r of batch.rows) {
           const seq = r[0] as number;
           const rowid = opened.get(seq) ?? open.get(seq);
           const complete = r[17] !== null;
           const params = r[18] === null ? null : JSON.stringify(r[18]);
-          texts.push(params);
           if (rowid === undefined) {
             const result = insert.run(
               r[1],
@@ -180,8 +149,11 @@ function trafficLogWorker(): void {
               r[17],
               params,
             );
-            if (!complete) opened.set(seq, Number(result.lastInsertRowid));
+            const id = Number(result.lastInsertRowid);
+            rowIds.push(id);
+            if (!complete) opened.set(seq, id);
           } else {
+            rowIds.push(rowid);
             update.run(
               r[2],
               r[3],
@@ -204,7 +176,7 @@ function trafficLogWorker(): void {
         for (const e of batch.events) {
           if (typeof e === 'number') {
             const r = batch.rows[e]!;
-            insertEvent.run((r[19] as [string])[0], payloadOf(r, texts[e]!), r[17]);
+            insertEvent.run((r[19] as [string])[0], payloadOf(r, rowIds[e]!), r[17]);
           } else {
             insertEvent.run(e[0], typeof e[1] === 'string' ? e[1] : JSON.stringify(e[1]), e[2]);
           }
