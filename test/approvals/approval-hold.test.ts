@@ -14,6 +14,7 @@ import {
   approvalFor,
   type Cli,
   type ControlApi,
+  callApi,
   configureApprovals,
   controlApiOf,
   curlVia,
@@ -284,17 +285,15 @@ describe('holding a request for approval', () => {
   });
 
   it('records every step in the audit log and counts holds in the metrics', async () => {
+    // Through the API, so the same check holds on PostgreSQL (the postgres test project).
     const events = await eventually(
       async () => {
-        const { execFileSync } = await import('node:child_process');
-        return execFileSync(
-          'sqlite3',
-          [
-            join(daemon.dataDir, 'local.db'),
-            "select distinct event_type from audit_events where event_type like 'approval.%' or event_type like 'action.approv%'",
-          ],
-          { encoding: 'utf8' },
+        const page = await callApi<{ events: { event_type: string }[] }>(
+          control,
+          'GET',
+          '/v1/audit?type=approval.*,action.*&limit=1000',
         );
+        return [...new Set(page.body.events.map((e) => e.event_type))].join('\n');
       },
       (t) => t.includes('approval.hold_abandoned') && t.includes('approval.hold_timed_out'),
       'the gateway steps reached the audit log',
