@@ -33,13 +33,13 @@ export default defineConfig({
             'test/policies/dry-run.test.ts',
             // Through a spawned or in-process daemon, whose control plane takes a schema of its own
             // (test/helpers/postgres-schema.ts testDatabaseEnv): the CLI, approvals held by a real
-            // gateway and their webhooks, configuration as code, a second gateway registering.
+            // gateway and their webhooks, configuration as code, a second gateway registering. Tests of
+            // the gateway alone (webhook signing, clients) add nothing here: their control plane only serves.
             'test/cli/cli-daemon.test.ts',
             'test/cli/cli-users-tokens.test.ts',
             'test/approvals/approval-hold.test.ts',
             'test/approvals/approval-decisions.test.ts',
             'test/approvals/approval-webhooks.test.ts',
-            'test/e2e/webhook-signing.test.ts',
             'test/e2e/split-two-gateways.test.ts',
             'test/config-as-code/config-apply.test.ts',
           ],
