@@ -59,6 +59,11 @@ export async function openPostgres(
   // A connection that dies while idle (server restart) is reported here; without a listener the
   // pool's error would end the process. The next query opens a fresh connection.
   pool.on('error', () => {});
+  // A connection that dies while checked out but between queries (the server stopped during a
+  // transaction) emits 'error' on its client, where the pool listens only while it is idle: without
+  // this the process would end. The error also fails the client's queries, and the pool drops it on
+  // release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<LocalDatabase>({ dialect: new PostgresDialect({ pool }) });
   let schema: string;
   try {
