@@ -152,7 +152,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
   });
   registerGatewaySyncRoutes(app, {
     db: deps.db.db,
-    intake: createGatewayEventIntake(deps.db),
+    intake: createGatewayEventIntake(deps.db, { registry: deps.metrics }),
     changes,
     connected,
     logger: deps.logger.child({ part: 'sync' }),

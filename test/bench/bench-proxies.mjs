@@ -114,6 +114,15 @@ export async function startProduct(config, connectTo) {
       caPem: readFileSync(context.paths.caCert, 'utf8'),
     },
     paths: context.paths,
+    /** The audit intake's synchronous runs on the event loop (role all): count per histogram bucket. */
+    async ingestRuns() {
+      if (!urls.controlUrl) return undefined;
+      const text = await (await fetch(`${urls.controlUrl}/metrics`)).text();
+      const buckets = [];
+      for (const m of text.matchAll(/^tameflare_audit_ingest_run_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm))
+        buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
+      return buckets;
+    },
     async close() {
       await context.close();
       await config.beforeRemove?.(context.paths); // the storage bench measures the closed files

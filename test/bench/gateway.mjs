@@ -227,6 +227,7 @@ async function main() {
   for (const t of targets) await t.dispatcher.close();
   stopping = true;
   for (const { key, proc, ask } of children) {
+    results[key].ingestRuns = (await ask({ ingest: true })).buckets;
     const final = await ask({ stop: true });
     if (final.rows !== undefined) results[key].rows = final.rows;
     await once(proc, 'exit');
@@ -375,6 +376,19 @@ function report(targets, r) {
         `CPU ${fmt(s.cpuUsPerRequest - g.cpuUsPerRequest)} µs/request, p50 ${fmt(s.p50 - g.p50, 2)} ms, p99 ${fmt(s.p99 - g.p99, 2)} ms`,
     );
   }
+  for (const t of targets) {
+    const buckets = r[t.key].ingestRuns;
+    const total = buckets?.at(-1)?.count;
+    if (!total) continue;
+    // Cumulative buckets: the share of the intake's synchronous runs (one transaction each) up to each bound.
+    const shares = buckets
+      .filter((b) => Number.isFinite(b.le))
+      .map((b) => `<= ${fmt(b.le * 1000, 2)} ms ${fmt((b.count / total) * 100, 1)} %`);
+    const longest = buckets.find((b) => b.count === total);
+    console.log(
+      `${t.title}: audit intake runs on the event loop: ${total} (${shares.join(', ')}; all ${Number.isFinite(longest.le) ? `<= ${fmt(longest.le * 1000, 2)} ms` : 'including some > 50 ms'})`,
+    );
+  }
   const rows = targets.filter((t) => r[t.key].rows !== undefined).map((t) => `${t.key} ${r[t.key].rows}`);
   if (rows.length) console.log(`traffic_log rows written: ${rows.join(', ')}`);
   const errors = Object.values(r).reduce((sum, x) => sum + x.errors, 0);
@@ -420,6 +434,8 @@ async function child() {
         mainUs: mainThreadCpuUs(),
         elu: performance.eventLoopUtilization(),
       });
+    } else if (msg.ingest) {
+      process.send({ buckets: (await proxy.ingestRuns?.()) ?? null });
     } else if (msg.profile === 'start') {
       const { Session } = await import('node:inspector');
       session = new Session();

@@ -10,6 +10,7 @@ const benches = [
   'preload-start.mjs',
   'approvals.mjs',
   'storage.mjs',
+  'audit-intake.mjs',
 ];
 let failed = 0;
 for (const file of benches) {
