@@ -104,7 +104,13 @@ describe('streaming', () => {
     expect(rows.at(-1)).toMatchObject({ decision: 'allow', action: 'github.http.get' });
   });
 
-  it('a 100 MB download streams with flat memory', async () => {
+  it('a 256 MiB download streams with flat memory', async () => {
+    // Streaming is told from buffering by size: a gateway that held the body would grow by its 256 MiB.
+    // What a streaming one shows is garbage: the TLS and socket buffers of chunks already sent are
+    // external memory that V8 frees at its next GC, which external allocation triggers only after
+    // about 64 MiB; so peaks of 35-61 MB were seen for 100 MB (61 at load 11), and a bound under the
+    // body's size, not a tight one, is what says "not buffered".
+    const total = 256 * 1024 * 1024;
     const before = process.memoryUsage().rss;
     let peak = before;
     const sampler = setInterval(() => {
@@ -123,17 +129,17 @@ describe('streaming', () => {
         h.proxyUrl('bot'),
         '--cacert',
         h.caFile,
-        'https://api.github.com/big',
+        `https://api.github.com/big?bytes=${total}`,
       ],
-      { env: cleanEnv(), timeoutMs: 60_000 },
+      { env: cleanEnv(), timeoutMs: 120_000 },
     );
     clearInterval(sampler);
-    expect(r.stdout).toBe(`200 ${100 * 1024 * 1024}`);
+    expect(r.stdout).toBe(`200 ${total}`);
     const growthMb = (peak - before) / 1024 / 1024;
-    expect(growthMb).toBeLessThan(60);
-    const rows = await h.waitForRows((rs) => rs.some((row) => row.completed_at !== null), "path = '/big'");
-    expect(rows.at(-1)!.bytes_out).toBe(100 * 1024 * 1024);
-  });
+    expect(growthMb).toBeLessThan(128);
+    const rows = await h.waitForRows((rs) => rs.some((row) => row.completed_at !== null), "path LIKE '/big%'");
+    expect(rows.at(-1)!.bytes_out).toBe(total);
+  }, 150_000);
 
   it('close() lets in-flight work finish within the grace period, then cuts it and flushes its row', async () => {
     const { res } = await streamGet('/sse?n=0&interval=20');

@@ -35,6 +35,9 @@ export function runClient(
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
+    // A client that exits before reading its input (curl refused at once) closes the pipe: EPIPE on
+    // stdin is not the client's outcome, which its exit code and output already tell.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }
