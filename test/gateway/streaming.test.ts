@@ -137,7 +137,10 @@ describe('streaming', () => {
     expect(r.stdout).toBe(`200 ${total}`);
     const growthMb = (peak - before) / 1024 / 1024;
     expect(growthMb).toBeLessThan(128);
-    const rows = await h.waitForRows((rs) => rs.some((row) => row.completed_at !== null), "path LIKE '/big%'");
+    const rows = await h.waitForRows(
+      (rs) => rs.some((row) => row.completed_at !== null),
+      "path LIKE '/big%'",
+    );
     expect(rows.at(-1)!.bytes_out).toBe(total);
   }, 150_000);
 
