@@ -112,6 +112,39 @@ describe('audit-log retention', () => {
     expect(v).toMatchObject({ ok: true, checked: 2 }); // the newest old event and the cleanup event
   });
 
+  it('exports the first event after the anchor with the anchor as its link, compact events included', async () => {
+    const keys = signingKeys(readFileSync(join(h.dataDir, 'signing.key'), 'utf8'));
+    await h.db.db.deleteFrom('audit_events').execute();
+    await h.db.db.deleteFrom('settings').where('key', '=', 'audit_anchor').execute();
+    await appendAuditEvents(h.db.db, [
+      { type: 'action.allowed', actor: 'agent:bot', subject: 'http.get', createdAt: ago(50) },
+      { type: 'action.allowed', actor: 'agent:bot', subject: 'http.get', createdAt: ago(10) },
+      { type: 'action.denied', actor: 'agent:bot', subject: 'http.post', createdAt: ago(9) },
+    ]);
+    // As the intake stores a gateway's compact events: the previous hash implied (src/audit/ledger.ts).
+    await h.db.db.updateTable('audit_events').set({ prev_hash: null }).execute();
+    await runCleanup(h.db.db, {
+      retentionDays: 30,
+      now: new Date(),
+      privateKey: keys.privateKey,
+      publicKeys: [keys.publicKey],
+    });
+    const anchor = await readAnchor(h.db.db, [keys.publicKey]);
+    expect(anchor.status).toBe('ok');
+    const res = await fetch(`${h.url}/v1/audit/export?format=jsonl`, {
+      headers: { authorization: `Bearer ${h.token}` },
+    });
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event_type: string; prev_hash: string | null; hash: string });
+    const actions = lines.filter((l) => l.event_type.startsWith('action.'));
+    expect(actions).toHaveLength(2);
+    expect(lines[0]!.prev_hash).toBe(anchor.status === 'ok' ? anchor.anchor.hash : 'no anchor');
+    for (let i = 1; i < lines.length; i++) expect(lines[i]!.prev_hash).toBe(lines[i - 1]!.hash);
+    expect(await verifyChain(h.db.db, keys.publicKey)).toMatchObject({ ok: true, checked: lines.length });
+  });
+
   it('keeps pruning after `keys rotate` (and a restart): the anchor verifies with the key that signed it', async () => {
     await h.db.db.deleteFrom('audit_events').execute();
     await h.db.db.deleteFrom('settings').where('key', '=', 'audit_anchor').execute();

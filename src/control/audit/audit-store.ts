@@ -2,8 +2,9 @@
 // opaque cursor, and a walk over everything for export. Nothing here writes: the ledger is
 // append-only (src/audit/ledger.ts).
 import { type Kysely, type SelectQueryBuilder, sql } from 'kysely';
-import type { StoredAuditEvent } from '../../audit/ledger.js';
+import { GENESIS_HASH, type StoredAuditEvent } from '../../audit/ledger.js';
 import { AppError } from '../../errors/codes.js';
+import { isPostgres } from '../../storage/dialect.js';
 import type { LocalDatabase } from '../../storage/local-schema.js';
 
 export interface AuditFilter {
@@ -31,6 +32,11 @@ type Query = SelectQueryBuilder<LocalDatabase, 'audit_events', StoredAuditEvent>
  * src/audit/ledger.ts) filled in from the event before it, so lists and exports show every link.
  */
 function selectEvents(db: Kysely<LocalDatabase>): Query {
+  // The first remaining event links to the retention anchor's hash (the last pruned event), or to
+  // genesis when nothing was ever pruned. Read unverified: this is display; `audit verify` checks it.
+  const anchorHash = isPostgres(db)
+    ? sql<string>`(select s.value::json #>> '{anchor,hash}' from settings s where s.key = 'audit_anchor')`
+    : sql<string>`(select json_extract(s.value, '$.anchor.hash') from settings s where s.key = 'audit_anchor')`;
   return db
     .selectFrom('audit_events')
     .select([
@@ -42,7 +48,7 @@ function selectEvents(db: Kysely<LocalDatabase>): Query {
       'created_at',
       sql<
         string | null
-      >`coalesce(prev_hash, (select p.hash from audit_events p where p.id < audit_events.id order by p.id desc limit 1))`.as(
+      >`coalesce(prev_hash, (select p.hash from audit_events p where p.id < audit_events.id order by p.id desc limit 1), ${anchorHash}, ${GENESIS_HASH})`.as(
         'prev_hash',
       ),
       'hash',
