@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { fetch, ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -256,6 +257,38 @@ describe('dashboard (owner)', () => {
     await detail.getByText('github.repo.delete').waitFor();
     expect((await detail.locator('.reasons').textContent()) ?? '').toMatch(/permission/i);
     await screenshot(page, '13-traffic');
+  });
+
+  it('says so when the gateway no longer holds a request the audit log refers to', async () => {
+    expect((await viaGateway('https://api.github.com/repos/acme/pruned')).status).toBe(200);
+    const gatewayDb = new Database(join(daemon.dataDir, 'gateway.db'));
+    try {
+      // As the gateway's own retention would (shorter than the audit log's): the row goes, the event stays.
+      await eventually(
+        async () =>
+          gatewayDb
+            .prepare("DELETE FROM traffic_log WHERE path = '/repos/acme/pruned' AND completed_at IS NOT NULL")
+            .run().changes,
+        (n) => n === 1,
+        'the request was not logged by the gateway',
+        20_000,
+      );
+    } finally {
+      gatewayDb.close();
+    }
+    await go('/traffic?action=github.repo.get', 'Traffic');
+    const row = page.getByRole('button', { name: /\(request details unavailable\)/ });
+    await row.first().waitFor({ timeout: 20_000 });
+    await row.first().click();
+    const detail = page.getByRole('complementary', { name: 'Request details' });
+    await detail
+      .getByRole('note')
+      .getByText(/no longer holds it/)
+      .waitFor();
+    expect(await detail.getByText('github.repo.get').count()).toBeGreaterThan(0);
+    // Nothing the ledger does not keep is shown as if it were known (no "0 bytes", no "connector none").
+    expect(await detail.getByText('Bytes', { exact: true }).count()).toBe(0);
+    await screenshot(page, '13b-traffic-details-unavailable');
   });
 
   it('shows the traffic on the overview', async () => {

@@ -39,16 +39,26 @@ function trafficColumns(open: (id: number) => void): Column<TrafficEntry>[] {
         <button
           type="button"
           className="link-button"
-          aria-label={`Details of ${e.method ?? ''} ${e.host ?? ''}${e.path ?? ''}`}
+          aria-label={
+            e.details === 'unavailable'
+              ? `Details of request ${e.id} (request details unavailable)`
+              : `Details of ${e.method ?? ''} ${e.host ?? ''}${e.path ?? ''}`
+          }
           onClick={(ev) => {
             ev.stopPropagation();
             open(e.id);
           }}
         >
-          <span className="nowrap">
-            <span className="method">{e.method}</span> {e.host}
-          </span>
-          <span className="request-path">{e.path}</span>
+          {e.details === 'unavailable' ? (
+            <span className="muted">request details unavailable</span>
+          ) : (
+            <>
+              <span className="nowrap">
+                <span className="method">{e.method}</span> {e.host}
+              </span>
+              <span className="request-path">{e.path}</span>
+            </>
+          )}
         </button>
       ),
     },
