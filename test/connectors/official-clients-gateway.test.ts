@@ -87,12 +87,21 @@ async function completedRow(requestId: string | null | undefined): Promise<Traff
   return row!;
 }
 
-async function outboxPayload(requestId: string): Promise<Record<string, unknown>> {
+/**
+ * What the gateway logged of one request for the ledger: its action event (compact: it refers to the
+ * traffic_log row by traffic_id) and the parameters the row carries.
+ */
+async function loggedAction(requestId: string): Promise<Record<string, unknown>> {
+  const row = await completedRow(requestId);
   const event = (await h.gateway.outbox.pending(10_000)).find(
-    (e) => (JSON.parse(e.payload) as { request_id: string }).request_id === requestId,
+    (e) => (JSON.parse(e.payload) as { traffic_id?: number }).traffic_id === row.id,
   );
   expect(event).toBeDefined();
-  return { event_type: event!.event_type, ...(JSON.parse(event!.payload) as Record<string, unknown>) };
+  return {
+    event_type: event!.event_type,
+    ...(JSON.parse(event!.payload) as Record<string, unknown>),
+    params: row.params === null ? null : (JSON.parse(row.params) as unknown),
+  };
 }
 
 describe('@octokit/rest through the gateway', () => {
@@ -114,7 +123,7 @@ describe('@octokit/rest through the gateway', () => {
       decision: 'allow',
       status: 200,
     });
-    expect((await outboxPayload(requestId))['params']).toMatchObject({
+    expect((await loggedAction(requestId))['params']).toMatchObject({
       owner: 'octo',
       repo: 'hello',
       number: 7,
@@ -171,7 +180,7 @@ describe('@octokit/rest through the gateway', () => {
     });
     // The variable ($id) is resolved and the enum lower-cased, so merge policies read the same
     // parameters as for REST.
-    expect((await outboxPayload(rows.at(-1)!.request_id))['params']).toMatchObject({
+    expect((await loggedAction(rows.at(-1)!.request_id))['params']).toMatchObject({
       pull_request_id: 'PR_kwDOAbc123',
       merge_method: 'squash',
       operation: 'mutation',
@@ -218,7 +227,7 @@ describe('openai through the gateway', () => {
       decision: 'allow',
       status: 200,
     });
-    const event = await outboxPayload(requestId!);
+    const event = await loggedAction(requestId!);
     expect(event).toMatchObject({ event_type: 'action.allowed', action: 'openai.chat.create' });
     expect(event['params']).toMatchObject({ model: 'gpt-4o-mini', stream: true });
 
