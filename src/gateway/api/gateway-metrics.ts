@@ -48,15 +48,20 @@ export function createGatewayMetrics(registry: Registry, queued: () => number): 
       registers,
     })) as Histogram<'decision'>;
   // Resolving label values hashes them on every call; the label sets are few, so bind them once.
-  const counters = new Map<string, { inc(): void }>();
+  // Keyed by decision, then code: no key string built per request.
+  const counters = new Map<string, Map<string, { inc(): void }>>();
   const histograms = new Map<string, { observe(v: number): void }>();
   return {
     observeRequest(decision, code, seconds) {
-      const key = `${decision}\u0000${code}`;
-      let c = counters.get(key);
+      let byCode = counters.get(decision);
+      if (!byCode) {
+        byCode = new Map();
+        counters.set(decision, byCode);
+      }
+      let c = byCode.get(code);
       if (!c) {
         c = requests.labels(decision, code);
-        counters.set(key, c);
+        byCode.set(code, c);
       }
       c.inc();
       let h = histograms.get(decision);

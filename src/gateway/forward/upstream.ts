@@ -213,37 +213,82 @@ export class Upstream {
   }
 
   #watch(req: http.ClientRequest, onFailure: (f: UpstreamFailure) => void): void {
-    let settled = false;
-    const fail = (failure: UpstreamFailure) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(headersTimer);
-      onFailure(failure);
-    };
-    const headersTimer = setTimeout(() => {
-      fail({ code: 'upstream_timeout', kind: 'timeout', detail: 'the upstream did not answer in time' });
-      req.destroy();
-    }, this.#opts.headersTimeoutMs);
-    headersTimer.unref();
-    req.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const connectTimer = setTimeout(() => {
-        fail({ code: 'upstream_timeout', kind: 'timeout', detail: 'connecting to the upstream timed out' });
-        req.destroy();
-      }, this.#opts.connectTimeoutMs);
-      connectTimer.unref();
-      socket.once('connect', () => clearTimeout(connectTimer));
-      socket.once('close', () => clearTimeout(connectTimer));
-    });
-    const settle = () => {
-      settled = true;
-      clearTimeout(headersTimer);
-    };
+    const watch = new UpstreamWatch(req, onFailure, this.#opts.connectTimeoutMs);
+    watch.headersTimer = setTimeout(onHeadersTimeout, this.#opts.headersTimeoutMs, watch);
+    watch.headersTimer.unref();
+    (req as WatchedRequest)[WATCH] = watch;
+    req.on('socket', onSocket);
     // Each is emitted at most once per request: plain listeners, without once()'s wrapper per request.
-    req.on('response', settle);
-    req.on('upgrade', settle);
-    req.on('error', (err) => fail(describeUpstreamError(err)));
+    // Shared functions that find their request's watch through `this` (the emitter), rather than
+    // closures made for every request.
+    req.on('response', onSettled);
+    req.on('upgrade', onSettled);
+    req.on('error', onRequestError);
   }
+}
+
+// The watch over one upstream request until its response (or upgrade) arrives: the headers timeout,
+// the connect timeout of a fresh connection, and the first failure, reported once.
+const WATCH = Symbol('upstream watch');
+type WatchedRequest = http.ClientRequest & { [WATCH]?: UpstreamWatch };
+
+class UpstreamWatch {
+  settled = false;
+  headersTimer: NodeJS.Timeout | undefined = undefined;
+  constructor(
+    readonly req: http.ClientRequest,
+    readonly onFailure: (f: UpstreamFailure) => void,
+    readonly connectTimeoutMs: number,
+  ) {}
+
+  fail(failure: UpstreamFailure): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.headersTimer);
+    this.onFailure(failure);
+  }
+}
+
+const HEADERS_TIMEOUT: UpstreamFailure = {
+  code: 'upstream_timeout',
+  kind: 'timeout',
+  detail: 'the upstream did not answer in time',
+};
+const CONNECT_TIMEOUT: UpstreamFailure = {
+  code: 'upstream_timeout',
+  kind: 'timeout',
+  detail: 'connecting to the upstream timed out',
+};
+
+function onHeadersTimeout(watch: UpstreamWatch): void {
+  watch.fail({ ...HEADERS_TIMEOUT });
+  watch.req.destroy();
+}
+
+function onConnectTimeout(watch: UpstreamWatch): void {
+  watch.fail({ ...CONNECT_TIMEOUT });
+  watch.req.destroy();
+}
+
+function onSocket(this: WatchedRequest, socket: net.Socket): void {
+  const watch = this[WATCH];
+  if (!watch || !socket.connecting) return;
+  const connectTimer = setTimeout(onConnectTimeout, watch.connectTimeoutMs, watch);
+  connectTimer.unref();
+  const clear = () => clearTimeout(connectTimer);
+  socket.once('connect', clear);
+  socket.once('close', clear);
+}
+
+function onSettled(this: WatchedRequest): void {
+  const watch = this[WATCH];
+  if (!watch) return;
+  watch.settled = true;
+  clearTimeout(watch.headersTimer);
+}
+
+function onRequestError(this: WatchedRequest, err: Error): void {
+  this[WATCH]?.fail(describeUpstreamError(err));
 }
 
 export function describeUpstreamError(err: unknown): UpstreamFailure {

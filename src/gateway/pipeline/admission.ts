@@ -14,7 +14,7 @@ import { gitDenialAnswer } from '../api/git-denial.js';
 import type { DenialAnswer, ProblemInput } from '../api/problem.js';
 import type { TunnelContext } from '../listen/interception.js';
 import type { RuntimeConfig } from '../state/runtime-config.js';
-import { readHeldBody } from './approval-hold.js';
+import { type HeldBodyRead, readHeldBody } from './approval-hold.js';
 import { DECISION_TOKEN_HEADER } from './decision-token-step.js';
 import { doctorOkAnswer, isDoctorDenial, isDoctorHost } from './doctor-answer.js';
 import { checkHostIntegrity, type TargetAuthority } from './host-integrity.js';
@@ -22,7 +22,7 @@ import { identify, type PresentedIdentity, presentedNothing } from './identity.j
 import { foreignMethodOverride, formMayOverride, METHOD_OVERRIDE_PARAM } from './method-override.js';
 import { readBoundedBody } from './request-body.js';
 import { loggablePath, RequestRecord } from './request-record.js';
-import { type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
+import { type MappedRequest, type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
 
 export interface AdmissionDeps extends OutcomeDeps {
   config(): RuntimeConfig;
@@ -107,31 +107,22 @@ export async function admit(
     host: input.host,
     path: queryAt < 0 ? path : loggablePath(path, creq.query),
     agent: id.ok ? id.agent.name : (id.agent ?? null),
+    at: now,
   });
   if (!id.ok && id.code === 'agent_unknown' && presentedNothing(input.who)) record.silence();
   record.open();
   let type: ConnectorType | undefined;
-  const answerAs: ProblemInput['answerAs'] = (problem, reason) =>
-    type?.denialAnswer?.(creq, problem, reason) ?? gitDenialAnswer(creq, problem, reason);
-  const refuse = (
-    code: ErrorCode,
-    detail: string,
-    extra: Partial<ProblemInput> = {},
-    close = false,
-  ): Refused => {
-    record.refused(code, detail);
-    return { ok: false, record, problem: { code, detail, requestId, answerAs, ...extra }, close };
-  };
-  if (!id.ok) return refuse(id.code, id.detail, { agent: id.agent });
+  if (!id.ok) return refusal(record, creq, type, id.code, id.detail, { agent: id.agent });
   const agent = id.agent;
 
   const hostProblem = checkHostIntegrity(req, input.tunnel, input.targetAuthority);
-  if (hostProblem) return refuse(hostProblem.code, hostProblem.detail, { agent: agent.name });
+  if (hostProblem)
+    return refusal(record, creq, type, hostProblem.code, hostProblem.detail, { agent: agent.name });
 
   if (isDoctorHost(input.host)) {
     if (isDoctorDenial(path)) {
       record.entry.action = DOCTOR_DENIED_ACTION;
-      return refuse('permission_denied', DOCTOR_DENIED_DETAIL, {
+      return refusal(record, creq, type, 'permission_denied', DOCTOR_DENIED_DETAIL, {
         agent: agent.name,
         action: DOCTOR_DENIED_ACTION,
       });
@@ -146,17 +137,29 @@ export async function admit(
   // 3. connector lookup
   const connector = cfg.connectors.lookup(input.host, input.port);
   if (!connector) {
-    return refuse('connector_not_found', `no connector covers ${input.host}:${input.port}`, {
-      agent: agent.name,
-    });
+    return refusal(
+      record,
+      creq,
+      type,
+      'connector_not_found',
+      `no connector covers ${input.host}:${input.port}`,
+      {
+        agent: agent.name,
+      },
+    );
   }
   record.entry.connector = connector.name;
   if (!input.secure && injectsOverCleartext(connector, deps)) {
-    return refuse('insecure_transport', cleartextDetail(connector.name, input), { agent: agent.name });
+    return refusal(record, creq, type, 'insecure_transport', cleartextDetail(connector.name, input), {
+      agent: agent.name,
+    });
   }
   type = getConnectorType(connector.type);
   if (!type) {
-    return refuse(
+    return refusal(
+      record,
+      creq,
+      type,
       'connector_not_found',
       `connector ${connector.name} has type ${connector.type}, unknown here`,
       {
@@ -181,16 +184,26 @@ export async function admit(
         const why = connectorWantsBody
           ? `${connector.name} needs this request's body to decide`
           : `a form POST is read to check that it does not override its method (${METHOD_OVERRIDE_PARAM})`;
-        return refuse(
+        return refusal(
+          record,
+          creq,
+          type,
           'request_too_large',
           `${why}, and it is larger than ${limit} bytes (max_body_bytes)`,
           { agent: agent.name },
           true,
         );
       }
-      return refuse('bad_request', 'the agent closed the connection while sending the body', {
-        agent: agent.name,
-      });
+      return refusal(
+        record,
+        creq,
+        type,
+        'bad_request',
+        'the agent closed the connection while sending the body',
+        {
+          agent: agent.name,
+        },
+      );
     }
     body = read.body;
     bodyComplete = !read.truncated;
@@ -202,7 +215,10 @@ export async function admit(
   const override =
     method === 'POST' ? foreignMethodOverride(method, creq.query, contentType, body) : undefined;
   if (override !== undefined) {
-    return refuse(
+    return refusal(
+      record,
+      creq,
+      type,
       'method_override_refused',
       `this ${method} carries ${METHOD_OVERRIDE_PARAM}=${JSON.stringify(override.slice(0, 32))}, which some ` +
         `frameworks run as another method than the one decided: send the real method instead`,
@@ -214,30 +230,96 @@ export async function admit(
     match = type.map(creq, connector.options);
   } catch (err) {
     deps.logger.error({ err, connector: connector.name, requestId }, 'connector failed to map a request');
-    return refuse('bad_request', `connector ${connector.name} could not interpret this request`, {
-      agent: agent.name,
-    });
+    return refusal(
+      record,
+      creq,
+      type,
+      'bad_request',
+      `connector ${connector.name} could not interpret this request`,
+      {
+        agent: agent.name,
+      },
+    );
   }
 
   // 5-6. decide, rate-limit, record the decision, hold for approval
-  const resolved = await resolveOutcome(deps, cfg.decisions, {
-    requestId,
-    record,
-    agent,
-    connector,
-    match,
-    method,
-    host: input.host,
-    path,
-    now,
-    url: digestUrl({ secure: input.secure, host: input.host, port: input.port, path: input.target }),
-    readBody: (limit) => readHeldBody(req, body, bodyComplete, limit),
-    signal: input.signal,
-    decisionToken: headerValue(req.headers[DECISION_TOKEN_HEADER]),
-  });
+  const resolved = await resolveOutcome(
+    deps,
+    cfg.decisions,
+    new MappedAdmission(input, record, agent, connector, match, method, path, now, body, bodyComplete),
+  );
   if (!resolved.ok)
-    return { ok: false, record, problem: { ...resolved.problem, answerAs }, close: resolved.close };
+    return {
+      ok: false,
+      record,
+      problem: { ...resolved.problem, answerAs: answerAs(creq, type) },
+      close: resolved.close,
+    };
   return { ok: true, record, agent, connector, type, match, body: resolved.body ?? body };
+}
+
+/**
+ * What steps 5-6 need of an admitted request, as one object whose URL (for a hold's digest), body
+ * reader and abort signal are worked out only when a hold asks for them, instead of a URL string and
+ * two closures built for every request.
+ */
+class MappedAdmission implements MappedRequest {
+  readonly requestId: string;
+  readonly host: string;
+  readonly decisionToken: string | undefined;
+  constructor(
+    readonly input: AdmissionInput,
+    readonly record: RequestRecord,
+    readonly agent: SnapshotAgent,
+    readonly connector: SnapshotConnector,
+    readonly match: ActionMatch,
+    readonly method: string,
+    readonly path: string,
+    readonly now: Date,
+    readonly body: Buffer | undefined,
+    readonly bodyComplete: boolean,
+  ) {
+    this.requestId = input.requestId;
+    this.host = input.host;
+    this.decisionToken = headerValue(input.req.headers[DECISION_TOKEN_HEADER]);
+  }
+
+  get url(): string {
+    const { secure, host, port, target } = this.input;
+    return digestUrl({ secure, host, port, path: target });
+  }
+
+  readBody(limit: number): Promise<HeldBodyRead> {
+    return readHeldBody(this.input.req, this.body, this.bodyComplete, limit);
+  }
+
+  signal(): AbortSignal {
+    return this.input.signal();
+  }
+}
+
+/**
+ * A refusal before the request is forwarded. Module functions rather than closures made in `admit`:
+ * most requests are never refused, and a closure per request costs an allocation (and its context).
+ */
+function refusal(
+  record: RequestRecord,
+  creq: AdmittedRequest,
+  type: ConnectorType | undefined,
+  code: ErrorCode,
+  detail: string,
+  extra: Partial<ProblemInput> = {},
+  close = false,
+): Refused {
+  record.refused(code, detail);
+  const problem = { code, detail, requestId: record.requestId, answerAs: answerAs(creq, type), ...extra };
+  return { ok: false, record, problem, close };
+}
+
+/** Answers a refusal in the client's own protocol (git, MCP) when it has one. */
+function answerAs(creq: AdmittedRequest, type: ConnectorType | undefined): ProblemInput['answerAs'] {
+  return (problem, reason) =>
+    type?.denialAnswer?.(creq, problem, reason) ?? gitDenialAnswer(creq, problem, reason);
 }
 
 /** A ConnectorRequest whose query is parsed on first use: most connectors never read it. */

@@ -17,7 +17,7 @@ import { isWebSocketUpgrade } from '../forward/forward-headers.js';
 import { type ForwarderDeps, forwardHttp } from '../forward/http-forwarder.js';
 import { forwardWebSocket } from '../forward/websocket-forwarder.js';
 import type { TunnelContext } from '../listen/interception.js';
-import { type AdmissionDeps, admit } from './admission.js';
+import { type AdmissionDeps, type AdmissionInput, admit } from './admission.js';
 import type { TargetAuthority } from './host-integrity.js';
 import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
 import { newRequestId } from './request-id.js';
@@ -29,14 +29,35 @@ export interface HandlerDeps {
   logger: Logger;
 }
 
-interface Resolved {
-  secure: boolean;
-  host: string;
-  port: number;
-  target: string;
-  who: PresentedIdentity;
-  tunnel: TunnelContext | undefined;
-  targetAuthority: TargetAuthority | undefined;
+/**
+ * Where a request goes and who sent it, and then the input of its admission and the target of its
+ * forwarding: one object per request (each step used to copy it into a new one of its own).
+ */
+class Resolved implements AdmissionInput {
+  readonly requestId: string = newRequestId();
+  upgrade = false;
+  /** The agent's end, whose closing ends a hold. */
+  side: ServerResponse | Duplex | undefined = undefined;
+  constructor(
+    readonly req: IncomingMessage,
+    readonly secure: boolean,
+    readonly host: string,
+    readonly port: number,
+    /** Origin-form path and query as received. */
+    readonly target: string,
+    readonly who: PresentedIdentity,
+    readonly tunnel: TunnelContext | undefined,
+    readonly targetAuthority: TargetAuthority | undefined,
+  ) {}
+
+  /** The forwarder's name for the target. */
+  get path(): string {
+    return this.target;
+  }
+
+  signal(): AbortSignal {
+    return goneSignal(this.side!);
+  }
 }
 
 // RFC 9110 4.2.4: userinfo in an http(s) URI is deprecated and a recipient should treat it as an error;
@@ -54,18 +75,9 @@ export function createRequestHandlers(deps: HandlerDeps) {
     const raw = req.url ?? '/';
     if (tunnel) {
       if (raw.charCodeAt(0) === 0x2f /* '/' */) {
-        // The common case, built in one go (this runs for every request inside every tunnel).
-        return {
-          secure: tunnel.secure,
-          host: tunnel.host,
-          port: tunnel.port,
-          target: raw,
-          who: tunnel.who,
-          tunnel,
-          targetAuthority: undefined,
-        };
+        // The common case (this runs for every request inside every tunnel).
+        return new Resolved(req, tunnel.secure, tunnel.host, tunnel.port, raw, tunnel.who, tunnel, undefined);
       }
-      const base = { secure: tunnel.secure, host: tunnel.host, port: tunnel.port, who: tunnel.who, tunnel };
       // Some clients send absolute-form even inside a tunnel: it must name the tunnel's host too
       // (admission checks), and the tunnel decides where the request goes.
       let u: URL;
@@ -76,11 +88,19 @@ export function createRequestHandlers(deps: HandlerDeps) {
       }
       if (u.username || u.password) return USERINFO_REFUSED;
       const port = u.port ? Number(u.port) : u.protocol === 'https:' || u.protocol === 'wss:' ? 443 : 80;
-      return {
-        ...base,
-        target: u.pathname + u.search,
-        targetAuthority: { host: normaliseHost(u.hostname), port },
-      };
+      return new Resolved(
+        req,
+        tunnel.secure,
+        tunnel.host,
+        tunnel.port,
+        u.pathname + u.search,
+        tunnel.who,
+        tunnel,
+        {
+          host: normaliseHost(u.hostname),
+          port,
+        },
+      );
     }
     let url: URL;
     try {
@@ -93,30 +113,27 @@ export function createRequestHandlers(deps: HandlerDeps) {
     }
     if (url.username || url.password) return USERINFO_REFUSED;
     const auth = parseProxyAuthorization(req.headers['proxy-authorization']);
-    return {
-      secure: false,
-      host: normaliseHost(url.hostname),
-      port: url.port ? Number(url.port) : 80,
-      target: url.pathname + url.search,
-      who: presentedIdentity(auth?.username ?? '', auth?.password ?? '', dedicatedPort),
-      tunnel: undefined,
-      targetAuthority: undefined,
-    };
+    return new Resolved(
+      req,
+      false,
+      normaliseHost(url.hostname),
+      url.port ? Number(url.port) : 80,
+      url.pathname + url.search,
+      presentedIdentity(auth?.username ?? '', auth?.password ?? '', dedicatedPort),
+      undefined,
+      undefined,
+    );
   }
 
   /** Admission for a resolved request; `side` is the agent's end, whose closing ends a hold. */
-  function admitResolved(req: IncomingMessage, r: Resolved, upgrade: boolean, side: ServerResponse | Duplex) {
-    return admit(deps.admission, {
-      requestId: newRequestId(),
-      req,
-      ...r,
-      upgrade,
-      signal: () => goneSignal(side),
-    });
+  function admitResolved(r: Resolved, upgrade: boolean, side: ServerResponse | Duplex) {
+    r.upgrade = upgrade;
+    r.side = side;
+    return admit(deps.admission, r);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
-    const admitted = await admitResolved(req, r, false, res);
+    const admitted = await admitResolved(r, false, res);
     if (admitted.ok === 'here') {
       const { status, contentType, body } = admitted.answer;
       res.writeHead(status, {
@@ -135,7 +152,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       admitted.record.finish({ status: sent.document.status });
       return;
     }
-    forwardHttp(deps.forwarder, admitted, req, res, forwardTarget(r));
+    forwardHttp(deps.forwarder, admitted, req, res, r);
   }
 
   function run(req: IncomingMessage, res: ServerResponse, r: Resolved | string): void {
@@ -163,7 +180,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       writeProblemToSocket(socket, { code: 'bad_request', detail, requestId: newRequestId() });
       return;
     }
-    const admitted = await admitResolved(req, r, true, socket);
+    const admitted = await admitResolved(r, true, socket);
     if (admitted.ok === 'here') {
       const p = writeProblemToSocket(socket, {
         code: 'bad_request',
@@ -179,7 +196,7 @@ export function createRequestHandlers(deps: HandlerDeps) {
       admitted.record.finish({ status: p.status });
       return;
     }
-    forwardWebSocket(deps.forwarder, admitted, req, socket, head, forwardTarget(r));
+    forwardWebSocket(deps.forwarder, admitted, req, socket, head, r);
   }
 
   function upgradeSafely(req: IncomingMessage, socket: Duplex, head: Buffer, r: Resolved | string): void {
@@ -217,10 +234,6 @@ export function createRequestHandlers(deps: HandlerDeps) {
       upgradeSafely(req, socket, head, resolve(req, null, tunnel));
     },
   };
-}
-
-function forwardTarget(r: Resolved): { secure: boolean; host: string; port: number; path: string } {
-  return { secure: r.secure, host: r.host, port: r.port, path: r.target };
 }
 
 /** The first request is in: from here on the inner server's keep-alive timeout governs idleness. */

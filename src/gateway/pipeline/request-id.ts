@@ -9,7 +9,12 @@ import { randomFillSync } from 'node:crypto';
 const IDS_PER_FILL = 128;
 const random = Buffer.alloc(16 * IDS_PER_FILL);
 let used = IDS_PER_FILL;
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// The id's 36 characters are written into this buffer and read out as one string: concatenating 22
+// pieces allocated a string per step (~600 bytes per request, the most of any single allocation of
+// the pipeline's own).
+const text = Buffer.alloc(36);
+const DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+text[8] = text[13] = text[18] = text[23] = 0x2d; // '-'
 
 /** A new UUIDv7 for `now` (milliseconds since the epoch). */
 export function newRequestId(now: number = Date.now()): string {
@@ -22,26 +27,21 @@ export function newRequestId(now: number = Date.now()): string {
   const hi = Math.floor(ms / 0x1000000) % 0x1000000; // the timestamp's upper 24 bits
   const lo = ms % 0x1000000;
   const b = random;
-  return (
-    HEX[hi >>> 16]! +
-    HEX[(hi >>> 8) & 0xff]! +
-    HEX[hi & 0xff]! +
-    HEX[lo >>> 16]! +
-    '-' +
-    HEX[(lo >>> 8) & 0xff]! +
-    HEX[lo & 0xff]! +
-    '-' +
-    HEX[0x70 | (b[r + 6]! & 0x0f)]! +
-    HEX[b[r + 7]!]! +
-    '-' +
-    HEX[0x80 | (b[r + 8]! & 0x3f)]! +
-    HEX[b[r + 9]!]! +
-    '-' +
-    HEX[b[r + 10]!]! +
-    HEX[b[r + 11]!]! +
-    HEX[b[r + 12]!]! +
-    HEX[b[r + 13]!]! +
-    HEX[b[r + 14]!]! +
-    HEX[b[r + 15]!]!
-  );
+  hex(0, hi >>> 16);
+  hex(2, (hi >>> 8) & 0xff);
+  hex(4, hi & 0xff);
+  hex(6, lo >>> 16);
+  hex(9, (lo >>> 8) & 0xff);
+  hex(11, lo & 0xff);
+  hex(14, 0x70 | (b[r + 6]! & 0x0f));
+  hex(16, b[r + 7]!);
+  hex(19, 0x80 | (b[r + 8]! & 0x3f));
+  hex(21, b[r + 9]!);
+  for (let i = 0; i < 6; i++) hex(24 + 2 * i, b[r + 10 + i]!);
+  return text.toString('latin1', 0, 36);
+}
+
+function hex(at: number, byte: number): void {
+  text[at] = DIGITS[byte >>> 4]!;
+  text[at + 1] = DIGITS[byte & 0x0f]!;
 }

@@ -40,7 +40,15 @@ export class RequestRecord {
 
   constructor(
     deps: RecordDeps,
-    fields: { requestId: string; method: string; host: string; path: string; agent?: string | null },
+    fields: {
+      requestId: string;
+      method: string;
+      host: string;
+      path: string;
+      agent?: string | null;
+      /** When the request arrived, if the caller has read the clock already. */
+      at?: Date | undefined;
+    },
   ) {
     this.#deps = deps;
     this.requestId = fields.requestId;
@@ -51,7 +59,7 @@ export class RequestRecord {
       method: fields.method,
       host: fields.host,
       path: fields.path,
-      createdAt: deps.now().toISOString(),
+      createdAt: (fields.at ?? deps.now()).toISOString(),
     });
   }
 

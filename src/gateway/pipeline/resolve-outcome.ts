@@ -32,7 +32,10 @@ export interface MappedRequest {
   now: Date;
   /** The full URL with query values (a held request's digest covers it). */
   url: string;
-  /** Reads the whole body, bounded (a held request's digest covers it); none when absent. */
+  /**
+   * Reads the whole body, bounded (a held request's digest covers it); none when absent. Called as
+   * a method (`request.readBody(...)`).
+   */
   readBody?: ((limit: number) => Promise<HeldBodyRead>) | undefined;
   /** A signal that aborts when the agent goes away (ends a hold); made only when a hold needs it. */
   signal(): AbortSignal;
@@ -71,11 +74,17 @@ export async function resolveOutcome(
   if (next.rateLimited) deps.records.metrics.rateLimited.inc();
   record.decided(decision, next);
 
-  const problemBase = { requestId, agent: agent.name, action: match.action };
   if (next.kind === 'refuse') {
     return {
       ok: false,
-      problem: { ...problemBase, code: next.code, detail: next.detail, headers: next.headers },
+      problem: {
+        requestId,
+        agent: agent.name,
+        action: match.action,
+        code: next.code,
+        detail: next.detail,
+        headers: next.headers,
+      },
     };
   }
   if (next.kind === 'hold') {
@@ -97,7 +106,7 @@ export async function resolveOutcome(
         path,
         loggablePath: record.entry.path,
         url: request.url,
-        readBody: request.readBody ?? noBody,
+        readBody: request.readBody ? (limit) => request.readBody!(limit) : noBody,
       },
       request.signal(),
     );
@@ -111,7 +120,7 @@ export async function resolveOutcome(
         ok: false,
         close: held.close,
         problem: {
-          ...problemBase,
+          ...problemBase(request),
           code: held.code,
           detail: held.detail,
           approvalId: held.approvalId,
@@ -129,7 +138,12 @@ export async function resolveOutcome(
     const detail =
       'the traffic log cannot be written (gateway.db is locked or failing); strict durability refuses to forward an unrecorded request';
     record.refused('traffic_log_unavailable', detail);
-    return { ok: false, problem: { ...problemBase, code: 'traffic_log_unavailable', detail } };
+    return { ok: false, problem: { ...problemBase(request), code: 'traffic_log_unavailable', detail } };
   }
   return { ok: true };
+}
+
+/** What every refusal after the decision names (built only when refusing). */
+function problemBase(r: MappedRequest): { requestId: string; agent: string; action: string } {
+  return { requestId: r.requestId, agent: r.agent.name, action: r.match.action };
 }
