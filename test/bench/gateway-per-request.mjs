@@ -68,10 +68,17 @@ async function main() {
       const { ok, errors } = await run(c.dispatcher, url, request, REQUESTS);
       const m = await c.ask({ stop: true });
       const n = ok + errors;
-      const r = { cpu: m.cpuUs / n, main: m.mainUs / n, kb: m.allocated / n / 1024, errors };
+      const r = {
+        cpu: m.cpuUs / n,
+        main: m.mainUs / n,
+        kb: m.allocated / n / 1024,
+        gc: m.gcUs / n,
+        majors: m.majors,
+        errors,
+      };
       c.rounds.push(r);
       console.log(
-        `round ${round + 1} ${c.root}: ${r.cpu.toFixed(1)} µs all threads, ${r.main.toFixed(1)} µs main, ${r.kb.toFixed(2)} KB allocated per request${errors ? `, ${errors} errors` : ''}`,
+        `round ${round + 1} ${c.root}: ${r.cpu.toFixed(1)} µs all threads, ${r.main.toFixed(1)} µs main, ${r.kb.toFixed(2)} KB allocated, ${r.gc.toFixed(1)} µs in GC per request (${r.majors} GCs other than scavenges)${errors ? `, ${errors} errors` : ''}`,
       );
     }
   }
@@ -86,7 +93,7 @@ async function main() {
       return `${v[Math.floor(v.length / 2)].toFixed(d)} (${v[0].toFixed(d)}-${v[v.length - 1].toFixed(d)})`;
     };
     console.log(
-      `${c.root}: median (range) per request: all threads ${f('cpu', 1)} µs, main ${f('main', 1)} µs, allocated ${f('kb', 2)} KB`,
+      `${c.root}: median (range) per request: all threads ${f('cpu', 1)} µs, main ${f('main', 1)} µs, allocated ${f('kb', 2)} KB, GC ${f('gc', 1)} µs`,
     );
     await c.dispatcher.close();
     c.proc.send({ quit: true });

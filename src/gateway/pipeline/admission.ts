@@ -22,7 +22,7 @@ import { identify, type PresentedIdentity, presentedNothing } from './identity.j
 import { foreignMethodOverride, formMayOverride, METHOD_OVERRIDE_PARAM } from './method-override.js';
 import { readBoundedBody } from './request-body.js';
 import { loggablePath, RequestRecord } from './request-record.js';
-import { type MappedRequest, type OutcomeDeps, resolveOutcome } from './resolve-outcome.js';
+import { type MappedRequest, type OutcomeDeps, type Resolution, resolveOutcome } from './resolve-outcome.js';
 
 export interface AdmissionDeps extends OutcomeDeps {
   config(): RuntimeConfig;
@@ -77,10 +77,13 @@ export interface Refused {
   close?: boolean;
 }
 
-export async function admit(
-  deps: AdmissionDeps,
-  input: AdmissionInput,
-): Promise<Admitted | Refused | AnsweredHere> {
+export type Admission = Admitted | Refused | AnsweredHere;
+
+/**
+ * Steps 1-6. Synchronous for most requests (a promise only when it reads a body or waits: a hold,
+ * strict durability); a throw is a failure of the gateway's own, like a rejection.
+ */
+export function admit(deps: AdmissionDeps, input: AdmissionInput): Admission | Promise<Admission> {
   const { req, requestId } = input;
   const method = (req.method ?? 'GET').toUpperCase();
   const cfg = deps.config();
@@ -169,16 +172,28 @@ export async function admit(
   }
 
   // 4. map, with a bounded body when the action depends on it
-  let body: Buffer | undefined;
-  let bodyComplete = input.upgrade;
   const contentType = req.headers['content-type'];
   const connectorWantsBody = !input.upgrade && type.wantsBody(creq, connector.options);
   const formWantsBody = !input.upgrade && formMayOverride(method, contentType);
-  if (connectorWantsBody || formWantsBody) {
-    const limit = connectorWantsBody ? Math.min(type.maxBodyBytes, deps.maxBodyBytes) : deps.maxBodyBytes;
-    const prefixSuffices =
-      (connectorWantsBody && type.bodyPrefixSuffices?.(creq, connector.options)) || false;
-    const read = await readBoundedBody(req, limit, { prefixSuffices });
+  if (!connectorWantsBody && !formWantsBody) {
+    return mapAndDecide(
+      deps,
+      cfg,
+      input,
+      record,
+      creq,
+      agent,
+      connector,
+      type,
+      now,
+      undefined,
+      input.upgrade,
+    );
+  }
+  const limit = connectorWantsBody ? Math.min(type.maxBodyBytes, deps.maxBodyBytes) : deps.maxBodyBytes;
+  const prefixSuffices = (connectorWantsBody && type.bodyPrefixSuffices?.(creq, connector.options)) || false;
+  const known = type;
+  return readBoundedBody(req, limit, { prefixSuffices }).then((read) => {
     if (!read.ok) {
       if (read.reason === 'too_large') {
         const why = connectorWantsBody
@@ -187,7 +202,7 @@ export async function admit(
         return refusal(
           record,
           creq,
-          type,
+          known,
           'request_too_large',
           `${why}, and it is larger than ${limit} bytes (max_body_bytes)`,
           { agent: agent.name },
@@ -197,7 +212,7 @@ export async function admit(
       return refusal(
         record,
         creq,
-        type,
+        known,
         'bad_request',
         'the agent closed the connection while sending the body',
         {
@@ -205,15 +220,49 @@ export async function admit(
         },
       );
     }
-    body = read.body;
-    bodyComplete = !read.truncated;
-    creq.body = read.truncated ? body.subarray(0, limit) : body;
+    creq.body = read.truncated ? read.body.subarray(0, limit) : read.body;
     creq.bodyTruncated = read.truncated;
-  }
+    return mapAndDecide(
+      deps,
+      cfg,
+      input,
+      record,
+      creq,
+      agent,
+      connector,
+      known,
+      now,
+      read.body,
+      !read.truncated,
+    );
+  });
+}
+
+/**
+ * Steps 4 (after the body, if one was read) to 6. Synchronous unless a hold or strict durability
+ * makes it wait: a request that is simply allowed goes through admission without a promise or a
+ * turn of the microtask queue.
+ */
+function mapAndDecide(
+  deps: AdmissionDeps,
+  cfg: RuntimeConfig,
+  input: AdmissionInput,
+  record: RequestRecord,
+  creq: AdmittedRequest,
+  agent: SnapshotAgent,
+  connector: SnapshotConnector,
+  type: ConnectorType,
+  now: Date,
+  body: Buffer | undefined,
+  bodyComplete: boolean,
+): Admission | Promise<Admission> {
+  const method = creq.method;
   // foreignMethodOverride looks at a POST only (undefined for anything else): the query of other
   // methods is not parsed for it.
   const override =
-    method === 'POST' ? foreignMethodOverride(method, creq.query, contentType, body) : undefined;
+    method === 'POST'
+      ? foreignMethodOverride(method, creq.query, input.req.headers['content-type'], body)
+      : undefined;
   if (override !== undefined) {
     return refusal(
       record,
@@ -229,7 +278,10 @@ export async function admit(
   try {
     match = type.map(creq, connector.options);
   } catch (err) {
-    deps.logger.error({ err, connector: connector.name, requestId }, 'connector failed to map a request');
+    deps.logger.error(
+      { err, connector: connector.name, requestId: input.requestId },
+      'connector failed to map a request',
+    );
     return refusal(
       record,
       creq,
@@ -243,19 +295,39 @@ export async function admit(
   }
 
   // 5-6. decide, rate-limit, record the decision, hold for approval
-  const resolved = await resolveOutcome(
-    deps,
-    cfg.decisions,
-    new MappedAdmission(input, record, agent, connector, match, method, path, now, body, bodyComplete),
+  const mapped = new MappedAdmission(
+    input,
+    record,
+    agent,
+    connector,
+    match,
+    method,
+    creq.path,
+    now,
+    body,
+    bodyComplete,
   );
+  const resolved = resolveOutcome(deps, cfg.decisions, mapped);
+  return resolved instanceof Promise
+    ? resolved.then((r) => admitted(r, mapped, creq, type))
+    : admitted(resolved, mapped, creq, type);
+}
+
+function admitted(
+  resolved: Resolution,
+  m: MappedAdmission,
+  creq: AdmittedRequest,
+  type: ConnectorType,
+): Admission {
   if (!resolved.ok)
     return {
       ok: false,
-      record,
+      record: m.record,
       problem: { ...resolved.problem, answerAs: answerAs(creq, type) },
       close: resolved.close,
     };
-  return { ok: true, record, agent, connector, type, match, body: resolved.body ?? body };
+  const { record, agent, connector, match } = m;
+  return { ok: true, record, agent, connector, type, match, body: resolved.body ?? m.body };
 }
 
 /**

@@ -17,7 +17,7 @@ import { isWebSocketUpgrade } from '../forward/forward-headers.js';
 import { type ForwarderDeps, forwardHttp } from '../forward/http-forwarder.js';
 import { forwardWebSocket } from '../forward/websocket-forwarder.js';
 import type { TunnelContext } from '../listen/interception.js';
-import { type AdmissionDeps, type AdmissionInput, admit } from './admission.js';
+import { type Admission, type AdmissionDeps, type AdmissionInput, admit } from './admission.js';
 import type { TargetAuthority } from './host-integrity.js';
 import { type PresentedIdentity, parseProxyAuthorization, presentedIdentity } from './identity.js';
 import { newRequestId } from './request-id.js';
@@ -132,8 +132,15 @@ export function createRequestHandlers(deps: HandlerDeps) {
     return admit(deps.admission, r);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> {
-    const admitted = await admitResolved(r, false, res);
+  /** Synchronous unless admission has to wait (a body to read, a hold, strict durability). */
+  function handle(req: IncomingMessage, res: ServerResponse, r: Resolved): Promise<void> | undefined {
+    const admission = admitResolved(r, false, res);
+    if (admission instanceof Promise) return admission.then((a) => respond(req, res, r, a));
+    respond(req, res, r, admission);
+    return undefined;
+  }
+
+  function respond(req: IncomingMessage, res: ServerResponse, r: Resolved, admitted: Admission): void {
     if (admitted.ok === 'here') {
       const { status, contentType, body } = admitted.answer;
       res.writeHead(status, {
@@ -160,12 +167,18 @@ export function createRequestHandlers(deps: HandlerDeps) {
       answer(res, { code: 'bad_request', detail: r, requestId: newRequestId() });
       return;
     }
-    handle(req, res, r).catch((err: unknown) => {
-      deps.logger.error({ err }, 'proxy request failed');
-      if (!res.headersSent)
-        answer(res, { code: 'internal_error', detail: 'internal error', requestId: newRequestId() });
-      else res.destroy();
-    });
+    try {
+      handle(req, res, r)?.catch((err: unknown) => failed(res, err));
+    } catch (err) {
+      failed(res, err);
+    }
+  }
+
+  function failed(res: ServerResponse, err: unknown): void {
+    deps.logger.error({ err }, 'proxy request failed');
+    if (!res.headersSent)
+      answer(res, { code: 'internal_error', detail: 'internal error', requestId: newRequestId() });
+    else res.destroy();
   }
 
   async function upgrade(

@@ -4,6 +4,7 @@
 // outcome says so. The answer is either "go on" or the problem to refuse with.
 import type { ActionMatch } from '../../connectors/types.js';
 import { outcome, takesRateLimitToken } from '../../decide/outcome.js';
+import type { Decision } from '../../decide/types.js';
 import type { SnapshotAgent, SnapshotConnector } from '../../sync/snapshot.js';
 import type { ProblemInput } from '../api/problem.js';
 import type { CompiledDecisions, RateLimits } from '../state/decision-engine.js';
@@ -48,11 +49,15 @@ export type Resolution =
   | { ok: true; body?: Buffer | undefined }
   | { ok: false; problem: ProblemInput; close?: boolean | undefined };
 
-export async function resolveOutcome(
+/**
+ * Synchronous when nothing has to wait (no hold, batched durability): most requests go on without a
+ * promise or a turn of the microtask queue.
+ */
+export function resolveOutcome(
   deps: OutcomeDeps,
   decisions: CompiledDecisions,
   request: MappedRequest,
-): Promise<Resolution> {
+): Resolution | Promise<Resolution> {
   const { requestId, record, agent, connector, match, method, host, path } = request;
   record.entry.action = match.action;
   record.params = match.params;
@@ -87,60 +92,71 @@ export async function resolveOutcome(
       },
     };
   }
-  if (next.kind === 'hold') {
-    if (
-      request.decisionToken &&
-      deps.decisionTokens &&
-      (await approvedByDecisionToken(deps.decisionTokens, request.decisionToken, request))
-    )
-      return { ok: true };
-    const held = await deps.hold(
-      {
-        requestId,
-        agent,
-        connector,
-        match,
-        decision,
-        method,
-        host,
-        path,
-        loggablePath: record.entry.path,
-        url: request.url,
-        readBody: request.readBody ? (limit) => request.readBody!(limit) : noBody,
-      },
-      request.signal(),
-    );
-    // The row and the audit event say how the hold ended, not only that it began.
-    record.eventType = held.event;
-    if (held.verdict === 'deny') {
-      record.code = held.code;
-      record.entry.reason = `${held.code}: ${held.detail}`;
-      record.reasons = [held.detail, ...record.reasons];
-      return {
-        ok: false,
-        close: held.close,
-        problem: {
-          ...problemBase(request),
-          code: held.code,
-          detail: held.detail,
-          approvalId: held.approvalId,
-          headers: held.headers,
-        },
-      };
-    }
-    record.entry.reason = held.reason;
-    record.reasons = [held.reason, ...record.reasons];
-    return { ok: true, body: held.body };
-  }
+  if (next.kind === 'hold') return holdForApproval(deps, request, decision);
   // Strict traffic-log durability: the arrival row is committed before any upstream is dialled.
   const committed = record.committed();
-  if (committed !== true && !(await committed)) {
+  if (committed === true) return GO_ON;
+  return committed.then((ok) => {
+    if (ok) return GO_ON;
     const detail =
       'the traffic log cannot be written (gateway.db is locked or failing); strict durability refuses to forward an unrecorded request';
     record.refused('traffic_log_unavailable', detail);
     return { ok: false, problem: { ...problemBase(request), code: 'traffic_log_unavailable', detail } };
+  });
+}
+
+// Never mutated by a caller: it only reads `ok` and `body`.
+const GO_ON: Resolution = Object.freeze({ ok: true });
+
+async function holdForApproval(
+  deps: OutcomeDeps,
+  request: MappedRequest,
+  decision: Decision,
+): Promise<Resolution> {
+  const { requestId, record, agent, connector, match, method, host, path } = request;
+  if (
+    request.decisionToken &&
+    deps.decisionTokens &&
+    (await approvedByDecisionToken(deps.decisionTokens, request.decisionToken, request))
+  )
+    return { ok: true };
+  const held = await deps.hold(
+    {
+      requestId,
+      agent,
+      connector,
+      match,
+      decision,
+      method,
+      host,
+      path,
+      loggablePath: record.entry.path,
+      url: request.url,
+      readBody: request.readBody ? (limit) => request.readBody!(limit) : noBody,
+    },
+    request.signal(),
+  );
+  // The row and the audit event say how the hold ended, not only that it began.
+  record.eventType = held.event;
+  if (held.verdict === 'deny') {
+    record.code = held.code;
+    record.entry.reason = `${held.code}: ${held.detail}`;
+    record.reasons = [held.detail, ...record.reasons];
+    return {
+      ok: false,
+      close: held.close,
+      problem: {
+        ...problemBase(request),
+        code: held.code,
+        detail: held.detail,
+        approvalId: held.approvalId,
+        headers: held.headers,
+      },
+    };
   }
-  return { ok: true };
+  record.entry.reason = held.reason;
+  record.reasons = [held.reason, ...record.reasons];
+  return { ok: true, body: held.body };
 }
 
 /** What every refusal after the decision names (built only when refusing). */
