@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Secret } from '../config/secret.js';
 import type { ControlDatabase } from '../storage/control-database.js';
+import type { OutboxAck, OutboxBatch } from '../sync/outbox-event.js';
 import { anchorKeys, noKeyRing, type SigningKeyRing } from '../tokens/signing-key-ring.js';
 import type { ActionApprovals } from './actions/action-approvals.js';
 import { registerActionRoutes } from './actions/action-routes.js';
@@ -31,7 +32,7 @@ import { createGatewayEventIntake } from './gateways/gateway-event-store.js';
 import { createGatewayLinks } from './gateways/gateway-link.js';
 import { registerGatewayRegistrationRoutes } from './gateways/gateway-registration-routes.js';
 import { gatewaysHealth, registerGatewayRoutes } from './gateways/gateway-routes.js';
-import { registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
+import { acceptOutboxBatch, registerGatewaySyncRoutes } from './gateways/gateway-sync-routes.js';
 import { registerHealthRoutes } from './health/health-routes.js';
 import { registerKeyRoutes } from './keys/key-routes.js';
 import { registerKillSwitchRoutes } from './kill-switch/kill-switch-routes.js';
@@ -84,6 +85,11 @@ export interface ControlPlane {
   readonly address: { port: number } | undefined;
   /** Every route served, as `METHOD /path` (the keys of ./route-roles.ts). */
   routes(): string[];
+  /**
+   * The intake of a gateway's outbox for a gateway in this same process (`--role=all`): what
+   * `POST /internal/gateway/events` does, without the HTTP request (gateway-sync-routes.ts).
+   */
+  deliverOutbox(batch: OutboxBatch): Promise<OutboxAck>;
 }
 
 export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
@@ -150,9 +156,11 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     startedAt,
     gateways: () => gatewaysHealth(deps.db.db, connected),
   });
+  const intake = createGatewayEventIntake(deps.db, { registry: deps.metrics });
+  const deliverOutbox = (batch: OutboxBatch) => acceptOutboxBatch({ db: deps.db.db, intake, now }, batch);
   registerGatewaySyncRoutes(app, {
     db: deps.db.db,
-    intake: createGatewayEventIntake(deps.db, { registry: deps.metrics }),
+    intake,
     changes,
     connected,
     logger: deps.logger.child({ part: 'sync' }),
@@ -236,6 +244,7 @@ export function buildControlPlane(deps: ControlPlaneDeps): ControlPlane {
     app,
     changes,
     approvals,
+    deliverOutbox,
     get address() {
       return address;
     },

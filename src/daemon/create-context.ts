@@ -337,6 +337,8 @@ export async function createContext(
           registration.soon(); // ports may have opened or failed
         },
         onEvent: (event, data) => gw.approvalEvent(event, data),
+        // The control plane followed is this process's own: its intake is a function call away.
+        deliver: control && followUrl === urls.controlUrl ? control.deliverOutbox : undefined,
         outbox: {
           pending: (limit) => gw.outbox.pending(limit),
           acknowledge: (uptoId) => {

@@ -32,6 +32,11 @@ export interface GatewaySyncDeps {
   /** Other events on the stream (approval decisions: see approval-messages.ts). */
   onEvent?: ((event: string, data: string) => void) | undefined;
   outbox: OutboxPort;
+  /**
+   * Where outbox batches go. By default `POST /internal/gateway/events` on the control plane; a
+   * gateway in the control plane's own process (`--role=all`) hands them to its intake directly.
+   */
+  deliver?: ((batch: OutboxBatch) => Promise<OutboxAck>) | undefined;
   logger: Logger;
   minRetryMs?: number | undefined;
   maxRetryMs?: number | undefined;
@@ -123,6 +128,19 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
     state.connected = false;
   }
 
+  const deliver =
+    deps.deliver ??
+    (async (batch: OutboxBatch): Promise<OutboxAck> => {
+      const res = await fetch(`${base}${GATEWAY_EVENTS_PATH}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(batch),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!res.ok) throw new Error(`event intake answered HTTP ${res.status}`);
+      return (await res.json()) as OutboxAck;
+    });
+
   let shipping: Promise<void> | undefined;
   let again = false;
   let shipAttempt = 0;
@@ -132,14 +150,7 @@ export function startGatewaySync(deps: GatewaySyncDeps): GatewaySync {
     for (;;) {
       const batch = await deps.outbox.pending(batchSize);
       if (batch.length === 0) return true;
-      const res = await fetch(`${base}${GATEWAY_EVENTS_PATH}`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ gateway: deps.gatewayName, events: batch } satisfies OutboxBatch),
-        signal: AbortSignal.timeout(15_000),
-      });
-      if (!res.ok) throw new Error(`event intake answered HTTP ${res.status}`);
-      const { acknowledged } = (await res.json()) as OutboxAck;
+      const { acknowledged } = await deliver({ gateway: deps.gatewayName, events: batch });
       deps.outbox.acknowledge(acknowledged);
       state.eventsShipped += batch.filter((e) => e.id <= acknowledged).length;
       state.lastContactAt = new Date().toISOString();

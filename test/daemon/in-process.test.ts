@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve-config.js';
@@ -38,6 +39,59 @@ describe('startDaemon in process', () => {
     }
     await expect(fetch(`${daemon.controlUrl}/health`)).rejects.toThrow();
     await expect(fetch(`${daemon.gatewayUrl}/health`)).rejects.toThrow();
+  });
+});
+
+describe('the link in one process (--role=all)', () => {
+  it('hands the outbox to the control plane by a function call: recorded once and in order, no HTTP request', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tf-inproc-link-'));
+    const { config, sources } = resolveConfig({
+      flags: { dataDir, port: '0', gatewayPort: '0', agentPortStart: '31200' },
+      env: {},
+    });
+    const daemon = await startDaemon({
+      config,
+      sources,
+      logger: pino({ level: 'silent' }),
+      version: 'test',
+      adminPassword: 'in-process-password-123',
+    });
+    try {
+      // Every HTTP request the control plane receives, whatever its route.
+      const seen: string[] = [];
+      daemon.control?.app.server.on('request', (req: { url?: string }) => seen.push(req.url ?? ''));
+      const gw = daemon.gateway;
+      if (!gw) throw new Error('no gateway');
+      // Three outbox events (the kill switch, activated on the gateway itself, writes one each time).
+      gw.activateKillSwitch('all', 'first');
+      gw.deactivateKillSwitch('all');
+      gw.activateKillSwitch('all', 'second');
+      gw.deactivateKillSwitch('all');
+      gw.activateKillSwitch('all', 'third');
+      const db = new Database(join(dataDir, 'local.db'), { readonly: true });
+      const reasons = () =>
+        (
+          db
+            .prepare(
+              "SELECT details FROM audit_events WHERE event_type = 'kill_switch.activated' ORDER BY id",
+            )
+            .all() as { details: string }[]
+        ).map((r) => (JSON.parse(r.details) as { reason?: string }).reason);
+      try {
+        for (let i = 0; i < 100 && reasons().length < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(reasons()).toEqual(['first', 'second', 'third']);
+        // Acknowledged: the gateway's outbox is empty and nothing is shipped twice.
+        await daemon.sync?.flush();
+        expect(reasons()).toEqual(['first', 'second', 'third']);
+        expect(daemon.sync?.state().eventsShipped).toBeGreaterThanOrEqual(3);
+      } finally {
+        db.close();
+      }
+      expect(seen.filter((url) => url.startsWith('/internal/gateway/events'))).toEqual([]);
+    } finally {
+      await daemon.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -150,13 +150,22 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
         },
       },
     },
-    async (req) => {
-      const body = req.body as OutboxBatch;
-      const gw = await ensureGateway(deps.db, body.gateway);
-      const acknowledged = await deps.intake.accept(gw, body.events, deps.now());
-      return { acknowledged } satisfies OutboxAck;
-    },
+    async (req) => acceptOutboxBatch(deps, req.body as OutboxBatch),
   );
+}
+
+/**
+ * Records a gateway's outbox batch: what the events route does once the body has passed its schema,
+ * and what a gateway in the same process (`--role=all`) calls directly (docs/gateway.md, "The link
+ * in one process"): no HTTP, no JSON, the same intake, the same exactly-once acknowledgement.
+ */
+export async function acceptOutboxBatch(
+  deps: Pick<GatewaySyncDeps, 'db' | 'intake' | 'now'>,
+  batch: OutboxBatch,
+): Promise<OutboxAck> {
+  const gw = await ensureGateway(deps.db, batch.gateway);
+  const acknowledged = await deps.intake.accept(gw, batch.events, deps.now());
+  return { acknowledged };
 }
 
 async function configVersion(db: Kysely<LocalDatabase>, gatewayId: string): Promise<number | undefined> {
