@@ -20,6 +20,7 @@ import type { GatewayDatabase } from '../storage/gateway-schema.js';
 import { openDatabase } from '../storage/open-database.js';
 import { DatabaseUnavailableError } from '../storage/open-postgres.js';
 import { openOutboxBacklog } from '../storage/outbox-backlog.js';
+import { startWalCheckpointer } from '../storage/wal-checkpointer.js';
 import { createDecisionTokenGate } from '../sync/decision-token-gate.js';
 import { GATEWAY_CA_HEADER } from '../sync/gateway-registration.js';
 import { type GatewayReporter, startGatewayReporter } from '../sync/gateway-reporter.js';
@@ -236,6 +237,16 @@ export async function createContext(
       });
       closers.push(() => db.close());
       localDb = db;
+      if (db.raw) {
+        // Checkpoints of local.db's log on a thread of their own, not inside a commit on the event
+        // loop (src/storage/wal-checkpointer.ts). Closed before the database (closers run in reverse).
+        const checkpointer = startWalCheckpointer(
+          db.raw,
+          paths.localDb,
+          logger.child({ component: 'storage' }),
+        );
+        closers.push(() => checkpointer.close());
+      }
       if (db.kind === 'postgres')
         logger.info({ database: db.location }, 'control plane database: PostgreSQL');
       const keys = signingKeys(readFileSync(paths.signingKey, 'utf8'));

@@ -24,6 +24,7 @@ import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { startBaseline, startBenchUpstream, startProduct } from './bench-proxies.mjs';
 import { topSelfTime } from './cpu-profile-summary.mjs';
@@ -203,10 +204,17 @@ async function main() {
   process.stdout.write(`\nlatency at ${FIXED_RATE} req/s rounds`);
   for (let round = 0; round < LATENCY_ROUNDS; round++) {
     for (const t of targets) {
+      if (t.ask) await t.ask({ loop: 'start' });
       const fixed = await openLoop(t.dispatcher, t.url, request, FIXED_MS, FIXED_RATE);
       const r = results[t.key];
+      const p99 = percentile(fixed.latencies, 0.99);
+      // The proxy's own stalls in the round kept (the one with the lowest p99).
+      if (t.ask) {
+        const stalls = await t.ask({ loop: 'stop' });
+        if (p99 < r.p99) r.stalls = stalls;
+      }
       r.p50 = Math.min(r.p50, percentile(fixed.latencies, 0.5));
-      r.p99 = Math.min(r.p99, percentile(fixed.latencies, 0.99));
+      r.p99 = Math.min(r.p99, p99);
       r.errors += fixed.errors;
       process.stdout.write('.');
     }
@@ -338,6 +346,15 @@ function report(targets, r) {
         `    ${(share * 100).toFixed(1).padStart(5)} % ${fmt(usPerRequest, 1).padStart(6)} µs  ${label}`,
       );
   }
+  console.log(`\n  the proxy's own stalls at ${FIXED_RATE} req/s (main thread, the latency round kept):`);
+  for (const t of targets) {
+    const x = r[t.key].stalls;
+    if (!x) continue;
+    console.log(
+      `    ${t.title.padEnd(34)} event-loop delay p99 ${fmt(x.delayP99, 2)} ms, max ${fmt(x.delayMax, 1)} ms; ` +
+        `GC pauses ${x.gcCount} (${fmt(x.gcMs, 1)} ms in all), longest ${fmt(x.gcMaxMs, 2)} ms (${x.gcMaxKind})`,
+    );
+  }
   console.log('');
   const line = (label, value, target, pass) =>
     console.log(`${pass ? 'PASS' : 'MISS'}  ${label}: ${value} (target ${target})`);
@@ -425,6 +442,7 @@ async function child() {
       : await startBaseline(config, connectTo);
   process.send(proxy.ready);
   let session;
+  let stalls;
   for (;;) {
     const [msg] = await once(process, 'message');
     if (msg.cpu) {
@@ -434,6 +452,11 @@ async function child() {
         mainUs: mainThreadCpuUs(),
         elu: performance.eventLoopUtilization(),
       });
+    } else if (msg.loop === 'start') {
+      stalls = watchStalls();
+      process.send({ started: true });
+    } else if (msg.loop === 'stop') {
+      process.send(stalls.stop());
     } else if (msg.ingest) {
       process.send({ buckets: (await proxy.ingestRuns?.()) ?? null });
     } else if (msg.profile === 'start') {
@@ -454,6 +477,36 @@ async function child() {
   const final = await proxy.close();
   process.send(final ?? {});
   process.disconnect();
+}
+
+// What stalls the proxy's event loop while it is watched: the loop's delay (the timer-based sampler of
+// perf_hooks, 1 ms resolution) and the garbage collector's pauses (their kind: minor = scavenge,
+// major = mark-compact, incremental = marking steps).
+function watchStalls() {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  const pauses = [];
+  const kinds = { 1: 'major', 2: 'minor', 4: 'incremental', 8: 'weak callbacks' };
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries())
+      pauses.push({ ms: e.duration, kind: kinds[e.detail?.kind] ?? 'other' });
+  });
+  gc.observe({ entryTypes: ['gc'] });
+  delay.enable();
+  return {
+    stop() {
+      delay.disable();
+      gc.disconnect();
+      const longest = pauses.reduce((a, b) => (b.ms > a.ms ? b : a), { ms: 0, kind: '-' });
+      return {
+        delayP99: delay.percentile(99) / 1e6,
+        delayMax: delay.max / 1e6,
+        gcCount: pauses.length,
+        gcMs: pauses.reduce((sum, p) => sum + p.ms, 0),
+        gcMaxMs: longest.ms,
+        gcMaxKind: longest.kind,
+      };
+    },
+  };
 }
 
 // The main thread's own CPU time (Linux: its /proc task entry, in clock ticks of 10 ms), so the report
