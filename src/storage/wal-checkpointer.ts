@@ -6,11 +6,14 @@
 // `--role=all` it commits the audit intake all the time: about one run in 200 took 5-10 ms instead of
 // under 1 (npm run bench:gateway, the intake histogram), a stall every request in flight waits out.
 //
-// Here the event loop's connection stops checkpointing (`wal_autocheckpoint = 0`) and a thread with
-// its own connection runs PASSIVE checkpoints every quarter second. PASSIVE never waits for a reader
-// or a writer and never makes them wait: it copies what no reader still needs, and the writer
-// restarts the log from its beginning once everything is copied. If the thread fails, the event
-// loop's connection checkpoints by itself again, as before: the log never grows without bound.
+// Here a thread with its own connection runs PASSIVE checkpoints every quarter second. PASSIVE never
+// waits for a reader or a writer and never makes them wait: it copies what no reader still needs,
+// and the next write restarts the log from its beginning if everything was copied by then. Under a
+// steady stream of commits a write can land while each checkpoint runs, so that restart is not
+// guaranteed: the event loop's connection keeps checkpointing by itself, at 2,000 pages instead of
+// 1,000, as the bound on the log. When it gets there the thread has copied nearly everything (its
+// checkpoint finds little left to do) and the next write restarts the log. If the thread fails, the
+// connection checkpoints at SQLite's usual 1,000 pages again.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
@@ -20,6 +23,8 @@ import type { Logger } from 'pino';
 const INTERVAL_MS = 250;
 /** SQLite's own default, restored on the event loop's connection when the thread is gone. */
 const AUTOCHECKPOINT_PAGES = 1000;
+/** The event loop's connection's own threshold while the thread runs: the bound on the log (8 MB). */
+export const BACKSTOP_PAGES = 2000;
 
 export interface WalCheckpointer {
   /** Stops the thread after a last checkpoint; the connection checkpoints by itself again. */
@@ -42,7 +47,7 @@ export function startWalCheckpointer(
     },
   });
   worker.unref(); // never what keeps a process alive
-  raw.pragma('wal_autocheckpoint = 0');
+  raw.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   let closing = false;
   const restore = () => {
     try {
