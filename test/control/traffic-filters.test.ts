@@ -1,8 +1,9 @@
 // /v1/traffic shows each request's parameters and filters on the action and on parameter values
 // (issue 15 item 1), over action events as a gateway ships them.
+import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrafficPage } from '../../src/wire/traffic.js';
-import { type ControlHarness, startControlHarness } from '../helpers/control-harness.js';
+import { type ControlHarness, registerTestGateway, startControlHarness } from '../helpers/control-harness.js';
 
 let h: ControlHarness;
 const shipped = [
@@ -68,6 +69,67 @@ describe('/v1/traffic parameters', () => {
       const res = await h.api<{ code: string }>('GET', `/v1/traffic${q}`);
       expect(res.status, q).toBe(400);
       expect(res.body.code).toBe('validation_failed');
+    }
+  });
+});
+
+describe('/v1/traffic with a gateway that does not answer', () => {
+  it('asks it once per listing, not once per page of a parameter scan, and lists its events without details', {
+    timeout: 30_000,
+  }, async () => {
+    // Accepts connections and never answers: what a hung or black-holed gateway looks like.
+    const held: Socket[] = [];
+    const asked: string[] = [];
+    const blackHole = createServer((socket) => {
+      held.push(socket);
+      // The request line's method and path (what the control plane asked for).
+      socket.once('data', (d) => asked.push(d.toString('latin1').split(' ', 2).join(' ')));
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const port = (blackHole.address() as { port: number }).port;
+    try {
+      const reg = await registerTestGateway(h.url, h.serviceToken, {
+        name: 'far',
+        publicUrl: `http://127.0.0.1:${port}`,
+      });
+      expect(reg.status).toBe(200);
+      // 1,100 compact events (each refers to a row of gateway `far`): a parameter scan reads them in
+      // three pages of 500.
+      const events = Array.from({ length: 1_100 }, (_, i) => ({
+        id: i + 1,
+        event_type: 'action.allowed',
+        payload: JSON.stringify({
+          agent: 'far-bot',
+          action: 'stripe.refund.create',
+          decision: 'allow',
+          traffic_id: i + 1,
+        }),
+        created_at: new Date().toISOString(),
+      }));
+      const shippedFar = await fetch(`${h.url}/internal/gateway/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.serviceToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ gateway: 'far', events }),
+      });
+      expect(shippedFar.status).toBe(200);
+
+      // The parameters live in the rows, which cannot be had: nothing matches, and the scan went
+      // through all three pages asking the gateway once.
+      const scan = await h.api<TrafficPage>('GET', '/v1/traffic?param=amount=777&last=10');
+      expect(scan.status).toBe(200);
+      expect(scan.body.entries).toEqual([]);
+      expect(asked).toEqual([expect.stringMatching(/^GET \/internal\/traffic\?ids=/)]);
+
+      // Without conditions its events are listed from the ledger alone, marked as without details.
+      const listed = await h.api<TrafficPage>('GET', '/v1/traffic?action=stripe.refund.create&last=3');
+      expect(listed.status).toBe(200);
+      expect(listed.body.entries).toHaveLength(3);
+      for (const e of listed.body.entries)
+        expect(e).toMatchObject({ agent: 'far-bot', details: 'unavailable' });
+      expect(asked).toHaveLength(2);
+    } finally {
+      for (const s of held) s.destroy();
+      blackHole.close();
     }
   });
 });

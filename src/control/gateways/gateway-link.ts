@@ -47,7 +47,7 @@ export function createGatewayLinks(opts: {
   }
 
   function to(gateway: string): GatewayLink {
-    async function call(method: string, path: string, body?: unknown): Promise<Response> {
+    async function call(method: string, path: string, body?: unknown, timeoutMs = 5000): Promise<Response> {
       const base = await urlOf(gateway);
       if (!base) {
         throw new AppError(
@@ -66,7 +66,7 @@ export function createGatewayLinks(opts: {
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(5000),
+          signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
         throw new AppError(
@@ -93,7 +93,8 @@ export function createGatewayLinks(opts: {
     return {
       async trafficRows(ids) {
         try {
-          const res = await call('GET', `${GATEWAY_TRAFFIC_PATH}?ids=${ids.join(',')}`);
+          // A listing waits for this: shorter than a change's 5 s (the rows are shown as unavailable).
+          const res = await call('GET', `${GATEWAY_TRAFFIC_PATH}?ids=${ids.join(',')}`, undefined, 2000);
           if (!res.ok) return undefined;
           const body = (await res.json()) as Partial<GatewayTrafficRows>;
           return Array.isArray(body.rows) ? body.rows : undefined;

@@ -33,9 +33,18 @@ export async function trafficPage(
 ): Promise<TrafficPage> {
   const conditions = (q.param ?? []).map(parseCondition);
   const follow = q.after_id !== undefined;
+  // A gateway that could not be asked once is not asked again for this page: a scan through many
+  // events of an unreachable gateway waits out one timeout, not one per page read.
+  const unavailable = new Set<string>();
+  const rowsOnce: TrafficRowSource = async (gateway, ids) => {
+    if (unavailable.has(gateway)) return undefined;
+    const rows = await rowsOf(gateway, ids);
+    if (!rows) unavailable.add(gateway);
+    return rows;
+  };
   if (conditions.length === 0) {
     const events = await trafficEvents(db, q);
-    const entries = await withRows(events, rowsOf);
+    const entries = await withRows(events, rowsOnce);
     return { entries, last_id: events.at(-1)?.id ?? q.after_id ?? 0 };
   }
   // Oldest first when following, newest first otherwise, until enough match or the scan is done.
@@ -53,7 +62,7 @@ export async function trafficPage(
     });
     if (events.length === 0) break;
     scanned += events.length;
-    const entries = (await withRows(events, rowsOf)).filter((e) =>
+    const entries = (await withRows(events, rowsOnce)).filter((e) =>
       conditions.every((c) => matches(e.params, c)),
     );
     if (follow) {
