@@ -18,8 +18,12 @@ export function isValidActionPattern(pattern: string): boolean {
 
 /** Number of literal (non-`*`) segments. */
 export function patternSpecificity(pattern: string): number {
-  let literal = 0;
+  let literal = specificities.get(pattern);
+  if (literal !== undefined) return literal;
+  literal = 0;
   for (const segment of pattern.split('.')) if (segment !== '*') literal++;
+  if (specificities.size >= MATCHER_CACHE_LIMIT) specificities.clear();
+  specificities.set(pattern, literal);
   return literal;
 }
 
@@ -27,6 +31,10 @@ export function patternSpecificity(pattern: string): number {
 // split each pattern once. Bounded, because dry runs can send arbitrary patterns.
 const MATCHER_CACHE_LIMIT = 10_000;
 const matchers = new Map<string, (actionSegments: readonly string[]) => boolean>();
+const specificities = new Map<string, number>();
+// The actions being decided are few too (one per kind of request), but each arrives as a new string:
+// their segments are kept (read only, never handed out) instead of splitting them once per rule.
+const actionSegments = new Map<string, readonly string[]>();
 
 /** Whether `action` falls under `pattern`. An invalid pattern matches nothing. */
 export function matchesActionPattern(pattern: string, action: string): boolean {
@@ -37,7 +45,13 @@ export function matchesActionPattern(pattern: string, action: string): boolean {
     match = compileActionPattern(pattern);
     matchers.set(pattern, match);
   }
-  return match(action.split('.'));
+  let segments = actionSegments.get(action);
+  if (segments === undefined) {
+    if (actionSegments.size >= MATCHER_CACHE_LIMIT) actionSegments.clear();
+    segments = action.split('.');
+    actionSegments.set(action, segments);
+  }
+  return match(segments);
 }
 
 /**

@@ -45,8 +45,24 @@ function isBetter(rule: PermissionRule, specificity: number, best: PermissionRul
 
 /** `permission #12 (agent pay-bot, connector stripe, stripe.refund.*) → allow` */
 export function describePermission(rule: PermissionRule): string {
-  return `permission #${rule.id} (agent ${rule.agent}, connector ${rule.connector}, ${rule.action}) → ${rule.decision}`;
+  // The line of the rule that allows most requests is asked for on every one of them: kept per rule
+  // object, and rebuilt if any field it names has changed since.
+  const known = lines.get(rule);
+  if (
+    known !== undefined &&
+    known.id === rule.id &&
+    known.agent === rule.agent &&
+    known.connector === rule.connector &&
+    known.action === rule.action &&
+    known.decision === rule.decision
+  )
+    return known.line;
+  const line = `permission #${rule.id} (agent ${rule.agent}, connector ${rule.connector}, ${rule.action}) → ${rule.decision}`;
+  lines.set(rule, { ...rule, line });
+  return line;
 }
+
+const lines = new WeakMap<PermissionRule, PermissionRule & { line: string }>();
 
 export type PermissionPreset = 'allow-all' | 'read-only' | 'require-approval';
 

@@ -156,10 +156,15 @@ async function child() {
         writeFileSync(process.env.PERF_HEAP_PROFILE, JSON.stringify(await heap.stop()));
         heap = undefined;
       }
+      // The collectors' own time (µs, as V8 reports it), and how many were not scavenges.
+      const gcUs = statistics.reduce((sum, g) => sum + g.cost, 0);
+      const majors = statistics.filter((g) => g.gcType !== 'Scavenge').length;
       process.send({
         cpuUs: cpu.user + cpu.system,
         mainUs,
         allocated: allocatedBytes(statistics, used0, endUsed),
+        gcUs,
+        majors,
       });
     } else break;
   }

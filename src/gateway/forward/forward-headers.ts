@@ -56,7 +56,10 @@ export function upstreamAuthority(target: { secure: boolean; host: string; port:
 /** Headers to send upstream for an agent's request; `Host` first, set to `opts.authority`. */
 export function forwardRequestHeaders(rawHeaders: readonly string[], opts: RequestHeaderOptions): string[] {
   const named = connectionTokens(rawHeaders);
-  const out: string[] = ['Host', opts.authority];
+  const out = presized(rawHeaders.length + 6);
+  out[0] = 'Host';
+  out[1] = opts.authority;
+  let n = 2;
   let chunked = false;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
@@ -70,8 +73,10 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], opts: Reque
     if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) continue; // re-added below
     if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named?.has(lower)) continue;
     if (opts.drop?.has(lower)) continue;
-    out.push(name, value);
+    out[n++] = name;
+    out[n++] = value;
   }
+  out.length = n;
   if (chunked) {
     // Our own server de-chunked the body; ask Node to chunk again on the upstream hop. A
     // Content-Length next to Transfer-Encoding is a smuggling vector: chunked wins (RFC 9112 6.3).
@@ -88,17 +93,20 @@ export function forwardResponseHeaders(
   opts: { websocket?: boolean } = {},
 ): string[] {
   const named = connectionTokens(rawHeaders);
-  const out: string[] = [];
+  const out = presized(rawHeaders.length + 2); // room for the request id the forwarder adds
+  let n = 0;
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!;
     const lower = name.toLowerCase();
-    if (opts.websocket && (lower === 'upgrade' || lower === 'connection')) {
-      out.push(name, rawHeaders[i + 1]!);
+    if (
+      !(opts.websocket && (lower === 'upgrade' || lower === 'connection')) &&
+      (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named?.has(lower))
+    )
       continue;
-    }
-    if (HOP_BY_HOP.has(lower) || lower.startsWith('proxy-') || named?.has(lower)) continue;
-    out.push(name, rawHeaders[i + 1]!);
+    out[n++] = name;
+    out[n++] = rawHeaders[i + 1]!;
   }
+  out.length = n;
   return out;
 }
 
@@ -140,4 +148,13 @@ function stripHeader(list: string[], lower: string): void {
   for (let i = list.length - 2; i >= 0; i -= 2) {
     if (list[i]!.toLowerCase() === lower) list.splice(i, 2);
   }
+}
+
+/**
+ * An array with room for `capacity` entries, filled by index, its length set to what was written
+ * at the end (which keeps the room: the caller may push a few more). Built from [] it grows twice
+ * for a dozen headers, copying its store each time, once per request and once per response.
+ */
+function presized(capacity: number): string[] {
+  return new Array<string>(capacity);
 }
