@@ -24,14 +24,10 @@ export async function approvedByDecisionToken(
 ): Promise<boolean> {
   const { record, agent, match } = request;
   const result = await check(token, { agent: agent.name, action: match.action, params: match.params });
-  if (!result.ok) {
-    record.reasons = [...record.reasons, `decision token not accepted: ${result.reason}`];
-    return false;
-  }
+  if (!result.ok) return false;
   const reason = `require_approval satisfied by a decision token (action request ${result.actionRequestId})`;
   record.entry.decision = 'allow';
   record.entry.reason = reason;
   record.eventType = 'action.allowed';
-  record.reasons = [...record.reasons, reason];
   return true;
 }

@@ -3,7 +3,6 @@
 // forwarded, cut), so every row ends complete.
 import { redactQuery } from '../../connectors/credential.js';
 import type { Outcome } from '../../decide/outcome.js';
-import type { Decision } from '../../decide/types.js';
 import type { GatewayMetrics } from '../api/gateway-metrics.js';
 import { loggableParams } from '../traffic-log/loggable-params.js';
 import type { TrafficEntry, TrafficLogWriter } from '../traffic-log/traffic-log-writer.js';
@@ -34,7 +33,6 @@ export class RequestRecord {
     this.entry.params = loggableParams(params);
   }
 
-  reasons: string[] = [];
   code: string | undefined;
   eventType = 'action.denied';
 
@@ -101,16 +99,13 @@ export class RequestRecord {
     this.entry.decision = 'deny';
     this.entry.reason = `${code}: ${detail}`;
     this.code = code;
-    this.reasons = [detail];
     this.eventType = 'action.denied';
   }
 
   /** Records what the decision led to (step 6); touches the row so a long request shows it before completing. */
-  decided(decision: Decision, next: Outcome): void {
+  decided(next: Outcome): void {
     this.entry.mode = next.mode;
     this.code = next.code;
-    // A rate limit overrides the decision's reasons: it is why the request was (or would be) refused.
-    this.reasons = next.rateLimited ? [next.detail] : decision.reasons;
     switch (next.kind) {
       case 'refuse':
         this.entry.decision = 'deny';
@@ -153,7 +148,7 @@ export class RequestRecord {
       this.#deps.metrics.observeRequest('challenge', this.code ?? 'none', latency / 1000);
       return;
     }
-    this.#deps.writer.complete(e, this.eventType, this.code ?? null, this.reasons.slice(0, 10));
+    this.#deps.writer.complete(e, this.eventType, this.code ?? null);
     this.#deps.metrics.observeRequest(e.decision ?? 'none', this.code ?? 'none', latency / 1000);
   }
 }

@@ -77,7 +77,7 @@ export function resolveOutcome(
     : undefined;
   const next = outcome({ decision, mode: agent.mode, rateLimit });
   if (next.rateLimited) deps.records.metrics.rateLimited.inc();
-  record.decided(decision, next);
+  record.decided(next);
 
   if (next.kind === 'refuse') {
     return {
@@ -141,7 +141,6 @@ async function holdForApproval(
   if (held.verdict === 'deny') {
     record.code = held.code;
     record.entry.reason = `${held.code}: ${held.detail}`;
-    record.reasons = [held.detail, ...record.reasons];
     return {
       ok: false,
       close: held.close,
@@ -155,7 +154,6 @@ async function holdForApproval(
     };
   }
   record.entry.reason = held.reason;
-  record.reasons = [held.reason, ...record.reasons];
   return { ok: true, body: held.body };
 }
 

@@ -9,7 +9,7 @@
      rows are positional arrays (see ROW in traffic-log-writer.ts):
        [seq, request_id, agent, connector, action, method, host, path, decision, reason, status,
         latency_ms, bytes_in, bytes_out, error, mode, created_at, completed_at, params, event]
-     where event is null or [event_type, code, reasons] (the row's outbox event, built here);
+     where event is null or [event_type, code] (the row's outbox event, built here);
      events are, in order, either a row index (that row's event) or [event_type, payload, created_at];
      ops are [sql, params, jsonParamIndexes?] persisted in the same transaction, in order.
    - {t:'ack', upTo}: outbox events up to this id were taken by the control plane.
@@ -81,7 +81,7 @@ function trafficLogWorker(): void {
    * (docs/operations.md, "Compact action events").
    */
   function payloadOf(r: Row, trafficId: number): string {
-    const ev = r[19] as [string, string | null, string[]];
+    const ev = r[19] as [string, string | null];
     return JSON.stringify({ agent: r[2], action: r[4], decision: r[8], code: ev[1], traffic_id: trafficId });
   }
 

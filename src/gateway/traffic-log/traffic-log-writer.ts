@@ -41,8 +41,11 @@ export interface TrafficEntry {
   completedAt: string | null;
   /** The action's parameters, bounded and redacted (see request-record.ts). */
   params: Record<string, unknown> | null;
-  /** Set on completion: the outbox event that describes the row. */
-  event: [type: string, code: string | null, reasons: string[]] | null;
+  /**
+   * Set on completion: the outbox event that describes the row (compact: who, what, the decision
+   * and its code, with a reference to the row; the reasons are the row's).
+   */
+  event: [type: string, code: string | null] | null;
 }
 
 /** An outbox event as the sync link ships it. */
@@ -182,23 +185,29 @@ export class TrafficLogWriter {
 
   /** A new row, not written until the first `touch` (decision NULL). The caller mutates it and touches it. */
   newEntry(fields: EntryFields): TrafficEntry {
+    // Every field in one literal: one shape for every entry, built in one go (a spread copies the
+    // fields one by one in the runtime).
     return {
-      agent: null,
-      connector: null,
-      action: null,
-      decision: null,
-      reason: null,
-      status: null,
-      latencyMs: null,
-      bytesIn: null,
-      bytesOut: null,
-      error: null,
-      mode: null,
-      completedAt: null,
-      params: null,
-      event: null,
-      ...fields,
       seq: this.#nextSeq++,
+      requestId: fields.requestId,
+      agent: fields.agent ?? null,
+      connector: fields.connector ?? null,
+      action: fields.action ?? null,
+      method: fields.method,
+      host: fields.host,
+      path: fields.path,
+      decision: fields.decision ?? null,
+      reason: fields.reason ?? null,
+      status: fields.status ?? null,
+      latencyMs: fields.latencyMs ?? null,
+      bytesIn: fields.bytesIn ?? null,
+      bytesOut: fields.bytesOut ?? null,
+      error: fields.error ?? null,
+      mode: fields.mode ?? null,
+      createdAt: fields.createdAt,
+      completedAt: fields.completedAt ?? null,
+      params: fields.params ?? null,
+      event: fields.event ?? null,
     };
   }
 
@@ -210,9 +219,9 @@ export class TrafficLogWriter {
   }
 
   /** Marks a completed entry as changed and queues its outbox event, committed with it. */
-  complete(entry: TrafficEntry, type: string, code: string | null, reasons: string[]): void {
+  complete(entry: TrafficEntry, type: string, code: string | null): void {
     if (this.#closed) return;
-    entry.event = [type, code, reasons];
+    entry.event = [type, code];
     this.#dirty.add(entry);
     this.#events.push(entry);
     this.#schedule();
