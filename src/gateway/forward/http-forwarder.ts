@@ -11,10 +11,10 @@ import type { GatewayMetrics } from '../api/gateway-metrics.js';
 import { REQUEST_ID_HEADER, sendProblem } from '../api/problem.js';
 import type { Admitted } from '../pipeline/admission.js';
 import { readBoundedBody } from '../pipeline/request-body.js';
-import type { ActiveConnections } from '../state/active-connections.js';
+import type { ActiveConnections, ActiveEntry } from '../state/active-connections.js';
 import { forwardResponseHeaders, rawHeaderValue, upstreamAuthority } from './forward-headers.js';
 import { prepareUpstreamRequest } from './prepare-upstream-request.js';
-import type { Upstream, UpstreamFailure } from './upstream.js';
+import type { Upstream, UpstreamFailure, UpstreamFailureListener } from './upstream.js';
 
 export interface ForwarderDeps {
   upstream: Upstream;
@@ -92,24 +92,6 @@ function forwardPrepared(
 ): void {
   const { record } = admitted;
   const requestId = record.requestId;
-  let bytesIn = admitted.body?.length ?? 0;
-  let bytesOut = 0;
-  const problem = (failure: UpstreamFailure) => {
-    deps.metrics.upstreamErrors.inc({ kind: failure.kind });
-    sendProblem(res, {
-      code: failure.code,
-      detail: failure.detail,
-      requestId,
-      agent: admitted.agent.name,
-      action: admitted.match.action,
-    });
-    record.finish({
-      status: res.headersSent ? res.statusCode : null,
-      error: failure.detail,
-      bytesIn,
-      bytesOut,
-    });
-  };
 
   let prepared: ReturnType<typeof prepareUpstreamRequest>;
   try {
@@ -138,23 +120,15 @@ function forwardPrepared(
     prepared = { ...prepared, headers: kept };
   }
 
+  const f = new Forwarding(deps, admitted, res, target);
   const blocked = deps.upstream.precheck(target);
   if (blocked) {
-    problem(blocked);
+    f.problem(blocked);
     return;
   }
-  let failed = false;
-  let cutReason: string | undefined;
   let upstreamReq: ClientRequest;
   try {
-    upstreamReq = deps.upstream.request(target, req.method ?? 'GET', prepared.path, prepared.headers, (f) => {
-      failed = true;
-      if (!res.headersSent) problem(f);
-      else {
-        res.destroy();
-        record.finish({ status: res.statusCode, error: f.detail, bytesIn, bytesOut });
-      }
-    });
+    upstreamReq = deps.upstream.request(target, req.method ?? 'GET', prepared.path, prepared.headers, f);
   } catch (err) {
     // Node refuses to send some targets and header values it would have parsed (ERR_UNESCAPED_CHARACTERS,
     // ERR_INVALID_CHAR): the agent's request cannot be forwarded as it is.
@@ -169,80 +143,13 @@ function forwardPrepared(
     record.finish({ status: 400, error: detail });
     return;
   }
-  const untrack = deps.active.add({
-    kind: 'stream',
-    agent: admitted.agent.name,
-    connector: admitted.connector.name,
-    connectorType: admitted.connector.type,
-    who: undefined,
-    host: target.host,
-    port: target.port,
-    cut: (reason) => {
-      cutReason = reason;
-      upstreamReq.destroy();
-      res.destroy();
-    },
-  });
-
-  upstreamReq.on('response', (upRes) => {
-    const headers = forwardResponseHeaders(upRes.rawHeaders);
-    headers.push(REQUEST_ID_HEADER, requestId);
-    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-    // A response without a length (event streams, chunked) sends its head now: the first event may be
-    // minutes away. Others go out with the first body bytes, one write instead of two. Read from the
-    // raw list: `upRes.headers` is built on first access, a whole object per response for one lookup.
-    if (rawHeaderValue(upRes.rawHeaders, 'content-length') === undefined) res.flushHeaders();
-    // The body is pumped by hand, counted on the way, with backpressure: a write the agent's side
-    // cannot take yet pauses the upstream until 'drain'. Neither stream.pipeline() (it builds and
-    // aborts an AbortController per call, ~5 % of the gateway's CPU) nor pipe() (half a dozen
-    // listeners wired on both streams and removed again, ~1.4 KB per response, plus a second 'data'
-    // listener to count the bytes). Failures are wired by hand: the agent leaving is handled below
-    // ('close' on res, which destroys the upstream request and with it this response), the upstream
-    // failing midway cuts the agent's response. 'finish' and 'close' come once per stream: plain
-    // listeners (once() allocates a wrapper per request).
-    let drainWired = false;
-    upRes.on('data', (chunk: Buffer) => {
-      bytesOut += chunk.length;
-      if (res.write(chunk)) return;
-      upRes.pause();
-      if (drainWired) return;
-      drainWired = true;
-      res.on('drain', () => upRes.resume());
-    });
-    upRes.on('end', () => res.end());
-    res.on('finish', () => {
-      untrack();
-      record.finish({ status: upRes.statusCode ?? null, bytesIn, bytesOut });
-    });
-    upRes.on('error', () => {}); // reported through 'close' without `complete`
-    upRes.on('close', () => {
-      if (upRes.complete) return;
-      untrack();
-      res.destroy();
-      record.finish({
-        status: upRes.statusCode ?? null,
-        error: cutReason ?? 'upstream stream failed',
-        bytesIn,
-        bytesOut,
-      });
-    });
-  });
-
+  f.upstreamReq = upstreamReq;
+  deps.active.track(f);
+  (upstreamReq as Carrying)[FORWARDING] = f;
+  (res as Carrying)[FORWARDING] = f;
+  upstreamReq.on('response', onUpstreamResponse);
   // The agent going away before the answer is complete aborts the upstream request.
-  res.on('close', () => {
-    if (!res.writableFinished) {
-      untrack();
-      upstreamReq.destroy();
-      if (!failed) {
-        record.finish({
-          status: res.headersSent ? res.statusCode : null,
-          error: cutReason ?? 'agent disconnected before the response completed',
-          bytesIn,
-          bytesOut,
-        });
-      }
-    }
-  });
+  res.on('close', onAgentClose);
 
   if (req.readableEnded || admitted.body) {
     // The body (if any) was read for mapping: re-send it byte for byte, then whatever is left.
@@ -259,9 +166,157 @@ function forwardPrepared(
     return;
   }
   req.on('data', (chunk: Buffer) => {
-    bytesIn += chunk.length;
+    f.bytesIn += chunk.length;
   });
   req.pipe(upstreamReq);
+}
+
+// One forwarded request, from dispatch to the end of its response, and its entry among the active
+// connections (the kill switch cuts it through `cut`). Its listeners are shared functions that find
+// it on the stream they are called on (`this`), rather than a dozen closures made for every request.
+const FORWARDING = Symbol('forwarding');
+type Carrying = { [FORWARDING]?: Forwarding };
+
+class Forwarding implements ActiveEntry, UpstreamFailureListener {
+  readonly kind = 'stream' as const;
+  readonly who = undefined;
+  readonly agent: string;
+  readonly connector: string;
+  readonly connectorType: string;
+  readonly host: string;
+  readonly port: number;
+  bytesIn: number;
+  bytesOut = 0;
+  failed = false;
+  cutReason: string | undefined = undefined;
+  upstreamReq: ClientRequest | undefined = undefined;
+  upRes: IncomingMessage | undefined = undefined;
+  drainWired = false;
+
+  constructor(
+    readonly deps: ForwarderDeps,
+    readonly admitted: Admitted,
+    readonly res: ServerResponse,
+    target: Target,
+  ) {
+    this.agent = admitted.agent.name;
+    this.connector = admitted.connector.name;
+    this.connectorType = admitted.connector.type;
+    this.host = target.host;
+    this.port = target.port;
+    this.bytesIn = admitted.body?.length ?? 0;
+  }
+
+  /** The kill switch (or shutdown): destroys both sides; the reason ends up in the row's error. */
+  cut(reason: string): void {
+    this.cutReason = reason;
+    this.upstreamReq?.destroy();
+    this.res.destroy();
+  }
+
+  /** A failure before the response (from Upstream's watch), reported once. */
+  upstreamFailed(f: UpstreamFailure): void {
+    this.failed = true;
+    if (!this.res.headersSent) this.problem(f);
+    else {
+      this.res.destroy();
+      this.finish(this.res.statusCode, f.detail);
+    }
+  }
+
+  problem(failure: UpstreamFailure): void {
+    const { deps, admitted, res } = this;
+    deps.metrics.upstreamErrors.inc({ kind: failure.kind });
+    sendProblem(res, {
+      code: failure.code,
+      detail: failure.detail,
+      requestId: admitted.record.requestId,
+      agent: admitted.agent.name,
+      action: admitted.match.action,
+    });
+    this.finish(res.headersSent ? res.statusCode : null, failure.detail);
+  }
+
+  finish(status: number | null, error?: string): void {
+    this.admitted.record.finish({ status, error, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+}
+
+function onUpstreamResponse(this: ClientRequest & Carrying, upRes: IncomingMessage): void {
+  const f = this[FORWARDING]!;
+  const res = f.res;
+  f.upRes = upRes;
+  const headers = forwardResponseHeaders(upRes.rawHeaders);
+  headers.push(REQUEST_ID_HEADER, f.admitted.record.requestId);
+  res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
+  // A response without a length (event streams, chunked) sends its head now: the first event may be
+  // minutes away. Others go out with the first body bytes, one write instead of two. Read from the
+  // raw list: `upRes.headers` is built on first access, a whole object per response for one lookup.
+  if (rawHeaderValue(upRes.rawHeaders, 'content-length') === undefined) res.flushHeaders();
+  // The body is pumped by hand, counted on the way, with backpressure: a write the agent's side
+  // cannot take yet pauses the upstream until 'drain'. Neither stream.pipeline() (it builds and
+  // aborts an AbortController per call, ~5 % of the gateway's CPU) nor pipe() (half a dozen
+  // listeners wired on both streams and removed again, ~1.4 KB per response, plus a second 'data'
+  // listener to count the bytes). Failures are wired by hand: the agent leaving is handled by
+  // onAgentClose (which destroys the upstream request and with it this response), the upstream
+  // failing midway cuts the agent's response. 'finish' and 'close' come once per stream: plain
+  // listeners (once() allocates a wrapper per request).
+  upRes.on('data', onUpstreamData);
+  upRes.on('end', onUpstreamEnd);
+  res.on('finish', onAgentFinish);
+  upRes.on('error', ignore); // reported through 'close' without `complete`
+  upRes.on('close', onUpstreamClose);
+}
+
+function onUpstreamData(this: IncomingMessage, chunk: Buffer): void {
+  const f = forwardingOf(this);
+  f.bytesOut += chunk.length;
+  if (f.res.write(chunk)) return;
+  this.pause();
+  if (f.drainWired) return;
+  f.drainWired = true;
+  f.res.on('drain', onAgentDrain);
+}
+
+function onAgentDrain(this: ServerResponse & Carrying): void {
+  this[FORWARDING]?.upRes?.resume();
+}
+
+function onUpstreamEnd(this: IncomingMessage): void {
+  forwardingOf(this).res.end();
+}
+
+function onAgentFinish(this: ServerResponse & Carrying): void {
+  const f = this[FORWARDING]!;
+  f.deps.active.untrack(f);
+  f.finish(f.upRes!.statusCode ?? null);
+}
+
+function onUpstreamClose(this: IncomingMessage): void {
+  if (this.complete) return;
+  const f = forwardingOf(this);
+  f.deps.active.untrack(f);
+  f.res.destroy();
+  f.finish(this.statusCode ?? null, f.cutReason ?? 'upstream stream failed');
+}
+
+function onAgentClose(this: ServerResponse & Carrying): void {
+  if (this.writableFinished) return;
+  const f = this[FORWARDING]!;
+  f.deps.active.untrack(f);
+  f.upstreamReq!.destroy();
+  if (!f.failed)
+    f.finish(
+      this.headersSent ? this.statusCode : null,
+      f.cutReason ?? 'agent disconnected before the response completed',
+    );
+}
+
+function ignore(): void {}
+
+/** Node links a response to its request (`res.req`, untyped), which carries the forwarding. */
+function forwardingOf(upRes: IncomingMessage): Forwarding {
+  return (upRes as IncomingMessage & { req: Carrying }).req[FORWARDING] as Forwarding;
 }
 
 /**

@@ -43,6 +43,13 @@ interface Route {
   checkServerIdentity: (name: string, cert: tls.PeerCertificate) => Error | undefined;
 }
 
+/** Told of a failure before the response (an object with a method: no closure per request). */
+export interface UpstreamFailureListener {
+  upstreamFailed(failure: UpstreamFailure): void;
+}
+
+type OnFailure = ((failure: UpstreamFailure) => void) | UpstreamFailureListener;
+
 export interface UpstreamFailure {
   code: Extract<ErrorCode, 'egress_blocked' | 'upstream_unreachable' | 'upstream_timeout'>;
   kind: 'egress_blocked' | 'unreachable' | 'timeout' | 'tls' | 'reset';
@@ -144,7 +151,7 @@ export class Upstream {
     method: string,
     path: string,
     headers: string[],
-    onFailure: (failure: UpstreamFailure) => void,
+    onFailure: OnFailure,
   ): http.ClientRequest {
     const route = this.#route(target);
     if (route.blocked) throw route.blocked;
@@ -212,7 +219,7 @@ export class Upstream {
     this.#https.destroy();
   }
 
-  #watch(req: http.ClientRequest, onFailure: (f: UpstreamFailure) => void): void {
+  #watch(req: http.ClientRequest, onFailure: OnFailure): void {
     const watch = new UpstreamWatch(req, onFailure, this.#opts.connectTimeoutMs);
     watch.headersTimer = setTimeout(onHeadersTimeout, this.#opts.headersTimeoutMs, watch);
     watch.headersTimer.unref();
@@ -237,7 +244,7 @@ class UpstreamWatch {
   headersTimer: NodeJS.Timeout | undefined = undefined;
   constructor(
     readonly req: http.ClientRequest,
-    readonly onFailure: (f: UpstreamFailure) => void,
+    readonly onFailure: OnFailure,
     readonly connectTimeoutMs: number,
   ) {}
 
@@ -245,7 +252,8 @@ class UpstreamWatch {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.headersTimer);
-    this.onFailure(failure);
+    if (typeof this.onFailure === 'function') this.onFailure(failure);
+    else this.onFailure.upstreamFailed(failure);
   }
 }
 

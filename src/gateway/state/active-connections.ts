@@ -21,8 +21,7 @@ export interface ActiveEntry {
 }
 
 export class ActiveConnections {
-  /** Each entry with the function that stops tracking it (so a sweep and a later close count once). */
-  readonly #entries = new Map<ActiveEntry, () => void>();
+  readonly #entries = new Set<ActiveEntry>();
   readonly #metrics: GatewayMetrics;
 
   constructor(metrics: GatewayMetrics) {
@@ -31,24 +30,29 @@ export class ActiveConnections {
 
   /** Tracks an entry; the returned function (idempotent) stops tracking it. */
   add(entry: ActiveEntry): () => void {
+    this.track(entry);
+    return () => this.untrack(entry);
+  }
+
+  /** Tracks an entry until `untrack` (for callers that keep the entry itself, not a function). */
+  track(entry: ActiveEntry): void {
+    if (this.#entries.has(entry)) return;
+    this.#entries.add(entry);
     if (entry.kind !== 'stream') this.#metrics.activeTunnels.inc({ kind: entry.kind });
-    let removed = false;
-    const remove = () => {
-      if (removed) return;
-      removed = true;
-      this.#entries.delete(entry);
-      if (entry.kind !== 'stream') this.#metrics.activeTunnels.dec({ kind: entry.kind });
-    };
-    this.#entries.set(entry, remove);
-    return remove;
+  }
+
+  /** Stops tracking an entry; idempotent (a sweep and a later close count once). */
+  untrack(entry: ActiveEntry): void {
+    if (!this.#entries.delete(entry)) return;
+    if (entry.kind !== 'stream') this.#metrics.activeTunnels.dec({ kind: entry.kind });
   }
 
   /** Cuts every entry for which `stillAllowed` is false; returns how many were cut. */
   sweep(stillAllowed: (entry: ActiveEntry) => boolean): number {
     let cut = 0;
-    for (const [entry, remove] of [...this.#entries]) {
+    for (const entry of [...this.#entries]) {
       if (stillAllowed(entry)) continue;
-      remove();
+      this.untrack(entry);
       entry.cut('cut: the configuration no longer allows it (kill switch, agent or connector change)');
       cut++;
     }
@@ -58,8 +62,8 @@ export class ActiveConnections {
 
   /** Cuts everything (shutdown after the grace period). */
   cutAll(reason: string): void {
-    for (const [entry, remove] of [...this.#entries]) {
-      remove();
+    for (const entry of [...this.#entries]) {
+      this.untrack(entry);
       entry.cut(reason);
     }
   }
@@ -70,7 +74,7 @@ export class ActiveConnections {
 
   byAgent(): { agent: string; tunnels: number; streams: number }[] {
     const counts = new Map<string, { agent: string; tunnels: number; streams: number }>();
-    for (const e of this.#entries.keys()) {
+    for (const e of this.#entries) {
       const c = counts.get(e.agent) ?? { agent: e.agent, tunnels: 0, streams: 0 };
       if (e.kind === 'stream' || e.kind === 'websocket') c.streams++;
       else c.tunnels++;
