@@ -57,11 +57,10 @@ export function applyCredential(
     return { headers: { ...input.headers }, query: new URLSearchParams(input.query) };
   }
   const own = schemeHeader(scheme);
-  const strip = new Set(stripHeaders.map((h) => h.toLowerCase()));
-  if (own) strip.add(own);
+  const strip = stripSet(stripHeaders, own);
   const headers: Headers = {};
-  for (const [name, value] of Object.entries(input.headers)) {
-    if (!strip.has(name.toLowerCase())) setOwn(headers, name, value);
+  for (const name of Object.keys(input.headers)) {
+    if (!strip.has(name.toLowerCase())) setOwn(headers, name, input.headers[name]);
   }
   const query = new URLSearchParams(input.query);
   if (scheme.startsWith('query:')) {
@@ -73,6 +72,26 @@ export function applyCredential(
     if (HEADER_VALUE.test(text)) headers[own] = text;
   }
   return { headers, query };
+}
+
+// The names to strip, per connector type's list (a module constant: a handful of entries) and scheme
+// header, instead of a new list and Set for every request. Never mutated once built.
+const stripSets = new WeakMap<readonly string[], Map<string | undefined, ReadonlySet<string>>>();
+
+function stripSet(stripHeaders: readonly string[], own: string | undefined): ReadonlySet<string> {
+  let byOwn = stripSets.get(stripHeaders);
+  if (byOwn === undefined) {
+    byOwn = new Map();
+    stripSets.set(stripHeaders, byOwn);
+  }
+  let set = byOwn.get(own);
+  if (set === undefined) {
+    const names = new Set(stripHeaders.map((h) => h.toLowerCase()));
+    if (own) names.add(own);
+    set = names;
+    byOwn.set(own, set);
+  }
+  return set;
 }
 
 /** Query parameter names only, `&`-joined, each once, in order (for the traffic log). */

@@ -61,7 +61,9 @@ export class Upstream {
   readonly #http: http.Agent;
   readonly #https: PreconnectingAgent;
   readonly #connectTo: Map<string, { host: string; port: number }>;
-  readonly #routes = new Map<string, Route>();
+  // By host, then port: no key string built per lookup (two lookups per request).
+  readonly #routes = new Map<string, Map<number, Route>>();
+  #routeCount = 0;
 
   constructor(opts: UpstreamOptions) {
     this.#opts = opts;
@@ -102,8 +104,8 @@ export class Upstream {
   // bound, instead of per request: the egress check builds SocketAddress objects, `isIP` runs the IPv6
   // pattern, and both showed in profiles.
   #route(target: UpstreamTarget): Route {
-    const key = `${target.host}:${target.port}`;
-    let route = this.#routes.get(key);
+    let byPort = this.#routes.get(target.host);
+    let route = byPort?.get(target.port);
     if (route) return route;
     const dial = this.dialAddress(target.host, target.port);
     let blocked: Error | undefined;
@@ -120,8 +122,17 @@ export class Upstream {
       servername: net.isIP(host) ? undefined : host,
       checkServerIdentity: (_name, cert) => tls.checkServerIdentity(host, cert),
     };
-    if (this.#routes.size >= 4096) this.#routes.clear();
-    this.#routes.set(key, route);
+    if (this.#routeCount >= 4096) {
+      this.#routes.clear();
+      this.#routeCount = 0;
+      byPort = undefined;
+    }
+    if (!byPort) {
+      byPort = new Map();
+      this.#routes.set(target.host, byPort);
+    }
+    byPort.set(target.port, route);
+    this.#routeCount++;
     return route;
   }
 

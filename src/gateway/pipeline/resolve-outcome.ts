@@ -62,8 +62,10 @@ export function resolveOutcome(
   record.entry.action = match.action;
   record.params = match.params;
   const decision = decisions.decide({
-    agent: { name: agent.name, mode: agent.mode, labels: agent.labels },
-    connector: { name: connector.name, type: connector.type },
+    // The snapshot's own objects: decide reads the agent's name, mode and labels and the connector's
+    // name and type, and a copy of each for every request bought nothing.
+    agent,
+    connector,
     action: match.action,
     params: match.params,
     risk: match.risk,
