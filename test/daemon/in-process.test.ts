@@ -8,20 +8,26 @@ import { resolveConfig } from '../../src/config/resolve-config.js';
 import { createContext } from '../../src/daemon/create-context.js';
 import { startDaemon } from '../../src/daemon/start-daemon.js';
 
+/** Both roles in this process, on port 0, over a fresh data directory. */
+async function startInProcess(prefix: string, agentPortStart: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), prefix));
+  const { config, sources } = resolveConfig({
+    flags: { dataDir, port: '0', gatewayPort: '0', agentPortStart },
+    env: {},
+  });
+  const daemon = await startDaemon({
+    config,
+    sources,
+    logger: pino({ level: 'silent' }),
+    version: 'test',
+    adminPassword: 'in-process-password-123',
+  });
+  return { dataDir, daemon };
+}
+
 describe('startDaemon in process', () => {
   it('builds both roles on port 0, links them, and closes in reverse order', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tf-inproc-'));
-    const { config, sources } = resolveConfig({
-      flags: { dataDir, port: '0', gatewayPort: '0', agentPortStart: '31000' },
-      env: {},
-    });
-    const daemon = await startDaemon({
-      config,
-      sources,
-      logger: pino({ level: 'silent' }),
-      version: 'test',
-      adminPassword: 'in-process-password-123',
-    });
+    const { dataDir, daemon } = await startInProcess('tf-inproc-', '31000');
     try {
       expect(daemon.controlUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(daemon.gatewayUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -44,18 +50,7 @@ describe('startDaemon in process', () => {
 
 describe('the link in one process (--role=all)', () => {
   it('hands the outbox to the control plane by a function call: recorded once and in order, no HTTP request', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tf-inproc-link-'));
-    const { config, sources } = resolveConfig({
-      flags: { dataDir, port: '0', gatewayPort: '0', agentPortStart: '31200' },
-      env: {},
-    });
-    const daemon = await startDaemon({
-      config,
-      sources,
-      logger: pino({ level: 'silent' }),
-      version: 'test',
-      adminPassword: 'in-process-password-123',
-    });
+    const { dataDir, daemon } = await startInProcess('tf-inproc-link-', '31200');
     try {
       // Every HTTP request the control plane receives, whatever its route.
       const seen: string[] = [];
