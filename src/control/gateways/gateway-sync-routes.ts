@@ -156,8 +156,8 @@ export function registerGatewaySyncRoutes(app: FastifyInstance, deps: GatewaySyn
 
 /**
  * Records a gateway's outbox batch: what the events route does once the body has passed its schema,
- * and what a gateway in the same process (`--role=all`) calls directly (docs/gateway.md, "The link
- * in one process"): no HTTP, no JSON, the same intake, the same exactly-once acknowledgement.
+ * and what a gateway in the same process (`--role=all`) calls directly (docs/operations.md, the link
+ * between gateway and control plane): no HTTP, no JSON, the same intake, the same acknowledgement.
  */
 export async function acceptOutboxBatch(
   deps: Pick<GatewaySyncDeps, 'db' | 'intake' | 'now'>,
