@@ -4,6 +4,7 @@
 import { redactQuery } from '../../connectors/credential.js';
 import type { Outcome } from '../../decide/outcome.js';
 import type { GatewayMetrics } from '../api/gateway-metrics.js';
+import { isoTime } from '../traffic-log/iso-time.js';
 import { loggableParams } from '../traffic-log/loggable-params.js';
 import type { TrafficEntry, TrafficLogWriter } from '../traffic-log/traffic-log-writer.js';
 
@@ -57,7 +58,7 @@ export class RequestRecord {
       method: fields.method,
       host: fields.host,
       path: fields.path,
-      createdAt: (fields.at ?? deps.now()).toISOString(),
+      createdAt: isoTime((fields.at ?? deps.now()).getTime()),
     });
   }
 
@@ -143,7 +144,7 @@ export class RequestRecord {
     e.bytesIn = c.bytesIn ?? null;
     e.bytesOut = c.bytesOut ?? null;
     e.latencyMs = Math.round(latency * 100) / 100;
-    e.completedAt = this.#deps.now().toISOString();
+    e.completedAt = isoTime(this.#deps.now().getTime());
     if (this.#silent) {
       this.#deps.metrics.observeRequest('challenge', this.code ?? 'none', latency / 1000);
       return;
