@@ -57,7 +57,7 @@ export function applyCredential(
     return { headers: { ...input.headers }, query: new URLSearchParams(input.query) };
   }
   const own = schemeHeader(scheme);
-  const strip = stripSet(stripHeaders, own);
+  const strip = credentialHeaderNames(scheme, stripHeaders);
   const headers: Headers = {};
   for (const name of Object.keys(input.headers)) {
     if (!strip.has(name.toLowerCase())) setOwn(headers, name, input.headers[name]);
@@ -74,24 +74,32 @@ export function applyCredential(
   return { headers, query };
 }
 
-// The names to strip, per connector type's list (a module constant: a handful of entries) and scheme
-// header, instead of a new list and Set for every request. Never mutated once built.
-const stripSets = new WeakMap<readonly string[], Map<string | undefined, ReadonlySet<string>>>();
+// Per connector type's list (a module constant: a handful of entries) and scheme, instead of a new
+// list and Set for every request. Never mutated once built.
+const headerNames = new WeakMap<readonly string[], Map<AuthScheme, ReadonlySet<string>>>();
 
-function stripSet(stripHeaders: readonly string[], own: string | undefined): ReadonlySet<string> {
-  let byOwn = stripSets.get(stripHeaders);
-  if (byOwn === undefined) {
-    byOwn = new Map();
-    stripSets.set(stripHeaders, byOwn);
+/**
+ * The lower-case names applyCredential removes (and may set) for this scheme and connector type's
+ * list: the list's names and the scheme's own header.
+ */
+export function credentialHeaderNames(
+  scheme: AuthScheme,
+  stripHeaders: readonly string[],
+): ReadonlySet<string> {
+  let byScheme = headerNames.get(stripHeaders);
+  if (byScheme === undefined) {
+    byScheme = new Map();
+    headerNames.set(stripHeaders, byScheme);
   }
-  let set = byOwn.get(own);
-  if (set === undefined) {
-    const names = new Set(stripHeaders.map((h) => h.toLowerCase()));
-    if (own) names.add(own);
-    set = names;
-    byOwn.set(own, set);
+  let names = byScheme.get(scheme);
+  if (names === undefined) {
+    const set = new Set(stripHeaders.map((h) => h.toLowerCase()));
+    const own = schemeHeader(scheme);
+    if (own) set.add(own);
+    names = set;
+    byScheme.set(scheme, names);
   }
-  return set;
+  return names;
 }
 
 /** Query parameter names only, `&`-joined, each once, in order (for the traffic log). */

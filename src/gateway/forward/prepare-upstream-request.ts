@@ -3,8 +3,8 @@
 // repetition of the agent's other headers survive, so this file translates both ways.
 
 import type { Secret } from '../../config/secret.js';
-import { applyCredential, schemeHeader } from '../../connectors/credential.js';
-import type { AuthScheme, ConnectorType } from '../../connectors/types.js';
+import { applyCredential, credentialHeaderNames } from '../../connectors/credential.js';
+import type { ConnectorType } from '../../connectors/types.js';
 import type { SnapshotConnector } from '../../sync/snapshot.js';
 import { forwardRequestHeaders } from './forward-headers.js';
 
@@ -31,7 +31,7 @@ export function prepareUpstreamRequest(
   // applyCredential removes or sets only the headers a credential may travel in (the connector
   // type's list and the scheme's own) and copies every other one unchanged, so only those are handed
   // to it; and a header scheme leaves the query alone, so it gets an empty one.
-  const involved = involvedHeaders(scheme, admitted.type.credentialHeaders);
+  const involved = credentialHeaderNames(scheme, admitted.type.credentialHeaders);
   const before: Record<string, string | string[]> = {};
   for (let i = 0; i + 1 < forwarded.length; i += 2) {
     const name = forwarded[i]!.toLowerCase();
@@ -78,27 +78,6 @@ export function prepareUpstreamRequest(
 
 // Never mutated: applyCredential copies the query it is given.
 const NO_QUERY = new URLSearchParams();
-
-// Per connector type (its list is a module constant) and scheme: a handful of entries.
-const involvedCache = new WeakMap<readonly string[], Map<string, ReadonlySet<string>>>();
-
-/** The lower-case names applyCredential may remove or set for this scheme and connector type. */
-function involvedHeaders(scheme: AuthScheme, credentialHeaders: readonly string[]): ReadonlySet<string> {
-  let byScheme = involvedCache.get(credentialHeaders);
-  if (byScheme === undefined) {
-    byScheme = new Map();
-    involvedCache.set(credentialHeaders, byScheme);
-  }
-  let names = byScheme.get(scheme);
-  if (names === undefined) {
-    const set = new Set(credentialHeaders.map((h) => h.toLowerCase()));
-    const own = schemeHeader(scheme);
-    if (own !== undefined) set.add(own);
-    names = set;
-    byScheme.set(scheme, names);
-  }
-  return names;
-}
 
 function sameValue(a: string | string[], b: string | string[]): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
