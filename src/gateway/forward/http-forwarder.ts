@@ -1,7 +1,8 @@
 // Steps 6-8 for an admitted HTTP request: inject the credential, strip what must not cross, forward,
-// and stream the answer back without buffering. `stream.pipeline` carries backpressure both ways (a
-// slow agent slows the upstream read, memory stays flat) and both sides are torn down on failure:
-// an agent that disconnects aborts the upstream request.
+// and stream the answer back without buffering. Backpressure holds both ways (a request body is
+// piped; the response body is pumped by hand and the upstream paused while the agent's side is
+// full), so a slow agent slows the upstream read and memory stays flat; both sides are torn down on
+// failure: an agent that disconnects aborts the upstream request.
 import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { signWebhookBody, webhookSignatureHeader } from '../../connectors/webhook.js';
