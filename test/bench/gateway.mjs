@@ -84,7 +84,7 @@ async function main() {
       .join(' ')}`,
   );
   const { createCertificateAuthority } = await load('src/gateway/tls/certificate-authority.js');
-  const { Agent, ProxyAgent, request } = await import('undici');
+  const { Agent, Pool, ProxyAgent, request } = await import('undici');
 
   // Upstream: HTTPS with a certificate for every bench host, signed by its own CA.
   const {
@@ -93,6 +93,16 @@ async function main() {
     caPem: upstreamCaPem,
   } = await startBenchUpstream([...HOSTS, '127.0.0.1']);
   const interceptCa = await createCertificateAuthority({ commonName: 'Bench interception CA' });
+  // Connections made, to tell a proxy that costs more per request from one that made more
+  // connections (a TLS handshake costs a millisecond of CPU or more): the proxies' connections to
+  // the upstream, and the load generator's to each proxy (each a CONNECT tunnel and its handshake).
+  const made = { upstream: 0, byTarget: new Map() };
+  upstream.on('secureConnection', () => made.upstream++);
+  const counting = (key) => (origin, opts) => {
+    const pool = new Pool(origin, opts);
+    pool.on('connect', () => made.byTarget.set(key, (made.byTarget.get(key) ?? 0) + 1));
+    return pool;
+  };
 
   const origin = `https://127.0.0.1:${upstreamPort}`;
   const targets = [];
@@ -105,7 +115,7 @@ async function main() {
           connect: { ca: upstreamCaPem, servername: 'bench.test' },
           connections: CONCURRENCY,
           ...TIMEOUTS,
-        }),
+        }).on('connect', () => made.byTarget.set('direct', (made.byTarget.get('direct') ?? 0) + 1)),
       url: `${origin}/v1/items`,
       newHostUrl: () => `${origin}/v1/items`,
     });
@@ -142,6 +152,7 @@ async function main() {
           uri: proxy,
           requestTls: { ca: ready.caPem },
           connections: CONCURRENCY,
+          clientFactory: counting(key),
           ...TIMEOUTS,
         }),
       url: 'https://bench.test/v1/items',
@@ -151,7 +162,18 @@ async function main() {
 
   const results = {};
   for (const t of targets) {
-    results[t.key] = { maxRps: 0, p50: Infinity, p99: Infinity, cpu: [], mainCpu: [], errors: 0, elu: 0 };
+    results[t.key] = {
+      maxRps: 0,
+      p50: Infinity,
+      p99: Infinity,
+      cpu: [],
+      mainCpu: [],
+      errors: 0,
+      elu: 0,
+      requests: 0,
+      tunnels: 0,
+      upstreamConns: 0,
+    };
     t.dispatcher = t.makeDispatcher();
     // The product follows its configuration asynchronously (role=all: through its control plane).
     await untilOk(t, request);
@@ -185,8 +207,12 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of targets) {
       const before = t.ask ? await t.ask({ cpu: true }) : undefined;
+      const madeBefore = { tunnels: made.byTarget.get(t.key) ?? 0, upstream: made.upstream };
       const max = await closedLoop(t.dispatcher, t.url, request, MAX_MS);
       const r = results[t.key];
+      r.requests += max.count + max.errors;
+      r.tunnels += (made.byTarget.get(t.key) ?? 0) - madeBefore.tunnels;
+      r.upstreamConns += made.upstream - madeBefore.upstream;
       if (before) {
         const after = await t.ask({ cpu: true });
         const done = Math.max(1, max.count + max.errors);
@@ -345,6 +371,16 @@ function report(targets, r) {
       console.log(
         `    ${(share * 100).toFixed(1).padStart(5)} % ${fmt(usPerRequest, 1).padStart(6)} µs  ${label}`,
       );
+  }
+  console.log('\n  connections made during the max req/s rounds (each a TLS handshake), per 1,000 requests:');
+  for (const t of targets) {
+    const x = r[t.key];
+    if (!x.requests) continue;
+    const per = (n) => fmt((n / x.requests) * 1000, 2);
+    console.log(
+      `    ${t.title.padEnd(34)} load generator -> ${t.key === 'direct' ? 'upstream' : 'proxy'} ${per(x.tunnels)}` +
+        (t.key === 'direct' ? '' : `, proxy -> upstream ${per(x.upstreamConns)}`),
+    );
   }
   console.log(`\n  the proxy's own stalls at ${FIXED_RATE} req/s (main thread, the latency round kept):`);
   for (const t of targets) {
