@@ -1,6 +1,7 @@
 // Every refusal the gateway writes itself: right status, stable code, problem+json, request id.
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { fetch, ProxyAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayHarness, startGatewayHarness } from '../helpers/gateway-harness.js';
@@ -9,9 +10,15 @@ import { curl } from '../helpers/run-client.js';
 
 let h: GatewayHarness;
 let ca: string;
+// An upstream that accepts TCP connections and never says a word: a TLS handshake to it never ends.
+const silent = net.createServer(() => {});
 beforeAll(async () => {
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const silentPort = (silent.address() as net.AddressInfo).port;
   h = await startGatewayHarness({
     upstreamTimeoutMs: 500,
+    upstreamConnectTimeoutMs: 1_500,
+    extraConnectTo: [{ host: 'down.test', port: 443, targetHost: '127.0.0.1', targetPort: silentPort }],
     mutate(s) {
       s.rateLimits.push({
         id: 'tight',
@@ -27,6 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h?.close();
+  silent.close();
 });
 
 function problemOf(body: string) {
@@ -154,6 +162,21 @@ describe('refusals', () => {
     const r = await curl(['-x', h.proxyUrl('bot'), 'http://down.test/']);
     expect(r.status).toBe(502);
     expect(problemOf(r.body)['code']).toBe('upstream_unreachable');
+  });
+
+  it('an upstream that never finishes the TLS handshake: 504 upstream_timeout once the connect timeout ends', async () => {
+    // The connect timeout covers the handshake too: without it, the request would wait forever (the
+    // headers timeout only starts once the request is on the wire).
+    const r = await viaProxy('bot', 'https://down.test/');
+    expect(r.status).toBe(504);
+    const problem = problemOf(r.body);
+    expect(problem['code']).toBe('upstream_timeout');
+    expect(problem['detail']).toBe('connecting to the upstream timed out');
+    const [row] = await h.waitForRows(
+      (rs) => rs.length === 1 && rs[0]!.completed_at !== null,
+      "host = 'down.test' AND status = 504",
+    );
+    expect(row!.error).toBe('connecting to the upstream timed out');
   });
 
   it('an upstream that never answers: 504 upstream_timeout', async () => {

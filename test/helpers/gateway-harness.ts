@@ -80,6 +80,8 @@ export interface HarnessOptions {
   mutate?: (s: GatewayConfigSnapshot) => void;
   withGit?: boolean;
   upstreamTimeoutMs?: number;
+  /** TCP connect and TLS handshake to an upstream, together (default 10 s). */
+  upstreamConnectTimeoutMs?: number;
   /** The CA the gateway trusts for upstreams: pass one to sign extra upstreams (`extraConnectTo`)
    * started before the harness. */
   upstreamCa?: TestCa;
@@ -281,6 +283,7 @@ export async function startGatewayHarness(opts: HarnessOptions = {}): Promise<Ga
         connectTo,
         allowPrivateEgress: opts.allowPrivateEgress ?? ['127.0.0.0/8'],
         headersTimeoutMs: opts.upstreamTimeoutMs,
+        connectTimeoutMs: opts.upstreamConnectTimeoutMs,
       },
       registry: new Registry(),
       logger,

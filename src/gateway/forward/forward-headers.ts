@@ -78,10 +78,10 @@ export function forwardRequestHeaders(rawHeaders: readonly string[], opts: Reque
   }
   out.length = n;
   if (chunked) {
-    // Our own server de-chunked the body; ask Node to chunk again on the upstream hop. A
-    // Content-Length next to Transfer-Encoding is a smuggling vector: chunked wins (RFC 9112 6.3).
+    // Our own server de-chunked the body; the client frames it again on the upstream hop (chunked,
+    // as the length is unknown). A Content-Length next to Transfer-Encoding is a smuggling vector:
+    // chunked wins (RFC 9112 6.3), so the length is not sent.
     stripHeader(out, 'content-length');
-    out.push('Transfer-Encoding', 'chunked');
   }
   if (opts.websocket) out.push('Connection', 'Upgrade', 'Upgrade', 'websocket');
   return out;

@@ -1,10 +1,12 @@
 // Steps 6-8 for an admitted HTTP request: inject the credential, strip what must not cross, forward,
-// and stream the answer back without buffering. Backpressure holds both ways (a request body is
-// piped; the response body is pumped by hand and the upstream paused while the agent's side is
-// full), so a slow agent slows the upstream read and memory stays flat; both sides are torn down on
-// failure: an agent that disconnects aborts the upstream request.
-import type { ClientRequest, IncomingMessage, ServerResponse } from 'node:http';
+// and stream the answer back without buffering, through the pooled undici client (upstream.ts).
+// Backpressure holds both ways (undici pulls a request body as it can send it; the response body is
+// pumped by hand and the upstream paused while the agent's side is full), so a slow agent slows the
+// upstream read and memory stays flat; both sides are torn down on failure: an agent that disconnects
+// aborts the upstream request.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
 import { signWebhookBody, webhookSignatureHeader } from '../../connectors/webhook.js';
 import type { VaultStore } from '../../vault/vault-store.js';
 import { VaultRecordUnreadable } from '../../vault/vault-store.js';
@@ -15,7 +17,7 @@ import { readBoundedBody } from '../pipeline/request-body.js';
 import type { ActiveConnections, ActiveEntry } from '../state/active-connections.js';
 import { forwardResponseHeaders, rawHeaderValue, upstreamAuthority } from './forward-headers.js';
 import { prepareUpstreamRequest } from './prepare-upstream-request.js';
-import type { Upstream, UpstreamFailure, UpstreamFailureListener } from './upstream.js';
+import { describeUpstreamError, type Upstream, type UpstreamFailure } from './upstream.js';
 
 export interface ForwarderDeps {
   upstream: Upstream;
@@ -127,58 +129,63 @@ function forwardPrepared(
     f.problem(blocked);
     return;
   }
-  let upstreamReq: ClientRequest;
-  try {
-    upstreamReq = deps.upstream.request(target, req.method ?? 'GET', prepared.path, prepared.headers, f);
-  } catch (err) {
-    // Node refuses to send some targets and header values it would have parsed (ERR_UNESCAPED_CHARACTERS,
-    // ERR_INVALID_CHAR): the agent's request cannot be forwarded as it is.
-    const detail = `the request cannot be forwarded: ${(err as NodeJS.ErrnoException).code ?? 'invalid request'}`;
-    sendProblem(res, {
-      code: 'bad_request',
-      detail,
-      requestId,
-      agent: admitted.agent.name,
-      action: admitted.match.action,
-    });
-    record.finish({ status: 400, error: detail });
-    return;
-  }
-  f.upstreamReq = upstreamReq;
   deps.active.track(f);
-  (upstreamReq as Carrying)[FORWARDING] = f;
   (res as Carrying)[FORWARDING] = f;
-  upstreamReq.on('response', onUpstreamResponse);
   // The agent going away before the answer is complete aborts the upstream request.
   res.on('close', onAgentClose);
-
-  if (req.readableEnded || admitted.body) {
-    // The body (if any) was read for mapping: re-send it byte for byte, then whatever is left.
-    if (admitted.body && admitted.body.length > 0) upstreamReq.write(admitted.body);
-    if (req.readableEnded) {
-      upstreamReq.end();
-      return;
-    }
-  } else if (hasNoBody(req)) {
-    // Most requests (GET, DELETE...) have no body: nothing to pipe. pipe() wires half a dozen
-    // listeners on both streams and removes them again, the largest allocation of a request
-    // (~1.4 KB). Node's server drains the (empty) request itself once the response is done.
-    upstreamReq.end();
-    return;
+  try {
+    deps.upstream.dispatch(
+      target,
+      {
+        method: req.method ?? 'GET',
+        path: prepared.path,
+        headers: prepared.headers,
+        body: requestBody(f, req),
+      },
+      f,
+    );
+  } catch (err) {
+    f.onError(err as Error);
   }
-  req.on('data', (chunk: Buffer) => {
-    f.bytesIn += chunk.length;
-  });
-  req.pipe(upstreamReq);
 }
 
-// One forwarded request, from dispatch to the end of its response, and its entry among the active
-// connections (the kill switch cuts it through `cut`). Its listeners are shared functions that find
-// it on the stream they are called on (`this`), rather than a dozen closures made for every request.
+/**
+ * What is sent as the body: nothing for the many requests without one; the bytes already read for
+ * mapping, re-sent byte for byte, followed by whatever is left; otherwise the agent's stream, counted
+ * on the way. The stream is iterated without being destroyed when undici stops early (an upstream
+ * that fails mid-upload): the agent's connection then still gets its problem response.
+ */
+function requestBody(f: Forwarding, req: IncomingMessage): Buffer | AsyncIterable<Buffer> | null {
+  const read = f.admitted.body;
+  if (req.readableEnded) return read && read.length > 0 ? read : null;
+  if (!read && hasNoBody(req)) {
+    // Most requests (GET, DELETE...) have no body. Node's server drains the (empty) request itself
+    // once the response is done.
+    return null;
+  }
+  return streamedBody(f, req, read);
+}
+
+async function* streamedBody(
+  f: Forwarding,
+  req: IncomingMessage,
+  read: Buffer | undefined,
+): AsyncGenerator<Buffer> {
+  if (read && read.length > 0) yield read;
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    f.bytesIn += chunk.length;
+    yield chunk;
+  }
+}
+
+// One forwarded request, from dispatch to the end of its response: undici's handler for it, and its
+// entry among the active connections (the kill switch cuts it through `cut`). The agent-side
+// listeners are shared functions that find it on the response they are called on (`this`), rather
+// than closures made for every request.
 const FORWARDING = Symbol('forwarding');
 type Carrying = { [FORWARDING]?: Forwarding };
 
-class Forwarding implements ActiveEntry, UpstreamFailureListener {
+class Forwarding implements ActiveEntry, Dispatcher.DispatchHandler {
   readonly kind = 'stream' as const;
   readonly who = undefined;
   readonly agent: string;
@@ -188,10 +195,13 @@ class Forwarding implements ActiveEntry, UpstreamFailureListener {
   readonly port: number;
   bytesIn: number;
   bytesOut = 0;
-  failed = false;
+  /** The response status once its head arrived (undefined before: a failure is then a problem+json). */
+  status: number | undefined = undefined;
+  /** Recorded (finished) already: whatever comes after is not the row's outcome. */
+  done = false;
   cutReason: string | undefined = undefined;
-  upstreamReq: ClientRequest | undefined = undefined;
-  upRes: IncomingMessage | undefined = undefined;
+  abortUpstream: ((err?: Error) => void) | undefined = undefined;
+  resumeUpstream: (() => void) | undefined = undefined;
   drainWired = false;
 
   constructor(
@@ -211,18 +221,8 @@ class Forwarding implements ActiveEntry, UpstreamFailureListener {
   /** The kill switch (or shutdown): destroys both sides; the reason ends up in the row's error. */
   cut(reason: string): void {
     this.cutReason = reason;
-    this.upstreamReq?.destroy();
+    this.abortUpstream?.(new Error(reason));
     this.res.destroy();
-  }
-
-  /** A failure before the response (from Upstream's watch), reported once. */
-  upstreamFailed(f: UpstreamFailure): void {
-    this.failed = true;
-    if (!this.res.headersSent) this.problem(f);
-    else {
-      this.res.destroy();
-      this.finish(this.res.statusCode, f.detail);
-    }
   }
 
   problem(failure: UpstreamFailure): void {
@@ -239,85 +239,109 @@ class Forwarding implements ActiveEntry, UpstreamFailureListener {
   }
 
   finish(status: number | null, error?: string): void {
+    if (this.done) return;
+    this.done = true;
     this.admitted.record.finish({ status, error, bytesIn: this.bytesIn, bytesOut: this.bytesOut });
+  }
+
+  // undici's handler (the dispatcher's native interface, called on the event loop).
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abortUpstream = abort;
+    if (this.done) abort();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
+    // Interim responses (103 Early Hints...) are the upstream's business: the agent gets the final one.
+    if (statusCode < 200 || this.done) return true;
+    this.status = statusCode;
+    this.resumeUpstream = resume;
+    const res = this.res;
+    const raw = latin1(rawHeaders);
+    const headers = forwardResponseHeaders(raw);
+    headers.push(REQUEST_ID_HEADER, this.admitted.record.requestId);
+    res.writeHead(statusCode, statusText, headers);
+    // A response without a length (event streams, chunked) sends its head now: the first event may be
+    // minutes away. Others go out with the first body bytes, one write instead of two.
+    if (rawHeaderValue(raw, 'content-length') === undefined) res.flushHeaders();
+    res.on('finish', onAgentFinish);
+    return true;
+  }
+
+  // The body is pumped by hand, counted on the way, with backpressure: a write the agent's side
+  // cannot take yet pauses the upstream (false) until 'drain'.
+  onData(chunk: Buffer): boolean {
+    if (this.done) return true;
+    this.bytesOut += chunk.length;
+    if (this.res.write(chunk)) return true;
+    if (!this.drainWired) {
+      this.drainWired = true;
+      this.res.on('drain', onAgentDrain);
+    }
+    return false;
+  }
+
+  onComplete(): void {
+    if (this.done) return;
+    this.res.end(); // recorded on 'finish'
+  }
+
+  onError(err: Error): void {
+    if (this.done) return;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (this.status === undefined && (code === 'UND_ERR_INVALID_ARG' || code === 'UND_ERR_NOT_SUPPORTED')) {
+      // What undici refuses to send (a header value or path HTTP does not allow), though our server
+      // parsed it: the agent's request cannot be forwarded as it is.
+      this.deps.active.untrack(this);
+      const detail = `the request cannot be forwarded: ${err.message}`;
+      sendProblem(this.res, {
+        code: 'bad_request',
+        detail,
+        requestId: this.admitted.record.requestId,
+        agent: this.admitted.agent.name,
+        action: this.admitted.match.action,
+      });
+      this.finish(400, detail);
+      return;
+    }
+    this.deps.active.untrack(this);
+    if (this.status === undefined && !this.res.headersSent && this.cutReason === undefined) {
+      this.problem(describeUpstreamError(err));
+      return;
+    }
+    // Midway: the agent's response is cut short; what it got so far is all there is.
+    this.res.destroy();
+    this.finish(this.status ?? null, this.cutReason ?? 'upstream stream failed');
   }
 }
 
-function onUpstreamResponse(this: ClientRequest & Carrying, upRes: IncomingMessage): void {
-  const f = this[FORWARDING]!;
-  const res = f.res;
-  f.upRes = upRes;
-  const headers = forwardResponseHeaders(upRes.rawHeaders);
-  headers.push(REQUEST_ID_HEADER, f.admitted.record.requestId);
-  res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers);
-  // A response without a length (event streams, chunked) sends its head now: the first event may be
-  // minutes away. Others go out with the first body bytes, one write instead of two. Read from the
-  // raw list: `upRes.headers` is built on first access, a whole object per response for one lookup.
-  if (rawHeaderValue(upRes.rawHeaders, 'content-length') === undefined) res.flushHeaders();
-  // The body is pumped by hand, counted on the way, with backpressure: a write the agent's side
-  // cannot take yet pauses the upstream until 'drain'. Neither stream.pipeline() (it builds and
-  // aborts an AbortController per call, ~5 % of the gateway's CPU) nor pipe() (half a dozen
-  // listeners wired on both streams and removed again, ~1.4 KB per response, plus a second 'data'
-  // listener to count the bytes). Failures are wired by hand: the agent leaving is handled by
-  // onAgentClose (which destroys the upstream request and with it this response), the upstream
-  // failing midway cuts the agent's response. 'finish' and 'close' come once per stream: plain
-  // listeners (once() allocates a wrapper per request).
-  upRes.on('data', onUpstreamData);
-  upRes.on('end', onUpstreamEnd);
-  res.on('finish', onAgentFinish);
-  upRes.on('error', ignore); // reported through 'close' without `complete`
-  upRes.on('close', onUpstreamClose);
-}
-
-function onUpstreamData(this: IncomingMessage, chunk: Buffer): void {
-  const f = forwardingOf(this);
-  f.bytesOut += chunk.length;
-  if (f.res.write(chunk)) return;
-  this.pause();
-  if (f.drainWired) return;
-  f.drainWired = true;
-  f.res.on('drain', onAgentDrain);
-}
-
 function onAgentDrain(this: ServerResponse & Carrying): void {
-  this[FORWARDING]?.upRes?.resume();
-}
-
-function onUpstreamEnd(this: IncomingMessage): void {
-  forwardingOf(this).res.end();
+  this[FORWARDING]?.resumeUpstream?.();
 }
 
 function onAgentFinish(this: ServerResponse & Carrying): void {
   const f = this[FORWARDING]!;
   f.deps.active.untrack(f);
-  f.finish(f.upRes!.statusCode ?? null);
-}
-
-function onUpstreamClose(this: IncomingMessage): void {
-  if (this.complete) return;
-  const f = forwardingOf(this);
-  f.deps.active.untrack(f);
-  f.res.destroy();
-  f.finish(this.statusCode ?? null, f.cutReason ?? 'upstream stream failed');
+  f.finish(f.status ?? null);
 }
 
 function onAgentClose(this: ServerResponse & Carrying): void {
   if (this.writableFinished) return;
   const f = this[FORWARDING]!;
+  if (f.done) return;
   f.deps.active.untrack(f);
-  f.upstreamReq!.destroy();
-  if (!f.failed)
-    f.finish(
-      this.headersSent ? this.statusCode : null,
-      f.cutReason ?? 'agent disconnected before the response completed',
-    );
+  f.finish(
+    this.headersSent ? this.statusCode : null,
+    f.cutReason ?? 'agent disconnected before the response completed',
+  );
+  f.abortUpstream?.();
 }
 
-function ignore(): void {}
-
-/** Node links a response to its request (`res.req`, untyped), which carries the forwarding. */
-function forwardingOf(upRes: IncomingMessage): Forwarding {
-  return (upRes as IncomingMessage & { req: Carrying }).req[FORWARDING] as Forwarding;
+/** undici's raw header list (bytes) as strings, each byte one character, as node:http gives them. */
+function latin1(raw: Buffer[]): string[] {
+  const out = new Array<string>(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw[i]!.toString('latin1');
+  return out;
 }
 
 /**
