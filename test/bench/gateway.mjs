@@ -416,7 +416,7 @@ function report(targets, r) {
     const newHost = c.firstNewHost - c.firstKnownHost;
     line(
       `${title}: first request to a new host - to a known one`,
-      `${fmt(newHost, 2)} ms`,
+      `${fmt(newHost, 2)} ms (${fmt(c.firstNewHost, 2)} - ${fmt(c.firstKnownHost, 2)})`,
       '<= 5 ms',
       newHost <= 5,
     );
