@@ -12,13 +12,20 @@ let h: GatewayHarness;
 let ca: string;
 // An upstream that accepts TCP connections and never says a word: a TLS handshake to it never ends.
 const silent = net.createServer(() => {});
+// An upstream that drops the connection as soon as a request's head has arrived.
+const dropper = http.createServer((req) => req.socket.destroy());
 beforeAll(async () => {
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const silentPort = (silent.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+  const dropperPort = (dropper.address() as net.AddressInfo).port;
   h = await startGatewayHarness({
     upstreamTimeoutMs: 500,
     upstreamConnectTimeoutMs: 1_500,
-    extraConnectTo: [{ host: 'down.test', port: 443, targetHost: '127.0.0.1', targetPort: silentPort }],
+    extraConnectTo: [
+      { host: 'down.test', port: 443, targetHost: '127.0.0.1', targetPort: silentPort },
+      { host: 'down.test', port: 81, targetHost: '127.0.0.1', targetPort: dropperPort },
+    ],
     mutate(s) {
       s.rateLimits.push({
         id: 'tight',
@@ -35,6 +42,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
   silent.close();
+  dropper.close();
 });
 
 function problemOf(body: string) {
@@ -177,6 +185,44 @@ describe('refusals', () => {
       "host = 'down.test' AND status = 504",
     );
     expect(row!.error).toBe('connecting to the upstream timed out');
+  });
+
+  it('an upstream that drops the connection while the body is still coming: 502, and the agent gets it', async () => {
+    // The agent's body is streamed upstream as it arrives (part of it is already sent when the
+    // upstream goes away); the failure midway is still a problem response on the agent's connection.
+    const proxy = new URL(h.proxyUrl('bot'));
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: proxy.hostname,
+          port: Number(proxy.port),
+          method: 'POST',
+          path: 'http://down.test:81/upload',
+          headers: {
+            'proxy-authorization': basicAuth(proxy.username, decodeURIComponent(proxy.password)),
+            'content-type': 'application/octet-stream',
+          },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(Buffer.alloc(16_384, 1)); // chunked: the length is not known up front
+      setTimeout(() => req.end(Buffer.alloc(16_384, 2)), 300);
+    });
+    expect(answer.status).toBe(502);
+    expect(problemOf(answer.body)['code']).toBe('upstream_unreachable');
+    const [row] = await h.waitForRows(
+      (rs) => rs.length === 1 && rs[0]!.completed_at !== null,
+      "path = '/upload'",
+    );
+    expect(row).toMatchObject({ status: 502, host: 'down.test' });
   });
 
   it('an upstream that never answers: 504 upstream_timeout', async () => {

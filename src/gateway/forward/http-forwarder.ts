@@ -152,8 +152,9 @@ function forwardPrepared(
 /**
  * What is sent as the body: nothing for the many requests without one; the bytes already read for
  * mapping, re-sent byte for byte, followed by whatever is left; otherwise the agent's stream, counted
- * on the way. The stream is iterated without being destroyed when undici stops early (an upstream
- * that fails mid-upload): the agent's connection then still gets its problem response.
+ * on the way. It is iterated with `destroyOnReturn` off: undici giving up on the body (an upstream
+ * that fails mid-upload) must not destroy the agent's request, and with it, possibly, the connection
+ * its problem response goes out on.
  */
 function requestBody(f: Forwarding, req: IncomingMessage): Buffer | AsyncIterable<Buffer> | null {
   const read = f.admitted.body;
