@@ -29,7 +29,7 @@ export interface GatewayServiceInputs {
     connectTo: readonly ConnectToRule[]; // --connect-to
     allowPrivateEgress: readonly string[]; // CIDRs (--unsafe-allow-private-egress)
     headersTimeoutMs?: number | undefined; // dispatch to response headers; 504 beyond (default 300 s)
-    connectTimeoutMs?: number | undefined; // TCP connect; 504 beyond (default 10 s)
+    connectTimeoutMs?: number | undefined; // TCP connect and TLS handshake; 504 beyond (default 10 s)
   };
   /** `strict`: a forwarded request's arrival row is committed before the upstream is dialled. */
   trafficLogDurability?: TrafficLogDurability | undefined;

@@ -104,8 +104,11 @@ export class Upstream {
       headersTimeout: opts.headersTimeoutMs,
       // A response body may stream for as long as it needs (event streams, long downloads).
       bodyTimeout: 0,
-      // Kept open as long as the upstream allows (its Keep-Alive hint), at most a minute idle.
-      keepAliveTimeout: 60_000,
+      // An idle connection is kept as long as the upstream's Keep-Alive hint allows (minus a second,
+      // so it is not reused just as the upstream closes it), at most 10 minutes; 30 s without a hint:
+      // under the idle timeouts of common front ends (nginx 75 s, cloud load balancers 60 s), which
+      // close without saying so.
+      keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
     });
     this.#dispatcher.on('connect', (origin) => this.#countConnection(origin, 1));
@@ -180,9 +183,10 @@ export class Upstream {
 
   /**
    * Sends a request through the pooled undici client; call `precheck` first (this throws on a
-   * blocked IP literal, before anything is dialled, and on what undici refuses to send: a header
-   * value or path with characters HTTP does not allow). The handler learns of everything: the
-   * response head, its body, its end or the first failure (`describeUpstreamError` names it).
+   * blocked IP literal, before anything is dialled). The handler learns of everything: the response
+   * head, its body, its end or the first failure (`describeUpstreamError` names it); what undici
+   * refuses to send (a header value or path with characters HTTP does not allow) reaches its
+   * `onError` as UND_ERR_INVALID_ARG, before anything is dialled.
    * Timeouts: the connect timeout covers the TCP connect and TLS handshake, the headers timeout runs
    * from the moment the request is on the wire to the response head.
    */
