@@ -52,12 +52,8 @@ export interface UpstreamDispatch {
   body: Buffer | AsyncIterable<Buffer> | null;
 }
 
-/** Told of a failure before the response (an object with a method: no closure per request). */
-export interface UpstreamFailureListener {
-  upstreamFailed(failure: UpstreamFailure): void;
-}
-
-type OnFailure = ((failure: UpstreamFailure) => void) | UpstreamFailureListener;
+/** Told of a failure before the response of a `request` (a WebSocket handshake). */
+type OnFailure = (failure: UpstreamFailure) => void;
 
 export interface UpstreamFailure {
   code: Extract<ErrorCode, 'egress_blocked' | 'upstream_unreachable' | 'upstream_timeout'>;
@@ -340,8 +336,7 @@ class UpstreamWatch {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.headersTimer);
-    if (typeof this.onFailure === 'function') this.onFailure(failure);
-    else this.onFailure.upstreamFailed(failure);
+    this.onFailure(failure);
   }
 }
 
